@@ -1,0 +1,147 @@
+#include "inventory/report.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "inventory/error.h"
+
+using namespace pifind;
+using nlohmann::json;
+
+namespace {
+
+AgentReport sample_report() {
+  AgentReport r;
+  r.agent_id = *MacAddress::parse("dc:a6:32:01:02:03");
+  r.counter = 7;
+  r.agent_version = "0.1.0";
+  r.generated_unix_s = 1.7e9;
+  r.identity.hostname = "pi4-kitchen";
+  r.identity.interfaces = {{"eth0", r.agent_id, {"192.168.1.20/24", "fe80::dea6:32ff:fe01:203/64"}},
+                           {"wlan0", *MacAddress::parse("dc:a6:32:01:02:04"), {}}};
+  r.identity.primary_interface = "eth0";
+  r.identity.model = "Raspberry Pi 4 Model B Rev 1.1";
+  r.identity.revision = BoardRevision{"c03111", true, "4B", "BCM2711", 4096, "Sony UK", 1};
+  r.identity.serial = "10000000abcdef01";
+  r.identity.os = {"Debian GNU/Linux 12 (bookworm)", "debian", "12"};
+  r.identity.kernel_release = "6.1.0-rpi7-rpi-v8";
+  r.identity.machine = "aarch64";
+  r.identity.uptime_s = 3600.5;
+  r.identity.boot_id = "0f0e0d0c-0b0a-0908-0706-050403020100";
+  RtcInfo rtc;
+  rtc.device = "rtc0";
+  rtc.driver = "rtc-pcf2127-i2c 1-0051";
+  rtc.hctosys = true;
+  rtc.readable = true;
+  rtc.rtc_minus_system_s = -0.25;
+  rtc.battery.vl_flags = 2;
+  r.rtc.devices.push_back(rtc);
+  r.clocksource = {"arch_sys_counter", {"arch_sys_counter"}};
+  r.discipline.kernel = KernelTimeState{true, 0, 0x2001, -8.8, 1e-5, 0.1, 0.001, 10000};
+  r.discipline.daemons = {"chronyd"};
+  r.discipline.drift_file = "/var/lib/chrony/chrony.drift";
+  r.discipline.drift_file_ppm = -8.802;
+  DriftEstimate e;
+  e.reference = "rtc0";
+  e.status = "ok";
+  e.samples = 1800;
+  e.segments = 1;
+  e.window_s = 3600;
+  e.ppm = 40.689;
+  e.stderr_ppm = 0.01;
+  e.ci95_low_ppm = 40.67;
+  e.ci95_high_ppm = 40.71;
+  e.s_per_day = 3.5155;
+  e.residual_rms_s = 3e-4;
+  e.runs_z = 0.4;
+  e.allan = {{2, 1e-4}, {20, 1e-5}};
+  r.drift.push_back(e);
+  r.spool = {2, 5};
+  return r;
+}
+
+std::string with(std::string body, const std::string& from, const std::string& to) {
+  const auto at = body.find(from);
+  REQUIRE(at != std::string::npos);
+  return body.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("report round-trips through its JSON body") {
+  const AgentReport r = sample_report();
+  const std::string body = to_body(r);
+  const AgentReport back = parse_report(body);
+  CHECK(to_body(back) == body);
+  CHECK(back.agent_id == r.agent_id);
+  CHECK(back.counter == 7);
+  CHECK(back.identity.revision->memory_mb == 4096);
+  CHECK(back.rtc.devices.at(0).battery.vl_flags == 2u);
+  CHECK(back.drift.at(0).ppm == Approx(40.689));
+  CHECK(back.discipline.kernel->tick_us == 10000);
+  CHECK(json::parse(body).at("schema") == "1.0");
+  CHECK(json::parse(body).at("rtc").at("present") == true);
+}
+
+TEST_CASE("report readers refuse a newer major schema with a clear message, accept a newer minor") {
+  const std::string body = to_body(sample_report());
+  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"2.0\"")),
+                    Catch::Contains("newer than this reader understands"));
+  CHECK(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"1.7\"")).schema_minor == 7);
+  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"one\"")),
+                    Catch::Contains("MAJOR.MINOR"));
+}
+
+TEST_CASE("report parsing rejects hostile or malformed input with one line") {
+  const std::string body = to_body(sample_report());
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\"hostname\":\"pi4-kitchen\"", "\"hostname\":\"evil;rm -rf\""},
+      {"\"hostname\":\"pi4-kitchen\"", "\"hostname\":\"-lead\""},
+      {"\"hostname\":\"pi4-kitchen\"", "\"hostname\":42"},
+      {"\"counter\":7", "\"counter\":-1"},
+      {"\"counter\":7", "\"counter\":1.5"},
+      {"\"ppm\":40.689", "\"ppm\":1e300"},
+      {"\"name\":\"eth0\"", "\"name\":\"eth0 \\u001b[31m\""},
+      {"\"agent_id\":\"dc:a6:32:01:02:03\"", "\"agent_id\":\"ff:ff:ff:ff:ff:ff\""},
+      {"\"agent_id\":\"dc:a6:32:01:02:03\"", "\"agent_id\":\"dc:a6:32:99:99:99\""},
+      {"\"status\":\"ok\"", "\"status\":\"great\""},
+      {"\"model\":\"Raspberry Pi 4 Model B Rev 1.1\"", "\"model\":\"" + std::string(300, 'x') + "\""},
+  };
+  for (const auto& [from, to] : cases) {
+    INFO(to.substr(0, 60));
+    try {
+      parse_report(with(body, from, to));
+      FAIL("accepted");
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      CHECK(what.find('\n') == std::string::npos);
+      CHECK(what.rfind("report: ", 0) == 0);
+    }
+  }
+  CHECK_THROWS_WITH(parse_report("{"), "report: not valid JSON");
+  CHECK_THROWS_WITH(parse_report("[]"), "report: not a JSON object");
+  CHECK_THROWS_WITH(parse_report(std::string(kMaxReportBytes + 1, ' ')), Catch::Contains("larger than"));
+  CHECK_THROWS_WITH(parse_report(with(body, "\"boot_id\"", "\"boot_idx\"")),
+                    Catch::Contains("missing field identity.boot_id"));
+}
+
+TEST_CASE("report validation bounds list sizes") {
+  AgentReport r = sample_report();
+  CHECK_FALSE(validate(r));
+  for (int i = 0; i < 40; ++i)
+    r.identity.interfaces.push_back({"eth" + std::to_string(i + 1), MacAddress::from_u64(0x020000000000ULL + i), {}});
+  REQUIRE(validate(r));
+  CHECK(*validate(r) == "identity.interfaces has too many entries");
+}
+
+TEST_CASE("hostnames follow RFC 1123") {
+  CHECK(is_valid_hostname("raspberrypi"));
+  CHECK(is_valid_hostname("pi-1.lab.example.org"));
+  CHECK(is_valid_hostname("3pi"));
+  CHECK_FALSE(is_valid_hostname(""));
+  CHECK_FALSE(is_valid_hostname("pi_1"));
+  CHECK_FALSE(is_valid_hostname("pi-"));
+  CHECK_FALSE(is_valid_hostname("a..b"));
+  CHECK_FALSE(is_valid_hostname(std::string(64, 'a')));
+  CHECK(is_valid_hostname(std::string(63, 'a')));
+}
