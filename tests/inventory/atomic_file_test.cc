@@ -1,0 +1,48 @@
+#include "inventory/atomic_file.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include "fleet_test_support.h"
+#include "inventory/error.h"
+#include "inventory/file_lock.h"
+
+using namespace pifind;
+
+TEST_CASE("An atomic write replaces the content, sets the mode and leaves no temporary file") {
+  test::ScratchDir dir;
+  const auto file = dir / "out.conf";
+  test::write_text(file, "old content that is longer\n");
+  write_file_atomically(file, "new\n", 0600);
+  CHECK(read_whole_file(file) == "new\n");
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+  CHECK(entries == 1);
+}
+
+TEST_CASE("A failed atomic write leaves the target untouched") {
+  test::ScratchDir dir;
+  const auto file = dir / "target";
+  // The target is a non-empty directory: rename(2) over it fails after the temp file was written.
+  std::filesystem::create_directory(file);
+  test::write_text(file / "keep", "kept");
+  CHECK_THROWS_AS(write_file_atomically(file, "x"), Error);
+  CHECK(read_whole_file(file / "keep") == "kept");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+  CHECK(entries == 1);
+  CHECK_THROWS_AS(write_file_atomically(dir / "missing-dir" / "f", "x"), Error);
+}
+
+TEST_CASE("The file lock uses a sidecar and can be taken again once released") {
+  test::ScratchDir dir;
+  const auto file = dir / "fleet.json";
+  { const FileLock lock(file); }
+  CHECK(std::filesystem::exists(FileLock::lock_path_for(file)));
+  { const FileLock lock(file); }
+  CHECK_THROWS_AS(FileLock(dir / "no-such-dir" / "fleet.json"), Error);
+}

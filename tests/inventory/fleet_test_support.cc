@@ -1,0 +1,80 @@
+#include "fleet_test_support.h"
+
+#include <stdlib.h>
+
+#include <fstream>
+#include <stdexcept>
+
+namespace pifind::test {
+
+ScratchDir::ScratchDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "pifind-test-XXXXXX").string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+TimePoint at(long long seconds) { return *parse_utc("2026-11-01T00:00:00Z") + std::chrono::seconds{seconds}; }
+
+ScanSighting sighting(const std::string& mac, const std::string& ip, long long seconds) {
+  ScanSighting s;
+  s.mac = *MacAddress::parse(mac);
+  s.ip = *Ipv4Address::parse(ip);
+  s.raspberry_pi = mac.rfind("b8:27:eb", 0) == 0;
+  s.vendor = s.raspberry_pi ? "Raspberry Pi Foundation" : "Other Corp";
+  s.seen = at(seconds);
+  return s;
+}
+
+void write_text(const std::filesystem::path& file, const std::string& content) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+}  // namespace pifind::test
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "inventory/atomic_file.h"
+
+namespace pifind::test {
+
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text) {
+  ScratchDir dir;
+  const auto in_path = dir / "stdin", out_path = dir / "stdout", err_path = dir / "stderr";
+  write_text(in_path, stdin_text);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int in = ::open(in_path.c_str(), O_RDONLY);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (in < 0 || out < 0 || err < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  ProcessResult result;
+  result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_whole_file(out_path);
+  result.err = read_whole_file(err_path);
+  return result;
+}
+
+std::string fleet_cli() { return PIFIND_FLEET_CLI; }
+
+}  // namespace pifind::test

@@ -1,0 +1,93 @@
+#include "inventory/inventory_file.h"
+
+#include <catch2/catch.hpp>
+
+#include "fleet_test_support.h"
+#include "inventory/atomic_file.h"
+#include "inventory/error.h"
+#include "inventory/inventory_json.h"
+
+using namespace pifind;
+using Catch::Matchers::Contains;
+
+namespace {
+
+InventoryRecord full_record() {
+  Inventory inv;
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0)}, "eth0");
+  InventoryRecord rec = inv.records().begin()->second;
+  rec.hostname = "kitchen";
+  rec.model = "Raspberry Pi 4 Model B Rev 1.4";
+  rec.serial = "10000000abcdef01";
+  rec.time = {true, "rv3028", "arch_sys_counter", "ntp", false};
+  rec.drift = DriftEstimate{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
+  for (int i = 0; i < 60; ++i) rec.add_drift_sample({test::at(i), 12.0 + i, 0.5, 0.001 * i});
+  rec.agent = AgentState{"kitchen-agent", 17, test::at(100)};
+  return rec;
+}
+
+}  // namespace
+
+TEST_CASE("Every field of a record survives a write and a read") {
+  test::ScratchDir dir;
+  Inventory inv;
+  inv.insert_loaded(full_record());
+  write_inventory_file(dir / "fleet.json", inv, test::at(200));
+  const Inventory back = read_inventory_file(dir / "fleet.json");
+  REQUIRE(back.size() == 1);
+  const auto& rec = back.records().begin()->second;
+  CHECK(record_to_json(rec) == record_to_json(full_record()));
+  CHECK(rec.drift_history.size() == kDriftHistoryLimit);
+  CHECK(rec.drift_history.back().drift_ppm == 71.0);
+  CHECK(rec.time.ntp_synchronised == false);
+  CHECK(rec.agent->last_counter == 17);
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.0\""));
+}
+
+TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {
+  test::ScratchDir dir;
+  test::write_text(dir / "new.json", R"({"schema": "2.0", "devices": {}})");
+  CHECK_THROWS_WITH(read_inventory_file(dir / "new.json"),
+                    Contains("new.json: schema 2.0 is newer than this pifind understands (1.x)"));
+  test::write_text(dir / "minor.json", R"({"schema": "1.7", "devices": {}, "future_field": 1})");
+  CHECK(read_inventory_file(dir / "minor.json").size() == 0);
+}
+
+TEST_CASE("A broken inventory gives a one-line error and is never overwritten") {
+  test::ScratchDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{\"schema\": \"1.0\", \"devices\": {", "not valid JSON: parse error at line 1"},
+      {"[]", "not a JSON object"},
+      {"{\"devices\": {}}", "no \"schema\""},
+      {"{\"schema\": \"one\"}", "is not MAJOR.MINOR"},
+      {"{\"schema\": \"1.0\", \"devices\": {\"zz:zz\": {}}}", "device key \"zz:zz\" is not a MAC address"},
+      {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [{"mac": "b8:27:eb:00:00:01",
+        "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
+        "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
+        "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
+       "device b8:27:eb:00:00:01: ips[0]: 'ip' is not an IPv4 address"},
+      {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [], "first_seen": "yesterday"}}})",
+       "device b8:27:eb:00:00:01: 'first_seen' is not an RFC 3339"},
+  };
+  for (const auto& [content, expected] : cases) {
+    INFO(content);
+    const auto file = dir / "fleet.json";
+    test::write_text(file, content);
+    try {
+      update_inventory_file(file, [](Inventory&) {});
+      FAIL("no error");
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      CHECK_THAT(message, Contains(expected));
+      CHECK(message.find('\n') == std::string::npos);
+    }
+    CHECK(read_whole_file(file) == content);
+  }
+}
+
+TEST_CASE("A missing inventory is created by an update but is an error to read") {
+  test::ScratchDir dir;
+  CHECK_THROWS_WITH(read_inventory_file(dir / "none.json"), Contains("no such inventory file"));
+  merge_scan_into_inventory(dir / "none.json", {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0)}, "eth0");
+  CHECK(read_inventory_file(dir / "none.json").size() == 1);
+}
