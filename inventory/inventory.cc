@@ -89,7 +89,7 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
   return moved;
 }
 
-void Inventory::absorb(InventoryRecord& into, const MacAddress& other_id) {
+void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   auto node = records_.extract(other_id);
   InventoryRecord& other = node.mapped();
   for (auto& m : other.macs) {

@@ -43,7 +43,7 @@ class Inventory {
   std::size_t prune_older_than(TimePoint cutoff);
 
  private:
-  void absorb(InventoryRecord& into, const MacAddress& other_id);
+  void absorb(InventoryRecord& into, MacAddress other_id);  // by value: callers pass references into by_mac_
   void index_record(const InventoryRecord& record);
 
   Records records_;

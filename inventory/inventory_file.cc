@@ -2,7 +2,8 @@
 
 #include <system_error>
 
-#include "inventory/atomic_file.h"
+#include "inventory/report_atomic_file.h"
+#include "inventory/whole_file.h"
 #include "inventory/error.h"
 #include "inventory/file_lock.h"
 #include "inventory/inventory_json.h"

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 // ---- writing ---------------------------------------------------------------------------------------
 
-json drift_to_json(const DriftEstimate& d) {
+json drift_to_json(const DriftSummary& d) {
   json j = {{"drift_ppm", d.drift_ppm},   {"uncertainty_ppm", d.uncertainty_ppm},
             {"offset_s", d.offset_s},     {"constant", d.constant},
             {"samples", d.samples},       {"window_s", d.window_s},
@@ -85,8 +85,8 @@ struct Reader {
   }
 };
 
-DriftEstimate drift_from_json(const Reader& r) {
-  DriftEstimate d;
+DriftSummary drift_from_json(const Reader& r) {
+  DriftSummary d;
   d.drift_ppm = r.number("drift_ppm");
   d.uncertainty_ppm = r.number("uncertainty_ppm");
   d.offset_s = r.find("offset_s") ? r.number("offset_s") : 0;

@@ -16,6 +16,12 @@ InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) {
   return nullptr;
 }
 
+const InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) const {
+  for (const auto& m : macs)
+    if (m.mac == mac) return &m;
+  return nullptr;
+}
+
 void InventoryRecord::add_drift_sample(const DriftSample& sample) {
   drift_history.push_back(sample);
   if (drift_history.size() > kDriftHistoryLimit)

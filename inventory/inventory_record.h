@@ -37,7 +37,7 @@ struct IpAssignment {
 };
 
 /// The agent's latest estimate of the system clock's frequency error against a reference.
-struct DriftEstimate {
+struct DriftSummary {
   /// Frequency error in parts per million; positive means the clock runs fast.
   double drift_ppm = 0;
   /// One standard deviation of drift_ppm.
@@ -93,7 +93,7 @@ struct InventoryRecord {
   std::string model;
   std::string serial;
   TimeFacts time;
-  std::optional<DriftEstimate> drift;
+  std::optional<DriftSummary> drift;
   /// Oldest first, at most kDriftHistoryLimit entries.
   std::vector<DriftSample> drift_history;
   std::optional<AgentState> agent;
@@ -104,6 +104,7 @@ struct InventoryRecord {
   std::optional<Ipv4Address> current_ip() const;
   /// The interface entry for `mac`, or null.
   InterfaceMac* find_mac(const MacAddress& mac);
+  const InterfaceMac* find_mac(const MacAddress& mac) const;
   /// Appends to the history, dropping the oldest entries beyond the limit.
   void add_drift_sample(const DriftSample& sample);
 };

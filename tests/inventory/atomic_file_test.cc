@@ -1,4 +1,5 @@
-#include "inventory/atomic_file.h"
+#include "inventory/report_atomic_file.h"
+#include "inventory/whole_file.h"
 
 #include <sys/stat.h>
 

@@ -41,7 +41,8 @@ void write_text(const std::filesystem::path& file, const std::string& content) {
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "inventory/atomic_file.h"
+#include "inventory/report_atomic_file.h"
+#include "inventory/whole_file.h"
 
 namespace pifind::test {
 

@@ -3,7 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/atomic_file.h"
+#include "inventory/report_atomic_file.h"
+#include "inventory/whole_file.h"
 #include "inventory/inventory_file.h"
 
 using namespace pifind;

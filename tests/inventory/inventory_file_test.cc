@@ -3,7 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/atomic_file.h"
+#include "inventory/report_atomic_file.h"
+#include "inventory/whole_file.h"
 #include "inventory/error.h"
 #include "inventory/inventory_json.h"
 
@@ -20,7 +21,7 @@ InventoryRecord full_record() {
   rec.model = "Raspberry Pi 4 Model B Rev 1.4";
   rec.serial = "10000000abcdef01";
   rec.time = {true, "rv3028", "arch_sys_counter", "ntp", false};
-  rec.drift = DriftEstimate{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
+  rec.drift = DriftSummary{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
   for (int i = 0; i < 60; ++i) rec.add_drift_sample({test::at(i), 12.0 + i, 0.5, 0.001 * i});
   rec.agent = AgentState{"kitchen-agent", 17, test::at(100)};
   return rec;

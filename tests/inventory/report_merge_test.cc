@@ -1,0 +1,105 @@
+#include "inventory/report_merge.h"
+
+#include <catch2/catch.hpp>
+
+#include "fleet_test_support.h"
+#include "inventory/scan_merge.h"
+
+using namespace pifind;
+
+namespace {
+
+AgentReport two_interface_report(std::uint64_t counter) {
+  AgentReport r;
+  r.agent_id = *MacAddress::parse("dc:a6:32:00:00:01");
+  r.counter = counter;
+  r.agent_version = "0.1.0";
+  r.identity.hostname = "kitchen";
+  r.identity.model = "Raspberry Pi 4 Model B Rev 1.4";
+  r.identity.serial = "10000000abcdef01";
+  r.identity.interfaces = {{"eth0", r.agent_id, {"10.0.0.5/24", "fe80::1/64"}},
+                           {"wlan0", *MacAddress::parse("dc:a6:32:00:00:02"), {"10.0.1.7/24"}}};
+  r.identity.primary_interface = "eth0";
+  r.rtc.devices.push_back(RtcInfo{"rtc0", "rpi-rtc soc:rpi_rtc", true, true, "", -0.25, {}});
+  r.clocksource.current = "arch_sys_counter";
+  r.discipline.kernel = KernelTimeState{};
+  r.discipline.kernel->synchronised = true;
+  r.discipline.daemons = {"systemd-timesyncd"};
+  DriftEstimate ntp;
+  ntp.reference = "ntp:pool";
+  ntp.status = "ok";
+  ntp.ppm = 3.0;
+  ntp.stderr_ppm = 0.1;
+  DriftEstimate rtc;
+  rtc.reference = "rtc0";
+  rtc.status = "ok";
+  rtc.samples = 30;
+  rtc.window_s = 1800;
+  rtc.ppm = -12.5;
+  rtc.stderr_ppm = 0.4;
+  rtc.nonconstant = true;
+  r.drift = {ntp, rtc};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("An agent report joins the records scans made for each interface into one device") {
+  Inventory inv;
+  merge_scan(inv, {test::sighting("dc:a6:32:00:00:01", "10.0.0.5", 0), test::sighting("dc:a6:32:00:00:02", "10.0.1.7", 0)},
+             "eth0");
+  REQUIRE(inv.size() == 2);
+  REQUIRE(merge_report(inv, two_interface_report(1), test::at(100)) == ReportMergeResult::kAccepted);
+  REQUIRE(inv.size() == 1);
+  const auto& rec = inv.records().begin()->second;
+  CHECK(rec.id == *MacAddress::parse("dc:a6:32:00:00:01"));
+  CHECK(rec.macs.size() == 2);
+  CHECK(inv.find_by_mac(*MacAddress::parse("dc:a6:32:00:00:02")) == &rec);
+  CHECK(inv.find_by_current_ip(*Ipv4Address::parse("10.0.1.7")) == &rec);
+  CHECK(rec.first_seen == test::at(0));
+  CHECK(rec.last_seen == test::at(100));
+  CHECK(rec.hostname == "kitchen");
+  CHECK(rec.raspberry_pi);
+  CHECK(rec.time.rtc_present == true);
+  CHECK(rec.time.clocksource == "arch_sys_counter");
+  CHECK(rec.time.time_discipline == "systemd-timesyncd");
+  CHECK(rec.time.ntp_synchronised == true);
+  REQUIRE(rec.drift);
+  // The RTC estimate is preferred over the NTP one, and its non-constancy is kept.
+  CHECK(rec.drift->reference == "rtc0");
+  CHECK(rec.drift->drift_ppm == -12.5);
+  CHECK(rec.drift->uncertainty_ppm == 0.4);
+  CHECK(rec.drift->offset_s == -0.25);
+  CHECK_FALSE(rec.drift->constant);
+  CHECK(rec.drift_history.size() == 1);
+  CHECK(rec.agent->last_counter == 1);
+  CHECK(rec.find_mac(*MacAddress::parse("dc:a6:32:00:00:02"))->interface_name == "wlan0");
+}
+
+TEST_CASE("A report whose counter is not above the last accepted one changes nothing") {
+  Inventory inv;
+  REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)) == ReportMergeResult::kAccepted);
+  CHECK(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:01")) == 5u);
+  auto replay = two_interface_report(5);
+  replay.identity.hostname = "evil";
+  CHECK(merge_report(inv, replay, test::at(10)) == ReportMergeResult::kStaleCounter);
+  CHECK(merge_report(inv, two_interface_report(4), test::at(10)) == ReportMergeResult::kStaleCounter);
+  CHECK(inv.records().begin()->second.hostname == "kitchen");
+  CHECK(inv.records().begin()->second.drift_history.size() == 1);
+  CHECK(merge_report(inv, two_interface_report(9), test::at(20)) == ReportMergeResult::kAccepted);
+  CHECK(inv.records().begin()->second.drift_history.size() == 2);
+  CHECK_FALSE(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:02")));
+}
+
+TEST_CASE("A report without a finished estimate keeps the previous drift") {
+  Inventory inv;
+  merge_report(inv, two_interface_report(1), test::at(0));
+  auto collecting = two_interface_report(2);
+  for (auto& e : collecting.drift) e.status = "collecting";
+  merge_report(inv, collecting, test::at(60));
+  const auto& rec = inv.records().begin()->second;
+  REQUIRE(rec.drift);
+  CHECK(rec.drift->measured_at == test::at(0));
+  CHECK(rec.agent->last_counter == 2);
+  CHECK(rec.agent->last_report == test::at(60));
+}
