@@ -1,0 +1,51 @@
+// Ethernet ARP frames (IPv4 over Ethernet, optionally 802.1Q-tagged): decoding what pcap captured,
+// and the pure encoder the tests compare libnet's requests against.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "inventory/ipv4_address.h"
+#include "inventory/mac_address.h"
+
+namespace pifind {
+
+enum class ArpOperation : std::uint16_t { request = 1, reply = 2 };
+
+struct ArpFrame {
+  MacAddress ethernet_destination;
+  MacAddress ethernet_source;
+  /// The VLAN id when the frame carried an 802.1Q tag.
+  std::optional<std::uint16_t> vlan;
+  ArpOperation operation = ArpOperation::request;
+  MacAddress sender_mac;
+  Ipv4Address sender_ip;
+  MacAddress target_mac;
+  Ipv4Address target_ip;
+};
+
+enum class ArpDecodeError {
+  truncated,             ///< shorter than the headers it announces
+  not_arp,               ///< another ethertype
+  not_ethernet_ipv4,     ///< ARP for another hardware or protocol type, or wrong address lengths
+  unknown_operation,     ///< neither request nor reply (RARP, InARP, garbage)
+};
+
+/// Why a frame was rejected, for the scanner's "malformed frames" counts and for tests.
+std::string_view to_string(ArpDecodeError error);
+
+struct ArpDecodeResult {
+  std::optional<ArpFrame> frame;
+  ArpDecodeError error = ArpDecodeError::truncated;  ///< meaningful only without a frame
+};
+
+/// Decodes an Ethernet II frame carrying ARP. Never reads past `bytes`; trailing padding is ignored.
+ArpDecodeResult decode_arp_frame(std::span<const std::uint8_t> bytes);
+
+/// The 42-byte frame (no padding) of `frame`, for tests and for comparing with libnet's output.
+std::vector<std::uint8_t> encode_arp_frame(const ArpFrame& frame);
+
+}  // namespace pifind

@@ -1,0 +1,35 @@
+// Builds ARP who-has request frames with libnet, in a build-only context (LIBNET_NONE): libnet never
+// opens a socket here, so nothing queues unread frames; the bytes go out through the capture handle.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "inventory/ipv4_address.h"
+#include "inventory/mac_address.h"
+
+struct libnet_context;
+
+namespace pifind {
+
+class ArpRequestBuilder {
+ public:
+  /// Requests will say "who has <target>? tell <sender_ip> at <sender_mac>", broadcast.
+  ArpRequestBuilder(MacAddress sender_mac, Ipv4Address sender_ip);
+  ~ArpRequestBuilder();
+  ArpRequestBuilder(const ArpRequestBuilder&) = delete;
+  ArpRequestBuilder& operator=(const ArpRequestBuilder&) = delete;
+
+  /// The frame asking for `target` (42 bytes; the kernel pads it on the wire). Valid until the next call.
+  std::span<const std::uint8_t> request_for(Ipv4Address target);
+
+ private:
+  libnet_context* context_ = nullptr;
+  std::int32_t arp_tag_ = 0;
+  MacAddress sender_mac_;
+  Ipv4Address sender_ip_;
+  std::vector<std::uint8_t> frame_;
+};
+
+}  // namespace pifind

@@ -1,0 +1,161 @@
+#include "scanner/arp_scanner.h"
+
+#include <exception>
+
+#include "inventory/asio.h"
+#include "inventory/error.h"
+#include "scanner/arp_frame.h"
+#include "scanner/arp_request_builder.h"
+#include "scanner/pcap_link.h"
+
+namespace pifind {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The event loop's state for one scan. Handlers never throw out of Asio: they record the error and stop.
+class ScanSession {
+ public:
+  ScanSession(const ScanRequest& request, boost::asio::io_context& io)
+      : request_(request),
+        link_(request.interface.name, request.interface.mac, *request.interface.address),
+        builder_(request.interface.mac, *request.interface.address),
+        scheduler_(request.targets, request.policy),
+        capture_(io, link_.selectable_fd()),
+        timer_(io) {}
+
+  ~ScanSession() {
+    capture_.release();  // libpcap owns the descriptor
+  }
+
+  ScanResult run(boost::asio::io_context& io) {
+    started_ = ScanClock::now();
+    wait_for_frames();
+    arm_timer(started_);
+    io.run();
+    if (error_) std::rethrow_exception(error_);
+    // One last look: replies that raced with the final timer.
+    drain_captured_frames();
+    ScanStats stats = stats_;
+    const ProbeCounters counters = scheduler_.counters();
+    stats.targets = scheduler_.target_count();
+    stats.sent = counters.sent;
+    stats.tries_per_address = counters.allowed_tries;
+    stats.probe_failure_probability = counters.failure_probability;
+    stats.capture_drops = link_.drops();
+    stats.duration_s = std::chrono::duration<double>(ScanClock::now() - started_).count();
+    return results_.finish(request_.interface.name, stats);
+  }
+
+ private:
+  template <typename F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (...) {
+      error_ = std::current_exception();
+      stop();
+    }
+  }
+
+  void stop() {
+    stopped_ = true;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    capture_.cancel(ignored);
+  }
+
+  void wait_for_frames() {
+    capture_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](boost::system::error_code ec) {
+      if (ec || stopped_) return;
+      guarded([&] {
+        drain_captured_frames();
+        wait_for_frames();
+      });
+    });
+  }
+
+  void drain_captured_frames() {
+    link_.dispatch([this](std::span<const std::uint8_t> bytes) { on_frame(bytes); });
+  }
+
+  void on_frame(std::span<const std::uint8_t> bytes) {
+    const ScanTime now = ScanClock::now();
+    const ArpDecodeResult decoded = decode_arp_frame(bytes);
+    if (!decoded.frame || decoded.frame->operation != ArpOperation::reply) {
+      ++stats_.malformed_frames;
+      return;
+    }
+    const ArpFrame& frame = *decoded.frame;
+    ScanTime last_probe{};
+    const ReplyKind kind = scheduler_.on_reply(frame.sender_ip, now, &last_probe);
+    if (kind == ReplyKind::not_a_target) {
+      ++stats_.unsolicited_replies;
+      return;
+    }
+    ++stats_.received;
+    if (kind == ReplyKind::late) ++stats_.late_replies;
+    // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing.
+    if (!results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan)) ++stats_.repeated_replies;
+  }
+
+  void arm_timer(ScanTime at) {
+    timer_.expires_at(at);
+    timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped_) return;
+      guarded([&] { on_timer(); });
+    });
+  }
+
+  void on_timer() {
+    ScanTime now = ScanClock::now();
+    // Send what is due now; a late timer sends the frames it owes back to back.
+    while (auto target = scheduler_.next_probe(now)) {
+      if (!link_.send(builder_.request_for(*target))) {
+        // The kernel queue is full: back off briefly (arp-scan #63). The probe counts as lost.
+        arm_timer(now + 1ms);
+        return;
+      }
+      now = ScanClock::now();
+    }
+    report_progress(now);
+    if (scheduler_.finished(now)) {
+      stop();
+      return;
+    }
+    arm_timer(scheduler_.next_event(now));
+  }
+
+  void report_progress(ScanTime now) {
+    if (!request_.on_progress || now - last_progress_ < 100ms) return;
+    last_progress_ = now;
+    const ProbeCounters counters = scheduler_.counters();
+    request_.on_progress(counters.sent, counters.answered, scheduler_.target_count());
+  }
+
+  const ScanRequest& request_;
+  PcapLink link_;
+  ArpRequestBuilder builder_;
+  ProbeScheduler scheduler_;
+  boost::asio::posix::stream_descriptor capture_;
+  boost::asio::steady_timer timer_;
+  ScanResultBuilder results_;
+  ScanStats stats_;
+  ScanTime started_{};
+  ScanTime last_progress_{};
+  bool stopped_ = false;
+  std::exception_ptr error_;
+};
+
+}  // namespace
+
+ScanResult run_arp_scan(const ScanRequest& request) {
+  if (!request.interface.address) {
+    throw Error("interface " + request.interface.name + " has no IPv4 address to send ARP requests from");
+  }
+  boost::asio::io_context io;
+  ScanSession session(request, io);
+  return session.run(io);
+}
+
+}  // namespace pifind

@@ -1,0 +1,34 @@
+// What the scanner needs to know about a local interface (its MAC and first IPv4 network), read
+// with getifaddrs(3), which needs no privilege. Unknown names fail naming the interfaces that exist.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inventory/ipv4_address.h"
+#include "inventory/mac_address.h"
+
+namespace pifind {
+
+struct NetworkInterface {
+  std::string name;
+  MacAddress mac;
+  /// The interface's first IPv4 address and its prefix length, if it has one.
+  std::optional<Ipv4Address> address;
+  int prefix_length = 0;
+  bool up = false;
+  bool loopback = false;
+};
+
+/// Every interface with a link-layer address, in the kernel's order.
+std::vector<NetworkInterface> list_network_interfaces();
+
+/// The named interface; throws Error("unknown interface 'eth9' (interfaces here: lo, eth0)").
+NetworkInterface find_network_interface(const std::string& name);
+
+/// The first interface that is up, not loopback and has IPv4 (what `pifind` scans without -I);
+/// throws Error when there is none.
+NetworkInterface default_network_interface();
+
+}  // namespace pifind

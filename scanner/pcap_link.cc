@@ -1,0 +1,111 @@
+#include "scanner/pcap_link.h"
+
+#include <pcap/pcap.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "inventory/error.h"
+
+namespace pifind {
+namespace {
+
+constexpr int snapshot_bytes = 128;  // an ARP frame with an 802.1Q tag and padding fits
+constexpr int buffer_bytes = 4 << 20;
+
+[[noreturn]] void fail_activate(pcap* handle, int status, const std::string& interface_name) {
+  std::string message;
+  if (status == PCAP_ERROR_PERM_DENIED) {
+    message = fmt::format("no permission to capture on {}: run as root or `setcap cap_net_raw+ep` on the pifind binary",
+                          interface_name);
+  } else if (status == PCAP_ERROR_NO_SUCH_DEVICE) {
+    message = fmt::format("unknown interface '{}'", interface_name);
+  } else if (status == PCAP_ERROR_IFACE_NOT_UP) {
+    message = fmt::format("interface {} is down", interface_name);
+  } else {
+    message = fmt::format("cannot capture on {}: {}", interface_name, pcap_geterr(handle));
+  }
+  pcap_close(handle);
+  throw Error(message);
+}
+
+}  // namespace
+
+std::string arp_reply_filter(MacAddress our_mac, Ipv4Address our_ip) {
+  // Match inside the ARP payload, not on the Ethernet destination: some hosts reply to broadcast.
+  const auto& m = our_mac.bytes();
+  const std::uint32_t mac_high = static_cast<std::uint32_t>(m[0]) << 24 | static_cast<std::uint32_t>(m[1]) << 16 |
+                                 static_cast<std::uint32_t>(m[2]) << 8 | m[3];
+  const std::uint32_t mac_low = static_cast<std::uint32_t>(m[4]) << 8 | m[5];
+  const auto payload = fmt::format("arp[6:2] = 2 and arp[18:4] = 0x{:08x} and arp[22:2] = 0x{:04x} and arp[24:4] = 0x{:08x}",
+                                   mac_high, mac_low, our_ip.value());
+  return fmt::format("(arp and {}) or (vlan and arp and {})", payload, payload);
+}
+
+PcapLink::PcapLink(const std::string& interface_name, MacAddress our_mac, Ipv4Address our_ip) {
+  char error[PCAP_ERRBUF_SIZE] = {};
+  handle_ = pcap_create(interface_name.c_str(), error);
+  if (handle_ == nullptr) throw Error(fmt::format("cannot open {}: {}", interface_name, error));
+  pcap_set_snaplen(handle_, snapshot_bytes);
+  pcap_set_promisc(handle_, 0);
+  pcap_set_immediate_mode(handle_, 1);  // without it libpcap 1.9.1 delivered nothing (arp-scan #42)
+  pcap_set_buffer_size(handle_, buffer_bytes);
+  pcap_set_timeout(handle_, 100);
+  if (const int status = pcap_activate(handle_); status < 0) fail_activate(handle_, status, interface_name);
+  // Positive statuses are warnings; none of them matter for ARP capture.
+
+  if (pcap_datalink(handle_) != DLT_EN10MB) {
+    pcap_close(handle_);
+    throw Error(fmt::format("{} is not an Ethernet interface", interface_name));
+  }
+  bpf_program program{};
+  const std::string filter = arp_reply_filter(our_mac, our_ip);
+  if (pcap_compile(handle_, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+      pcap_setfilter(handle_, &program) != 0) {
+    const std::string message = pcap_geterr(handle_);
+    pcap_freecode(&program);
+    pcap_close(handle_);
+    throw Error(fmt::format("cannot install the capture filter on {}: {}", interface_name, message));
+  }
+  pcap_freecode(&program);
+  if (pcap_setnonblock(handle_, 1, error) != 0) {
+    pcap_close(handle_);
+    throw Error(fmt::format("cannot make the capture on {} non-blocking: {}", interface_name, error));
+  }
+  // Our own frames come back on a packet socket; we only want replies.
+  pcap_setdirection(handle_, PCAP_D_IN);
+  fd_ = pcap_get_selectable_fd(handle_);
+  if (fd_ < 0) {
+    pcap_close(handle_);
+    throw Error(fmt::format("{} offers no selectable capture descriptor", interface_name));
+  }
+}
+
+PcapLink::~PcapLink() { pcap_close(handle_); }
+
+bool PcapLink::send(std::span<const std::uint8_t> frame) {
+  if (pcap_inject(handle_, frame.data(), frame.size()) >= 0) return true;
+  if (errno == EAGAIN || errno == ENOBUFS) return false;
+  throw Error(fmt::format("cannot send: {}", pcap_geterr(handle_)));
+}
+
+int PcapLink::dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame) {
+  const auto callback = [](u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
+    (*reinterpret_cast<const std::function<void(std::span<const std::uint8_t>)>*>(user))(
+        std::span<const std::uint8_t>(bytes, header->caplen));
+  };
+  const int count = pcap_dispatch(handle_, -1, callback,
+                                  reinterpret_cast<u_char*>(const_cast<std::function<void(std::span<const std::uint8_t>)>*>(&on_frame)));
+  if (count == PCAP_ERROR) throw Error(fmt::format("capture failed: {}", pcap_geterr(handle_)));
+  return count < 0 ? 0 : count;
+}
+
+std::uint64_t PcapLink::drops() const {
+  pcap_stat stats{};
+  if (pcap_stats(handle_, &stats) != 0) return 0;
+  return stats.ps_drop;
+}
+
+}  // namespace pifind

@@ -1,0 +1,47 @@
+// The scanner's one contact with the wire: a libpcap handle that captures ARP replies addressed to
+// us (filtered inside the ARP payload) and transmits our frames, so no second socket piles up frames.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "inventory/ipv4_address.h"
+#include "inventory/mac_address.h"
+
+struct pcap;
+
+namespace pifind {
+
+class PcapLink {
+ public:
+  /// Opens `interface_name` in immediate, non-blocking mode with a filter for ARP replies whose target
+  /// fields are (our_mac, our_ip). Throws Error with advice on missing privilege.
+  PcapLink(const std::string& interface_name, MacAddress our_mac, Ipv4Address our_ip);
+  ~PcapLink();
+  PcapLink(const PcapLink&) = delete;
+  PcapLink& operator=(const PcapLink&) = delete;
+
+  /// A descriptor that polls readable when frames wait; owned by pcap, never read directly.
+  int selectable_fd() const { return fd_; }
+
+  /// Sends one frame. Returns false when the kernel queue is full (EAGAIN/ENOBUFS): retry later.
+  /// Throws Error on other failures.
+  bool send(std::span<const std::uint8_t> frame);
+
+  /// Hands every frame waiting now to `on_frame`; returns how many.
+  int dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame);
+
+  /// Frames the kernel dropped because pcap's buffer was full.
+  std::uint64_t drops() const;
+
+ private:
+  pcap* handle_ = nullptr;
+  int fd_ = -1;
+};
+
+/// The BPF program text: ARP replies (even broadcast ones) whose target fields name us.
+std::string arp_reply_filter(MacAddress our_mac, Ipv4Address our_ip);
+
+}  // namespace pifind

@@ -1,0 +1,96 @@
+#include "scanner/scan_options.h"
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "inventory/error.h"
+
+namespace pifind {
+namespace {
+
+double parse_number(std::string_view text, std::string_view what) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value <= 0) {
+    throw Error(fmt::format("invalid {} '{}'", what, text));
+  }
+  return value;
+}
+
+}  // namespace
+
+ScanDuration interval_from_bandwidth(std::string_view text) {
+  if (text.empty()) throw Error("invalid bandwidth ''");
+  double multiplier = 1;
+  std::string_view digits = text;
+  switch (text.back()) {
+    case 'K': case 'k': multiplier = 1e3; digits.remove_suffix(1); break;
+    case 'M': case 'm': multiplier = 1e6; digits.remove_suffix(1); break;
+    case 'G': case 'g': multiplier = 1e9; digits.remove_suffix(1); break;
+    default: break;
+  }
+  const double bits_per_second = parse_number(digits, "bandwidth") * multiplier;
+  // A 42-byte request is padded to 60 on the wire; with preamble, FCS and gap it occupies 64 bytes.
+  constexpr double bits_per_frame = (46 + 18) * 8;
+  return std::chrono::duration_cast<ScanDuration>(std::chrono::duration<double>(bits_per_frame / bits_per_second));
+}
+
+ScanDuration parse_interval(std::string_view text) {
+  if (!text.empty() && text.back() == 'u') {
+    text.remove_suffix(1);
+    return std::chrono::duration_cast<ScanDuration>(std::chrono::duration<double, std::micro>(parse_number(text, "interval")));
+  }
+  return std::chrono::duration_cast<ScanDuration>(std::chrono::duration<double, std::milli>(parse_number(text, "interval")));
+}
+
+ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
+  CLI::App app{"pifind: find every Raspberry Pi on a LAN with ARP.\n"
+               "Fleet commands: pifind serve|ssh-config|export|audit|inventory --help"};
+  app.set_version_flag("-V,--version", std::string(PIFIND_VERSION));
+  ScanOptions options;
+  std::string format = "table";
+  std::string bandwidth, interval;
+  int retry = options.policy.max_tries;
+  int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(options.policy.max_timeout).count());
+
+  app.add_option("targets", options.targets, "Addresses to scan: 10.0.0.0/24, 10.0.0.0:255.255.255.0, 10.0.0.5-10.0.0.9, 10.0.0.7");
+  app.add_option("-I,--interface", options.interface_name, "Interface to scan (default: the first one up with IPv4)");
+  app.add_flag("-l,--localnet", options.localnet, "Scan the interface's IPv4 network (the default without targets)");
+  app.add_option("-f,--file", options.target_files, "Read targets from FILE, one or more per line; - for stdin");
+  app.add_flag("-a,--all", options.all_hosts, "List every host that answered, not only Raspberry Pis");
+  app.add_option("--format", format, "Output: table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  app.add_option("-r,--retry", retry, "Most tries per address (tries adapt to the loss seen, 3 at least)")
+      ->check(CLI::Range(1, 50));
+  app.add_option("-t,--timeout", timeout_ms,
+                 "Milliseconds an address has to answer after its first probe; also the longest wait per try")
+      ->check(CLI::Range(10, 60000));
+  auto* bandwidth_option = app.add_option("-B,--bandwidth", bandwidth, "Sending rate in bits/s, K/M/G suffixes (default 1M)");
+  app.add_option("-i,--interval", interval, "Gap between frames in ms, or us with a u suffix")->excludes(bandwidth_option);
+  app.add_option("--oui-file", options.oui_files, "More Raspberry Pi MAC prefixes, one 'PREFIX [name]' per line");
+  app.add_flag("--force", options.force, "Allow scanning more than 65536 addresses");
+  app.add_flag("-R,--random", options.random_order, "Probe targets in random order");
+  app.add_flag("-q,--quiet", options.quiet, "No progress and no summary on stderr");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return ParsedCommandLine{std::nullopt, app.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    if (const auto newline = message.find('\n'); newline != std::string::npos) message.resize(newline);
+    throw Error(message + " (see pifind --help)");
+  }
+  options.format = parse_output_format(format);
+  options.policy.max_tries = retry;
+  options.policy.max_timeout = std::chrono::milliseconds(timeout_ms);
+  options.policy.min_timeout = std::min(options.policy.min_timeout, options.policy.max_timeout);
+  options.policy.initial_timeout = std::min(options.policy.initial_timeout, options.policy.max_timeout);
+  if (!bandwidth.empty()) options.policy.send_interval = interval_from_bandwidth(bandwidth);
+  if (!interval.empty()) options.policy.send_interval = parse_interval(interval);
+  return ParsedCommandLine{std::move(options), 0};
+}
+
+}  // namespace pifind

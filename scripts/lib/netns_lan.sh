@@ -1,0 +1,99 @@
+# A throw-away Ethernet LAN in network namespaces, for pifind's tests, demo and benchmarks. Source it.
+# One bridge namespace, one namespace per host (veth "eth0" inside), addresses only there. The
+# machine's own interfaces are never touched. Every namespace carries the LAN's id; lan_destroy
+# (installed as an EXIT trap by lan_create) deletes them all, also when the caller fails.
+#
+#   lan_create [ID]                      new LAN; prints nothing; sets LAN_ID, LAN_BRIDGE_NS
+#   lan_add_hosts SPEC_FILE              lines "name mac ip/prefix" (one namespace each)
+#   lan_add_host NAME MAC IP/PREFIX      one host
+#   lan_ns NAME                          the namespace name of host NAME
+#   lan_set_loss PERCENT                 drop PERCENT% of ARP frames at every bridge egress (nftables)
+#   lan_loss_counters                    "dropped_packets" of the loss rule
+#   lan_destroy                          delete every namespace of this LAN
+
+LAN_PREFIX_DEFAULT=pfl
+
+lan_require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "this needs root (network namespaces); skipped" >&2
+    return 77
+  fi
+  command -v ip >/dev/null || { echo "iproute2 missing: run scripts/setup" >&2; return 1; }
+}
+
+lan_create() {
+  LAN_ID=${1:-${LAN_PREFIX_DEFAULT}$$}
+  LAN_BRIDGE_NS="${LAN_ID}-bridge"
+  LAN_HOSTS=()
+  trap lan_destroy EXIT
+  trap 'exit 130' INT TERM
+  ip netns add "$LAN_BRIDGE_NS"
+  ip -n "$LAN_BRIDGE_NS" -b - <<BATCH
+link set lo up
+link add br0 type bridge stp_state 0 forward_delay 0
+link set br0 addrgenmode none
+link set br0 up
+BATCH
+}
+
+lan_ns() { echo "${LAN_ID}-$1"; }
+
+lan_add_host() {
+  local name=$1 mac=$2 cidr=$3 ns port
+  ns=$(lan_ns "$name")
+  port="port${#LAN_HOSTS[@]}"
+  ip netns add "$ns"
+  # The bridge port lives in the bridge namespace; its peer is created directly inside the host's.
+  ip -n "$LAN_BRIDGE_NS" -b - <<BATCH
+link add $port type veth peer name eth0 netns $ns
+link set $port addrgenmode none
+link set $port master br0 up
+BATCH
+  ip -n "$ns" -b - <<BATCH
+link set lo up
+link set eth0 address $mac
+link set eth0 addrgenmode none
+addr add $cidr dev eth0
+link set eth0 up
+BATCH
+  LAN_HOSTS+=("$name")
+}
+
+lan_add_hosts() {
+  local name mac cidr
+  while read -r name mac cidr _; do
+    case "$name" in ''|'#'*) continue ;; esac
+    lan_add_host "$name" "$mac" "$cidr"
+  done <"$1"
+}
+
+lan_set_loss() {
+  local percent=$1
+  ip netns exec "$LAN_BRIDGE_NS" nft -f - <<NFT
+table bridge pifind_loss
+delete table bridge pifind_loss
+table bridge pifind_loss {
+  chain forward {
+    type filter hook forward priority 0;
+    ether type arp numgen random mod 100 < $percent counter drop
+  }
+}
+NFT
+}
+
+lan_clear_loss() {
+  ip netns exec "$LAN_BRIDGE_NS" nft delete table bridge pifind_loss 2>/dev/null || true
+}
+
+lan_loss_counters() {
+  ip netns exec "$LAN_BRIDGE_NS" nft list table bridge pifind_loss 2>/dev/null | grep -o 'packets [0-9]*' | head -1
+}
+
+lan_destroy() {
+  [ -n "${LAN_ID:-}" ] || return 0
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAN_ID}-"); do
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}

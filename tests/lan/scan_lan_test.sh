@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Integration test of pifind on a namespace LAN (tests/lan/hosts.txt): exact sets with no loss,
+# recall and adaptation under 30% ARP loss, and the one-line errors. Needs root; exits 77 without.
+#   scan_lan_test.sh PIFIND_BINARY exact|loss|errors|formats
+set -euo pipefail
+pifind=$(readlink -f "$1")
+mode=$2
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../../scripts/lib/netns_lan.sh"
+lan_require_root || exit $?
+
+work=$(mktemp -d)
+lan_create "pft$$"
+trap 'lan_destroy; rm -rf "$work"' EXIT
+lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
+lan_add_hosts "$here/hosts.txt"
+scanner_ns=$(lan_ns scanner)
+in_scanner() { ip netns exec "$scanner_ns" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# The expected (ip,mac) pairs from the spec, all hosts and Pis only.
+grep -v '^#' "$here/hosts.txt" | awk 'NF {sub("/.*","",$3); print $3 "," $2}' | sort >"$work/expected_all"
+grep -v '^#' "$here/hosts.txt" | awk 'NF && $4=="pi" {sub("/.*","",$3); print $3 "," $2}' | sort >"$work/expected_pis"
+
+pairs_of() { tail -n +2 "$1" | cut -d, -f1,2 | sort; }
+
+case "$mode" in
+exact)
+  # Default output: Raspberry Pis only, exit 0.
+  in_scanner "$pifind" -I eth0 --format csv >"$work/pis.csv" 2>"$work/pis.err" || fail "exit status $? with Pis present: $(cat "$work/pis.err")"
+  pairs_of "$work/pis.csv" >"$work/found_pis"
+  diff -u "$work/expected_pis" "$work/found_pis" || fail "Pi set differs (- expected, + found)"
+  grep -q '^14 Raspberry Pis among 35 hosts, 253 addresses in' "$work/pis.err" || fail "summary: $(cat "$work/pis.err")"
+  grep -q 'IP conflict: 198.18.0.100 is answered by 2 MACs: 00:1b:21:aa:bb:cc, dc:a6:32:aa:bb:cc' "$work/pis.err" \
+    || fail "conflict not reported: $(cat "$work/pis.err")"
+  # --all: every host, with the Pi column right for every near miss.
+  in_scanner "$pifind" -I eth0 --all --format csv >"$work/all.csv" 2>/dev/null || fail "--all exit status $?"
+  pairs_of "$work/all.csv" >"$work/found_all"
+  diff -u "$work/expected_all" "$work/found_all" || fail "host set differs (- expected, + found)"
+  tail -n +2 "$work/all.csv" | awk -F, '$4=="true" {print $1 "," $2}' | sort >"$work/flagged"
+  diff -u "$work/expected_pis" "$work/flagged" || fail "raspberry_pi flags differ"
+  # Explicit targets: a range and a single address; only those are probed.
+  in_scanner "$pifind" -I eth0 --all --format csv 198.18.0.10-14 198.18.0.50 >"$work/some.csv" 2>/dev/null
+  [ "$(pairs_of "$work/some.csv" | cut -d, -f1 | tr '\n' ' ')" = "198.18.0.10 198.18.0.11 198.18.0.12 198.18.0.13 198.18.0.14 198.18.0.50 " ] \
+    || fail "explicit targets: $(cat "$work/some.csv")"
+  # Nobody at these addresses: exit 1, nothing listed.
+  set +e
+  in_scanner "$pifind" -I eth0 -q --format csv 198.18.0.200-210 >"$work/none.csv"
+  status=$?
+  set -e
+  [ "$status" -eq 1 ] || fail "empty range exit status $status, expected 1"
+  [ "$(wc -l <"$work/none.csv")" -eq 1 ] || fail "empty range listed hosts"
+  ;;
+loss)
+  lan_set_loss 30
+  in_scanner "$pifind" -I eth0 --all --format json >"$work/loss.json" 2>/dev/null || fail "exit status $?"
+  jq -r '.hosts[] | "\(.ip),\(.mac)"' "$work/loss.json" | sort >"$work/found"
+  found=$(wc -l <"$work/found")
+  unexpected=$(comm -13 "$work/expected_all" "$work/found")
+  [ -z "$unexpected" ] || fail "hosts that do not exist were reported: $unexpected"
+  tries=$(jq .stats.tries_per_address "$work/loss.json")
+  sent=$(jq .stats.sent "$work/loss.json")
+  dropped=$(lan_loss_counters | grep -o '[0-9]*')
+  echo "30% loss: found $found of 35, tries per address $tries, $sent probes, $dropped frames dropped by the bridge"
+  [ "$dropped" -gt 100 ] || fail "the loss rule dropped only $dropped frames"
+  [ "$tries" -gt 3 ] || fail "tries did not adapt to the loss ($tries)"
+  # With 49% per-try success and >= 6 tries, missing 7 of 35 hosts has probability below 1e-9.
+  [ "$found" -ge 28 ] || fail "found only $found of 35 hosts under 30% loss"
+  [ "$sent" -le $((253 * 10)) ] || fail "sent $sent probes, more than --retry allows"
+  ;;
+errors)
+  expect_error() {  # expect_error STATUS PATTERN COMMAND...
+    local want=$1 pattern=$2
+    shift 2
+    set +e
+    "$@" >"$work/out" 2>"$work/err"
+    local status=$?
+    set -e
+    [ "$status" -eq "$want" ] || fail "$* exited $status, expected $want ($(cat "$work/err"))"
+    [ "$(wc -l <"$work/err")" -eq 1 ] || fail "$*: error is not one line: $(cat "$work/err")"
+    grep -q -- "$pattern" "$work/err" || fail "$*: '$(cat "$work/err")' does not match '$pattern'"
+  }
+  expect_error 2 "unknown interface 'eth9' (interfaces here: lo, eth0)" in_scanner "$pifind" -I eth9
+  expect_error 2 "malformed target '198.18.0.0/33'" in_scanner "$pifind" -I eth0 198.18.0.0/33
+  expect_error 2 "malformed target '198.18.0.300'" in_scanner "$pifind" -I eth0 198.18.0.300
+  expect_error 2 "more than a /16 needs --force" in_scanner "$pifind" -I eth0 10.0.0.0/15
+  # An interface without IPv4 and no targets.
+  ip -n "$scanner_ns" link add noip0 type veth peer name noip1
+  ip -n "$scanner_ns" link set noip0 up
+  expect_error 2 "interface noip0 has no IPv4 address" in_scanner "$pifind" -I noip0
+  # Without CAP_NET_RAW: the advice names root and setcap.
+  expect_error 2 "run as root or .setcap cap_net_raw+ep" \
+    in_scanner setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$pifind" -I eth0
+  ;;
+formats)
+  in_scanner "$pifind" -I eth0 --format json >"$work/out.json" 2>/dev/null
+  in_scanner "$pifind" -I eth0 --all >"$work/out.table" 2>/dev/null
+  # JSON: Pis only, every field typed as documented, the conflict listed with both MACs.
+  jq -e '(.hosts | length) == 14 and all(.hosts[]; .raspberry_pi == true and (.ip|type) == "string"
+          and (.mac|test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$")) and (.vendor|type) == "string" and (.rtt_ms|type) == "number")
+        and .conflicts == [{"ip": "198.18.0.100", "macs": ["00:1b:21:aa:bb:cc", "dc:a6:32:aa:bb:cc"]}]
+        and .stats.targets == 253 and .stats.received >= 35 and .stats.sent >= 253 and (.stats.duration_s|type) == "number"' \
+    "$work/out.json" >/dev/null || fail "json: $(cat "$work/out.json")"
+  head -1 "$work/out.table" | grep -q '^IP  *MAC  *VENDOR  *RTT_MS  *PI  *NOTE$' || fail "table header: $(head -1 "$work/out.table")"
+  grep -q '^198.18.0.100  *dc:a6:32:aa:bb:cc  *Raspberry Pi Trading Ltd .* yes  IP conflict$' "$work/out.table" \
+    || fail "table row for the conflicting Pi: $(grep 198.18.0.100 "$work/out.table")"
+  grep -q '^198.18.0.43  *02:11:22:33:44:55  *(locally administered)' "$work/out.table" || fail "locally administered vendor"
+  ;;
+*)
+  fail "unknown mode $mode"
+  ;;
+esac
+echo "PASS: $mode"

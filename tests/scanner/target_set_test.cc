@@ -1,0 +1,77 @@
+#include "scanner/target_set.h"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "inventory/error.h"
+
+using namespace pifind;
+
+namespace {
+Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
+}  // namespace
+
+TEST_CASE("CIDR blocks skip their network and broadcast addresses") {
+  const Ipv4Range r = parse_target("198.18.0.77/24");
+  CHECK(r.first == ip("198.18.0.1"));
+  CHECK(r.last == ip("198.18.0.254"));
+  CHECK(r.size() == 254);
+  CHECK(parse_target("10.0.0.0/30").size() == 2);
+  CHECK(parse_target("10.0.0.0/31").size() == 2);
+  CHECK(parse_target("10.0.0.9/32").size() == 1);
+  CHECK(parse_target("10.0.0.0:255.255.255.0").size() == 254);
+}
+
+TEST_CASE("ranges and single addresses are taken as given") {
+  CHECK(parse_target("10.0.0.5-10.0.0.9").size() == 5);
+  CHECK(parse_target("10.0.0.5-9").last == ip("10.0.0.9"));
+  CHECK(parse_target("10.0.0.255-10.0.1.0").size() == 2);
+  CHECK(parse_target("10.0.0.7").size() == 1);
+}
+
+TEST_CASE("malformed targets say what is wrong") {
+  const auto message_of = [](const char* text) {
+    try {
+      parse_target(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK(message_of("10.0.0.0/33") == "malformed target '10.0.0.0/33': the prefix length must be 0-32");
+  CHECK(message_of("10.0.0.300") == "malformed target '10.0.0.300': '10.0.0.300' is not an IPv4 address");
+  CHECK(message_of("10.0.0.9-10.0.0.5") == "malformed target '10.0.0.9-10.0.0.5': the range ends before it starts");
+  CHECK(message_of("10.0.0.0:255.0.255.0") == "malformed target '10.0.0.0:255.0.255.0': 255.0.255.0 is not a contiguous netmask");
+  CHECK(message_of("10.0.0.5-300").find("the range end must be") != std::string::npos);
+  CHECK(message_of("host.example") != "no error");
+  CHECK(message_of("") == "malformed target '': empty");
+}
+
+TEST_CASE("a target set merges overlaps and excludes the scanner's own address") {
+  TargetSet set;
+  set.add(parse_target("10.0.0.0/29"));   // .1-.6
+  set.add(parse_target("10.0.0.5-10"));   // overlaps
+  set.add(parse_target("10.0.0.3"));
+  set.exclude(ip("10.0.0.1"));
+  set.exclude(ip("10.0.0.1"));
+  set.exclude(ip("192.0.2.1"));  // not a target: no effect
+  CHECK(set.size() == 9);
+  const auto addresses = set.addresses();
+  REQUIRE(addresses.size() == 9);
+  CHECK(addresses.front() == ip("10.0.0.2"));
+  CHECK(addresses.back() == ip("10.0.0.10"));
+}
+
+TEST_CASE("target files allow comments, several targets a line, and report the bad line") {
+  TargetSet set;
+  std::istringstream good("# lab\n10.0.0.1 10.0.0.2\n\n10.0.1.0/30, 10.0.2.5-6  # more\n");
+  set.add_from_stream(good, "targets.txt");
+  CHECK(set.size() == 6);
+  std::istringstream bad("10.0.0.1\n10.0.0.256\n");
+  try {
+    set.add_from_stream(bad, "targets.txt");
+    FAIL("no error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) == "targets.txt:2: malformed target '10.0.0.256': '10.0.0.256' is not an IPv4 address");
+  }
+}
