@@ -1,0 +1,144 @@
+#include "agent/drift_monitor.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "agent/drift_estimator.h"
+#include "inventory/error.h"
+
+namespace pifind::agent {
+namespace {
+
+// "ntp:pool.example.org" -> "ntp_pool.example.org": a safe file name part.
+std::string file_part(const std::string& name) {
+  std::string out;
+  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '_';
+  return out.substr(0, 64);
+}
+
+void apply_status(DriftEstimate& e, const std::string& status, const std::string& message) {
+  // A reference that failed lately but has a good estimate stays "ok"; the message says what happened.
+  if (e.status == "ok") {
+    if (!message.empty() && e.message.empty()) e.message = "last attempt: " + message;
+  } else if (status != "collecting") {
+    e.status = status;
+    e.message = message;
+  } else if (!message.empty()) {
+    e.message += "; last attempt: " + message;
+  }
+}
+
+}  // namespace
+
+DriftMonitor::DriftMonitor(Clock& clock, RtcOpener& opener, std::string rtc_name, std::string boot_id,
+                           std::filesystem::path state_dir, std::string ntp_name, NtpQuery ntp_query,
+                           std::size_t max_samples)
+    : opener_(opener),
+      rtc_name_(std::move(rtc_name)),
+      boot_id_(std::move(boot_id)),
+      ntp_name_(std::move(ntp_name)),
+      ntp_query_(std::move(ntp_query)),
+      sampler_(clock) {
+  if (!rtc_name_.empty())
+    rtc_store_ = std::make_unique<SampleStore>(state_dir / fmt::format("samples-{}.json", file_part(rtc_name_)),
+                                               max_samples);
+  if (ntp_query_)
+    ntp_store_ = std::make_unique<SampleStore>(state_dir / fmt::format("samples-{}.json", file_part(ntp_name_)),
+                                               max_samples);
+}
+
+std::vector<std::string> DriftMonitor::load() {
+  std::vector<std::string> problems;
+  for (auto* store : {rtc_store_.get(), ntp_store_.get()})
+    if (store)
+      if (auto p = store->load(); !p.empty()) problems.push_back(std::move(p));
+  return problems;
+}
+
+void DriftMonitor::save() const {
+  if (rtc_store_) rtc_store_->save();
+  if (ntp_store_) ntp_store_->save();
+}
+
+std::optional<std::string> DriftMonitor::sample_rtc() {
+  if (!rtc_store_) return std::nullopt;
+  auto opened = opener_.open(rtc_name_);
+  if (!opened.device) {
+    rtc_status_ = opened.busy ? "busy" : "unavailable";
+    rtc_message_ = opened.error;
+    return opened.error;
+  }
+  // Predict edges with the current estimate: the window stays narrow.
+  const auto segment = rtc_store_->current_segment();
+  if (segment.size() >= 8)
+    if (const auto fit = fit_common_slope(segment)) sampler_.set_rate_ppm(fit->slope * 1e6);
+  const auto result = sampler_.sample(*opened.device);
+  rtc_reads_ += result.reads;
+  if (result.outcome != EdgeOutcome::kSample) {
+    if (result.outcome != EdgeOutcome::kMissed) {
+      rtc_status_ = "unavailable";
+      rtc_message_ = result.message;
+    }
+    return result.message;
+  }
+  const auto& s = *result.sample;
+  rtc_store_->add(s.reference_ns, s.raw_ns, boot_id_);
+  rtc_minus_system_s_ = static_cast<double>(s.reference_ns - s.realtime_ns) * 1e-9;
+  rtc_status_ = "collecting";
+  rtc_message_.clear();
+  return std::nullopt;
+}
+
+std::optional<std::string> DriftMonitor::sample_ntp() {
+  if (!ntp_store_) return std::nullopt;
+  try {
+    const auto s = ntp_query_();
+    ntp_store_->add(s.server_ns, s.raw_ns, boot_id_);
+    ntp_status_ = "collecting";
+    ntp_message_.clear();
+    return std::nullopt;
+  } catch (const Error& e) {
+    ntp_status_ = "unavailable";
+    ntp_message_ = e.what();
+    return ntp_message_;
+  }
+}
+
+std::vector<DriftEstimate> DriftMonitor::estimates() const {
+  std::vector<DriftEstimate> out;
+  if (rtc_store_) {
+    out.push_back(estimate_drift(rtc_name_, rtc_store_->samples()));
+    apply_status(out.back(), rtc_status_, rtc_message_);
+  }
+  if (ntp_store_) {
+    out.push_back(estimate_drift(ntp_name_, ntp_store_->samples()));
+    apply_status(out.back(), ntp_status_, ntp_message_);
+  }
+  if (out.size() == 2 && out[0].ppm && out[1].ppm && out[0].stderr_ppm && out[1].stderr_ppm) {
+    // x_rtc rises at (system - rtc), x_ntp at (system - true): the RTC runs (ntp - rtc) ppm fast.
+    DriftEstimate e;
+    e.reference = rtc_name_ + "-vs-ntp";
+    e.status = "ok";
+    e.message = "the RTC's own rate error against the NTP server, positive = RTC gaining";
+    e.samples = std::min(out[0].samples, out[1].samples);
+    e.segments = std::max(out[0].segments, out[1].segments);
+    e.window_s = std::min(out[0].window_s, out[1].window_s);
+    e.ppm = *out[1].ppm - *out[0].ppm;
+    e.stderr_ppm = std::hypot(*out[0].stderr_ppm, *out[1].stderr_ppm);
+    e.ci95_low_ppm = *e.ppm - 1.96 * *e.stderr_ppm;
+    e.ci95_high_ppm = *e.ppm + 1.96 * *e.stderr_ppm;
+    e.s_per_day = *e.ppm * 0.0864;
+    out.push_back(std::move(e));
+  }
+  if (out.empty()) {
+    DriftEstimate e;
+    e.reference = "none";
+    e.status = "unavailable";
+    e.message = "no readable RTC and no --ntp-server: nothing to measure the oscillator against";
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace pifind::agent

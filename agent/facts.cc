@@ -1,0 +1,45 @@
+#include "agent/facts.h"
+
+#include "agent/board.h"
+#include "agent/clocksource.h"
+#include "agent/fake_hwclock.h"
+#include "agent/identity.h"
+#include "agent/rtc_inventory.h"
+#include "agent/system_info.h"
+#include "inventory/error.h"
+
+namespace pifind::agent {
+
+AgentReport gather_facts(const FactsSources& s) {
+  AgentReport r;
+  r.agent_version = kAgentVersion;
+  const std::int64_t now_ns = s.clock.realtime_ns();
+  r.generated_unix_s = static_cast<double>(now_ns) * 1e-9;
+
+  Identity& id = r.identity;
+  id.hostname = read_hostname(s.root);
+  id.interfaces = read_interfaces(s.root);
+  id.primary_interface = primary_interface(s.root, id.interfaces);
+  for (const auto& i : id.interfaces)
+    if (i.name == id.primary_interface) r.agent_id = i.mac;
+  if (r.agent_id.is_zero())
+    throw Error("no network interface with a MAC address: this machine has no identity to report under");
+  id.model = read_model(s.root);
+  if (const auto cpuinfo = s.root.read("/proc/cpuinfo", 256 * 1024)) {
+    const auto info = parse_cpuinfo(*cpuinfo);
+    id.revision = decode_revision(info.revision);
+    id.serial = info.serial;
+  }
+  id.os = read_os(s.root);
+  std::tie(id.kernel_release, id.machine) = read_kernel(s.root);
+  id.uptime_s = read_uptime_s(s.root);
+  id.boot_id = read_boot_id(s.root);
+
+  r.rtc.devices = read_rtcs(s.root, s.rtc, s.clock);
+  r.rtc.fake_hwclock = read_fake_hwclock(s.root, now_ns);
+  r.clocksource = read_clocksource(s.root);
+  r.discipline = read_discipline(s.root, s.kernel);
+  return r;
+}
+
+}  // namespace pifind::agent

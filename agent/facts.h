@@ -1,0 +1,26 @@
+// Gathers the static part of a report (identity, RTCs, fake-hwclock, clocksource, time discipline)
+// from a sysroot and the injected devices; the drift part comes from DriftMonitor.
+#pragma once
+
+#include "agent/clock.h"
+#include "agent/rtc_device.h"
+#include "agent/sysroot.h"
+#include "agent/time_discipline.h"
+#include "inventory/report.h"
+
+namespace pifind::agent {
+
+inline constexpr const char* kAgentVersion = "0.1.0";
+
+struct FactsSources {
+  const Sysroot& root;
+  Clock& clock;
+  RtcOpener& rtc;
+  KernelTimeSource& kernel;
+};
+
+/// Everything but drift and spool state. counter is 0 (the reporter assigns it). Throws pifind::Error
+/// if the machine has no interface with a MAC (then it has no identity to report under).
+AgentReport gather_facts(const FactsSources& sources);
+
+}  // namespace pifind::agent

@@ -1,0 +1,36 @@
+#include "agent/fake_hwclock.h"
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+
+namespace pifind::agent {
+
+std::optional<std::int64_t> parse_fake_hwclock_time(std::string_view text) {
+  const std::string s = trim(text);
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &tail) != 6) return std::nullopt;
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+FakeHwclock read_fake_hwclock(const Sysroot& root, std::int64_t now_unix_ns) {
+  FakeHwclock f;
+  const auto line = root.read_line("/etc/fake-hwclock.data");
+  if (!line) return f;
+  f.data_present = true;
+  f.saved_utc = line->substr(0, 64);
+  if (const auto saved = parse_fake_hwclock_time(*line))
+    f.age_s = static_cast<double>(now_unix_ns) * 1e-9 - static_cast<double>(*saved);
+  return f;
+}
+
+}  // namespace pifind::agent

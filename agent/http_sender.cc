@@ -1,0 +1,167 @@
+#include "agent/http_sender.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+
+#include "inventory/asio.h"
+#include "inventory/error.h"
+#include "inventory/signing.h"
+
+namespace pifind::agent {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+http::request<http::string_body> make_request(const ServerUrl& url, const SignedReport& r) {
+  http::request<http::string_body> req{http::verb::post, url.reports_target(), 11};
+  req.set(http::field::host, url.host);
+  req.set(http::field::user_agent, "pifind-agent");
+  req.set(http::field::content_type, "application/json");
+  auto name = [](std::string_view v) { return beast::string_view(v.data(), v.size()); };
+  req.set(name(kAgentHeader), r.agent);
+  req.set(name(kCounterHeader), std::to_string(r.counter));
+  req.set(name(kSignatureHeader), r.signature);
+  req.body() = r.body;
+  req.prepare_payload();
+  return req;
+}
+
+template <typename Stream>
+PostResult exchange(Stream& stream, const http::request<http::string_body>& req) {
+  PostResult result;
+  beast::error_code ec;
+  http::write(stream, req, ec);
+  if (ec) return {0, "cannot send the report: " + ec.message(), {}};
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024);
+  http::read(stream, buffer, parser, ec);
+  if (ec) return {0, "no valid reply from the collector: " + ec.message(), {}};
+  result.status = static_cast<int>(parser.get().result_int());
+  result.body = parser.get().body().substr(0, 200);
+  return result;
+}
+
+}  // namespace
+
+ServerUrl ServerUrl::parse(const std::string& text) {
+  ServerUrl url;
+  std::string_view rest = text;
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    url.tls = true;
+    rest.remove_prefix(8);
+  } else {
+    throw Error(fmt::format("server '{}' must start with http:// or https://", text.substr(0, 80)));
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    url.path_prefix = std::string(rest.substr(slash));
+    while (!url.path_prefix.empty() && url.path_prefix.back() == '/') url.path_prefix.pop_back();
+  }
+  if (authority.starts_with("[")) {  // [v6addr]:port
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) throw Error("server address has an unclosed '['");
+    url.host = std::string(authority.substr(1, close - 1));
+    authority.remove_prefix(close + 1);
+    if (authority.starts_with(":")) url.port = std::string(authority.substr(1));
+  } else {
+    const auto colon = authority.rfind(':');
+    url.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) url.port = std::string(authority.substr(colon + 1));
+  }
+  if (url.port.empty()) url.port = url.tls ? "443" : "80";
+  if (url.host.empty()) throw Error(fmt::format("server '{}' has no host", text.substr(0, 80)));
+  for (char c : url.port)
+    if (c < '0' || c > '9') throw Error(fmt::format("server '{}' has an invalid port", text.substr(0, 80)));
+  for (char c : url.path_prefix)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '?' || c == '#')
+      throw Error(fmt::format("server '{}' has an invalid path", text.substr(0, 80)));
+  return url;
+}
+
+std::string ServerUrl::reports_target() const { return path_prefix + std::string(kReportsPath); }
+
+BeastSender::BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file, std::chrono::seconds timeout)
+    : url_(std::move(url)), ca_file_(std::move(ca_file)), timeout_(timeout) {}
+
+PostResult BeastSender::post(const SignedReport& report) {
+  asio::io_context io;
+  tcp::resolver resolver(io);
+  beast::error_code ec;
+  const auto endpoints = resolver.resolve(url_.host, url_.port, ec);
+  if (ec) return {0, fmt::format("cannot resolve {}: {}", url_.host, ec.message()), {}};
+  const auto req = make_request(url_, report);
+
+  if (!url_.tls) {
+    beast::tcp_stream stream(io);
+    stream.expires_after(timeout_);
+    stream.connect(endpoints, ec);
+    if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
+    auto result = exchange(stream, req);
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    return result;
+  }
+
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  if (ca_file_)
+    ctx.load_verify_file(ca_file_->string(), ec);
+  else
+    ctx.set_default_verify_paths(ec);
+  if (ec) return {0, "cannot load trusted certificates: " + ec.message(), {}};
+  ctx.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  // SNI, and the certificate must name the host (OpenSSL checks it during the handshake).
+  if (!SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str()) ||
+      SSL_set1_host(stream.native_handle(), url_.host.c_str()) != 1)
+    return {0, "cannot set the TLS server name", {}};
+  beast::get_lowest_layer(stream).expires_after(timeout_);
+  beast::get_lowest_layer(stream).connect(endpoints, ec);
+  if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return {0, "TLS handshake with the collector failed: " + ec.message(), {}};
+  auto result = exchange(stream, req);
+  stream.shutdown(ec);  // a peer that just closes is fine: the reply is already read
+  return result;
+}
+
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender) {
+  DeliveryResult d;
+  const auto counters = spool.queued();
+  std::size_t i = 0;
+  for (; i < counters.size(); ++i) {
+    const auto report = spool.read(counters[i]);
+    if (!report) continue;  // unreadable: removed and counted by the spool
+    const auto r = sender.post(*report);
+    if (r.status == 0) {
+      d.stopped_by = r.error;
+      break;
+    }
+    if ((r.status >= 200 && r.status < 300) || r.status == 409) {
+      ++d.delivered;
+      spool.remove(counters[i]);
+    } else if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
+      ++d.rejected;
+      d.rejections.push_back(fmt::format("report {} refused with HTTP {}: {}", counters[i], r.status,
+                                         r.body.substr(0, r.body.find('\n'))));
+      spool.remove(counters[i]);
+    } else {
+      d.stopped_by = fmt::format("collector replied HTTP {}", r.status);
+      break;
+    }
+  }
+  d.remaining = static_cast<int>(spool.queued().size());
+  return d;
+}
+
+}  // namespace pifind::agent

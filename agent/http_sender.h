@@ -1,0 +1,65 @@
+// Sends signed reports to the collector: HTTP/1.1 POST with Boost.Beast, plain or TLS (OpenSSL, peer
+// and host name verified), and drains the spool in counter order. The wire contract is in
+// inventory/signing.h.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "agent/spool.h"
+
+namespace pifind::agent {
+
+/// http://host:port or https://host:port (an optional path prefix is kept: https://h/pifind).
+struct ServerUrl {
+  bool tls = false;
+  std::string host;
+  std::string port;
+  std::string path_prefix;  ///< "" or "/pifind", no trailing slash
+
+  /// Throws pifind::Error with a one-line reason.
+  static ServerUrl parse(const std::string& text);
+  std::string reports_target() const;
+};
+
+/// The collector's reply; `status` 0 means no HTTP reply at all (`error` says why).
+struct PostResult {
+  int status = 0;
+  std::string error;
+  std::string body;
+};
+
+class ReportSender {
+ public:
+  virtual ~ReportSender() = default;
+  virtual PostResult post(const SignedReport& report) = 0;
+};
+
+class BeastSender final : public ReportSender {
+ public:
+  /// `ca_file`: trust these CAs instead of the system's (https only).
+  BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file = std::nullopt,
+              std::chrono::seconds timeout = std::chrono::seconds(10));
+  PostResult post(const SignedReport& report) override;
+
+ private:
+  ServerUrl url_;
+  std::optional<std::filesystem::path> ca_file_;
+  std::chrono::seconds timeout_;
+};
+
+struct DeliveryResult {
+  int delivered = 0;   ///< accepted (2xx) or already accepted earlier (409)
+  int rejected = 0;    ///< refused for good (400, 401, 413, other 4xx): dropped, logged
+  int remaining = 0;   ///< still queued
+  std::string stopped_by;  ///< why delivery stopped early (unreachable, 5xx), empty if the spool emptied
+  std::vector<std::string> rejections;  ///< one line per rejected report
+};
+
+/// Posts queued reports oldest first; stops at the first transport failure or 5xx, keeping the rest.
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender);
+
+}  // namespace pifind::agent

@@ -1,0 +1,103 @@
+#include "agent/identity.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace pifind::agent {
+namespace {
+
+int prefix_length(const sockaddr* mask) {
+  if (mask == nullptr) return 0;
+  const unsigned char* bytes = nullptr;
+  std::size_t n = 0;
+  if (mask->sa_family == AF_INET) {
+    bytes = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(mask)->sin_addr);
+    n = 4;
+  } else if (mask->sa_family == AF_INET6) {
+    bytes = reinterpret_cast<const sockaddr_in6*>(mask)->sin6_addr.s6_addr;
+    n = 16;
+  }
+  int bits = 0;
+  for (std::size_t i = 0; i < n; ++i) bits += __builtin_popcount(bytes[i]);
+  return bits;
+}
+
+void add_live_addresses(std::vector<NetworkInterface>& interfaces) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr) continue;
+    const int family = a->ifa_addr->sa_family;
+    if (family != AF_INET && family != AF_INET6) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* src = family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr);
+    if (::inet_ntop(family, src, text, sizeof text) == nullptr) continue;
+    for (auto& i : interfaces)
+      if (i.name == a->ifa_name && i.addresses.size() < kMaxAddressesPerInterface)
+        i.addresses.push_back(fmt::format("{}/{}", text, prefix_length(a->ifa_netmask)));
+  }
+  ::freeifaddrs(list);
+}
+
+void add_fixture_addresses(const Sysroot& root, std::vector<NetworkInterface>& interfaces) {
+  const auto text = root.read("/etc/pifind-agent/addresses");
+  if (!text) return;
+  std::istringstream in(*text);
+  std::string name, address;
+  while (in >> name >> address)
+    for (auto& i : interfaces)
+      if (i.name == name && i.addresses.size() < kMaxAddressesPerInterface) i.addresses.push_back(address);
+}
+
+}  // namespace
+
+std::string read_hostname(const Sysroot& root) { return root.read_line("/proc/sys/kernel/hostname").value_or(""); }
+
+std::vector<NetworkInterface> read_interfaces(const Sysroot& root) {
+  std::vector<NetworkInterface> interfaces;
+  for (const auto& name : root.list("/sys/class/net")) {
+    if (name == "lo" || interfaces.size() >= kMaxInterfaces) continue;
+    const auto text = root.read_line("/sys/class/net/" + name + "/address");
+    if (!text) continue;
+    const auto mac = MacAddress::parse(*text);
+    if (!mac || mac->is_zero()) continue;
+    interfaces.push_back({name, *mac, {}});
+  }
+  if (root.is_live())
+    add_live_addresses(interfaces);
+  else
+    add_fixture_addresses(root, interfaces);
+  return interfaces;
+}
+
+std::string primary_interface(const Sysroot& root, const std::vector<NetworkInterface>& interfaces) {
+  auto known = [&](const std::string& name) {
+    for (const auto& i : interfaces)
+      if (i.name == name) return true;
+    return false;
+  };
+  if (const auto routes = root.read("/proc/net/route")) {
+    std::istringstream in(*routes);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string iface, destination, gateway, flags, refcnt, use, metric, mask;
+      if (fields >> iface >> destination >> gateway >> flags >> refcnt >> use >> metric >> mask &&
+          destination == "00000000" && mask == "00000000" && known(iface))
+        return iface;
+    }
+  }
+  for (const auto& i : interfaces)
+    if (!i.mac.is_locally_administered()) return i.name;
+  return interfaces.empty() ? std::string() : interfaces.front().name;
+}
+
+}  // namespace pifind::agent

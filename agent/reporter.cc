@@ -1,0 +1,42 @@
+#include "agent/reporter.h"
+
+#include <fmt/format.h>
+
+#include "inventory/error.h"
+
+namespace pifind::agent {
+
+Reporter::Reporter(FleetKey key, const std::filesystem::path& state_dir, std::unique_ptr<ReportSender> sender,
+                   std::size_t spool_max_reports)
+    : key_(std::move(key)), counter_(state_dir), spool_(state_dir / "spool", spool_max_reports), sender_(std::move(sender)) {}
+
+std::vector<std::string> Reporter::submit(AgentReport report) {
+  report.spool.queued = static_cast<std::int64_t>(spool_.queued().size());
+  report.spool.dropped_total = spool_.dropped_total();
+  report.counter = counter_.last() + 1;
+  if (auto problem = validate(report)) throw Error("refusing to send an invalid report: " + *problem);
+  const std::string body = to_body(report);
+  if (body.size() > kMaxReportBytes) throw Error("refusing to send a report larger than the collector accepts");
+  const std::uint64_t counter = counter_.next();  // persisted before anything leaves
+  spool_.push({report.agent_id.to_string(), counter, sign_report(key_, report.agent_id, counter, body), body});
+  std::vector<std::string> log;
+  const auto d = flush();
+  for (auto& r : d.rejections) log.push_back(std::move(r));
+  if (!d.stopped_by.empty())
+    log.push_back(fmt::format("collector unreachable ({}); {} report(s) spooled", d.stopped_by, d.remaining));
+  else if (d.delivered > 0)
+    log.push_back(fmt::format("delivered {} report(s), last counter {}", d.delivered, counter));
+  return log;
+}
+
+DeliveryResult Reporter::flush() {
+  if (!sender_) {
+    DeliveryResult d;
+    d.remaining = static_cast<int>(spool_.queued().size());
+    d.stopped_by = "no --server given";
+    return d;
+  }
+  return deliver_spool(spool_, *sender_);
+}
+
+}  // namespace pifind::agent

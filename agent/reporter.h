@@ -1,0 +1,39 @@
+// Turns a report into a signed, counted wire message, spools it, then drains the spool to the collector.
+// The counter is persisted before the report is spooled, so no value is ever used twice.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/http_sender.h"
+#include "agent/spool.h"
+#include "inventory/counter.h"
+#include "inventory/signing.h"
+
+namespace pifind::agent {
+
+class Reporter {
+ public:
+  /// State lives in `state_dir` (counter, spool/). `sender` may be null: reports then only spool.
+  Reporter(FleetKey key, const std::filesystem::path& state_dir, std::unique_ptr<ReportSender> sender,
+           std::size_t spool_max_reports = 256);
+
+  /// Fills in counter and spool state, validates, signs, spools and delivers. Returns log lines.
+  /// Throws pifind::Error if the report is invalid or the counter cannot be persisted.
+  std::vector<std::string> submit(AgentReport report);
+  /// Delivers what is queued (after an outage), without a new report.
+  DeliveryResult flush();
+
+  const Spool& spool() const { return spool_; }
+  std::uint64_t last_counter() const { return counter_.last(); }
+
+ private:
+  FleetKey key_;
+  ReportCounter counter_;
+  Spool spool_;
+  std::unique_ptr<ReportSender> sender_;
+};
+
+}  // namespace pifind::agent

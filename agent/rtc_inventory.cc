@@ -1,0 +1,49 @@
+#include "agent/rtc_inventory.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace pifind::agent {
+
+std::optional<double> read_battery_voltage_v(const Sysroot& root, const std::string& rtc) {
+  const auto line = root.read_line("/sys/class/rtc/" + rtc + "/battery_voltage");
+  if (!line) return std::nullopt;
+  long long microvolts = 0;
+  const auto [end, ec] = std::from_chars(line->data(), line->data() + line->size(), microvolts);
+  if (ec != std::errc() || end != line->data() + line->size() || microvolts < 0 || microvolts > 100'000'000)
+    return std::nullopt;
+  return static_cast<double>(microvolts) / 1e6;
+}
+
+std::vector<RtcInfo> read_rtcs(const Sysroot& root, RtcOpener& opener, Clock& clock) {
+  std::vector<RtcInfo> rtcs;
+  for (const auto& name : root.list("/sys/class/rtc")) {
+    if (name.rfind("rtc", 0) != 0 || rtcs.size() >= kMaxRtcs) continue;
+    RtcInfo info;
+    info.device = name;
+    info.driver = root.read_line("/sys/class/rtc/" + name + "/name").value_or("");
+    if (const auto h = root.read_line("/sys/class/rtc/" + name + "/hctosys")) info.hctosys = *h == "1";
+    info.battery.voltage_v = read_battery_voltage_v(root, name);
+    auto opened = opener.open(name);
+    if (!opened.device) {
+      info.read_error = opened.error;
+    } else {
+      const auto reading = opened.device->read_time();
+      const std::int64_t now_ns = clock.realtime_ns();
+      if (reading.unix_s) {
+        info.readable = true;
+        info.rtc_minus_system_s = static_cast<double>(*reading.unix_s) - static_cast<double>(now_ns) * 1e-9;
+      } else if (reading.error == EINVAL) {
+        info.read_error = "RTC_RD_TIME: time not set or oscillator stopped (EINVAL)";
+      } else {
+        info.read_error = std::string("RTC_RD_TIME: ") + std::strerror(reading.error);
+      }
+      info.battery.vl_flags = opened.device->read_voltage_low_flags();
+    }
+    rtcs.push_back(std::move(info));
+  }
+  return rtcs;
+}
+
+}  // namespace pifind::agent

@@ -1,0 +1,64 @@
+#include "agent/seed_log.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "agent/sample_store.h"
+#include "inventory/error.h"
+
+namespace pifind::agent {
+namespace {
+
+// "1367834856 -0.002202 ..." : an integer, then a decimal; anything after is adjtimex's other columns.
+bool parse_row(const std::string& line, std::int64_t& cmos_s, double& diff_s) {
+  const char* p = line.c_str();
+  char* end = nullptr;
+  errno = 0;
+  const long long cmos = std::strtoll(p, &end, 10);
+  if (end == p || errno != 0 || (*end != ' ' && *end != '\t') || cmos <= 0) return false;
+  p = end;
+  const double diff = std::strtod(p, &end);
+  if (end == p || !std::isfinite(diff) || std::abs(diff) > 1e9) return false;
+  if (*end != '\0' && *end != ' ' && *end != '\t' && *end != '\r') return false;
+  cmos_s = cmos;
+  diff_s = diff;
+  return true;
+}
+
+}  // namespace
+
+SeedLog parse_seed_log(std::string_view text) {
+  SeedLog log;
+  // The store supplies the segmenting rule (steps > 20 ms beyond the fitted line); nothing is saved.
+  SampleStore store("/dev/null", static_cast<std::size_t>(-1) / 2);
+  std::istringstream in{std::string(text)};
+  std::string line;
+  while (std::getline(in, line)) {
+    std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    line = line.substr(start);
+    if (line[0] == '#' || line.find("cmos") != std::string::npos || line.find("current") != std::string::npos)
+      continue;
+    std::int64_t cmos_s = 0;
+    double diff_s = 0;
+    if (!parse_row(line, cmos_s, diff_s)) {
+      ++log.ignored_lines;
+      continue;
+    }
+    ++log.rows;
+    const std::int64_t reference_ns = cmos_s * 1'000'000'000LL;
+    const std::int64_t system_ns = reference_ns + std::llround(diff_s * 1e9);
+    if (store.add(reference_ns, system_ns, "log") && log.rows > 1) ++log.steps;
+  }
+  if (log.rows == 0) throw Error("no adjtimex --compare rows (\"CMOS_SECONDS SYSTEM_MINUS_CMOS ...\") in the log");
+  log.samples.assign(store.samples().begin(), store.samples().end());
+  const auto& a = log.samples.front();
+  const auto& b = log.samples.back();
+  if (b.reference_ns != a.reference_ns)
+    log.endpoint_ppm = static_cast<double>((b.raw_ns - a.raw_ns) - (b.reference_ns - a.reference_ns)) /
+                       static_cast<double>(b.reference_ns - a.reference_ns) * 1e6;
+  return log;
+}
+
+}  // namespace pifind::agent

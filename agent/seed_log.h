@@ -1,0 +1,27 @@
+// Reads logs in the format of the seed experiment: `date -u +'# Generated at: %F %T UTC %s %N'` lines,
+// each followed by an `adjtimex --compare` row (cmos time, system-cmos, then optionally error_ppm, tick,
+// freq and suggested tick/freq), and turns them into drift samples for `pifind-agent analyze`.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/drift_estimator.h"
+
+namespace pifind::agent {
+
+struct SeedLog {
+  /// reference = cmos time (s), "raw" = cmos + (system - cmos): the system clock at the comparison.
+  /// Segments split where the system-cmos difference steps (someone set a clock).
+  std::vector<DriftSample> samples;
+  std::size_t rows = 0;          ///< comparison rows read
+  std::size_t ignored_lines = 0;  ///< lines that were neither headers, comments nor rows
+  std::size_t steps = 0;          ///< steps that started a new segment
+  double endpoint_ppm = 0;        ///< (x_last - x_first)/(t_last - t_first), the seed's own arithmetic
+};
+
+/// Parses the log text. Throws pifind::Error (one line) if it holds no comparison rows.
+SeedLog parse_seed_log(std::string_view text);
+
+}  // namespace pifind::agent

@@ -1,0 +1,45 @@
+// Signed reports waiting for the collector, one file each in <state>/spool, sent oldest first. Bounded:
+// when full the oldest are dropped and counted (the count travels in the next report).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pifind::agent {
+
+/// A report exactly as it goes on the wire.
+struct SignedReport {
+  std::string agent;      ///< X-Pifind-Agent
+  std::uint64_t counter = 0;  ///< X-Pifind-Counter
+  std::string signature;  ///< X-Pifind-Signature
+  std::string body;       ///< the signed bytes
+};
+
+class Spool {
+ public:
+  /// Creates `dir` if needed. Throws pifind::Error if it cannot.
+  Spool(std::filesystem::path dir, std::size_t max_reports = 256, std::size_t max_bytes = 8 * 1024 * 1024);
+
+  /// Stores `report` (atomically), then drops the oldest while over either bound.
+  void push(const SignedReport& report);
+  /// The counters of the queued reports, oldest (smallest) first.
+  std::vector<std::uint64_t> queued() const;
+  /// Reads one queued report; nothing if its file is gone or unreadable (then it is removed and counted lost).
+  std::optional<SignedReport> read(std::uint64_t counter);
+  void remove(std::uint64_t counter);
+  /// Reports ever dropped (full spool, unreadable files), persisted in <dir>/dropped.
+  std::int64_t dropped_total() const { return dropped_; }
+
+ private:
+  std::filesystem::path file_of(std::uint64_t counter) const;
+  void count_dropped(std::int64_t n);
+  std::filesystem::path dir_;
+  std::size_t max_reports_;
+  std::size_t max_bytes_;
+  std::int64_t dropped_ = 0;
+};
+
+}  // namespace pifind::agent
