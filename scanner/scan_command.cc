@@ -87,7 +87,9 @@ int run_scan_command(const ScanOptions& options) {
   ScanResult result = run_arp_scan(request);
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
-  load_installed_registries(vendors);
+  OuiFilter found_ouis;
+  for (const auto& host : result.hosts) found_ouis.insert(static_cast<std::uint32_t>(host.mac.to_u64() >> 24));
+  if (!found_ouis.empty()) load_installed_registries(vendors, found_ouis);
   for (auto& host : result.hosts) {
     host.vendor = vendors.vendor_name(host.mac);
     host.raspberry_pi = vendors.is_raspberry_pi(host.mac);

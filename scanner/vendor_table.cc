@@ -107,9 +107,13 @@ bool split_ieee_csv_line(std::string_view line, std::string_view& assignment, st
   return !name.empty();
 }
 
+bool wanted(const MacPrefix& prefix, const OuiFilter& only) {
+  return only.empty() || only.count(static_cast<std::uint32_t>(prefix.value() >> 24)) != 0;
+}
+
 }  // namespace
 
-std::size_t load_ieee_csv(VendorTable& table, const std::filesystem::path& file) {
+std::size_t load_ieee_csv(VendorTable& table, const std::filesystem::path& file, const OuiFilter& only) {
   std::ifstream in = open_or_throw(file);
   std::size_t added = 0;
   std::string line, name;
@@ -118,13 +122,14 @@ std::size_t load_ieee_csv(VendorTable& table, const std::filesystem::path& file)
     if (!split_ieee_csv_line(line, assignment, name)) continue;
     const auto prefix = MacPrefix::parse(assignment);
     if (!prefix || assignment.size() < 6) continue;  // the header row, or damage
+    if (!wanted(*prefix, only)) continue;
     table.add(*prefix, {name, false});
     ++added;
   }
   return added;
 }
 
-std::size_t load_arp_scan_oui(VendorTable& table, const std::filesystem::path& file) {
+std::size_t load_arp_scan_oui(VendorTable& table, const std::filesystem::path& file, const OuiFilter& only) {
   std::ifstream in = open_or_throw(file);
   std::size_t added = 0;
   std::string line;
@@ -135,7 +140,7 @@ std::size_t load_arp_scan_oui(VendorTable& table, const std::filesystem::path& f
     if (tab == std::string_view::npos) continue;
     const auto prefix = MacPrefix::parse(view.substr(0, tab));
     const std::string_view name = trim(view.substr(tab));
-    if (!prefix || prefix->bits() < 24 || name.empty()) continue;
+    if (!prefix || prefix->bits() < 24 || name.empty() || !wanted(*prefix, only)) continue;
     table.add(*prefix, {std::string(name), false});
     ++added;
   }
@@ -165,16 +170,16 @@ std::size_t load_pi_prefix_file(VendorTable& table, const std::filesystem::path&
   return added;
 }
 
-std::size_t load_installed_registries(VendorTable& table) {
+std::size_t load_installed_registries(VendorTable& table, const OuiFilter& only) {
   std::size_t added = 0;
   const std::filesystem::path ieee = "/usr/share/ieee-data";
   for (const char* csv : {"oui.csv", "mam.csv", "oui36.csv", "iab.csv"}) {
     std::error_code ec;
-    if (std::filesystem::is_regular_file(ieee / csv, ec)) added += load_ieee_csv(table, ieee / csv);
+    if (std::filesystem::is_regular_file(ieee / csv, ec)) added += load_ieee_csv(table, ieee / csv, only);
   }
   std::error_code ec;
   const std::filesystem::path arp_scan = "/usr/share/arp-scan/ieee-oui.txt";
-  if (std::filesystem::is_regular_file(arp_scan, ec)) added += load_arp_scan_oui(table, arp_scan);
+  if (std::filesystem::is_regular_file(arp_scan, ec)) added += load_arp_scan_oui(table, arp_scan, only);
   return added;
 }
 

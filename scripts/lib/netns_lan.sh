@@ -97,3 +97,25 @@ lan_destroy() {
     ip netns del "$ns" 2>/dev/null || true
   done
 }
+
+# lan_fleet_spec HOSTS [PI_PERCENT]: a deterministic host spec for a /24 (198.18.0.0/24), HOSTS hosts
+# at .2, .4, ... (.254 at most), PI_PERCENT (default 40) of them with Raspberry Pi MACs across every
+# Pi prefix, the rest with other vendors' MACs. Lines: "name mac ip/24 pi|-".
+lan_fleet_spec() {
+  local hosts=$1 pi_percent=${2:-40} i pis=0 others=0
+  local pi_prefixes=(b8:27:eb dc:a6:32 e4:5f:01 28:cd:c1 d8:3a:dd 2c:cf:67 88:a2:9e f0:40:af:9 8c:1f:64:34:a)
+  local other_prefixes=(00:50:56 52:54:00 00:1b:21 f0:18:98 24:0a:c4 fc:ec:da 00:00:0c 3c:22:fb b8:27:ec)
+  for ((i = 0; i < hosts; i++)); do
+    local octet=$((2 + 2 * i)) prefix kind name digits
+    [ "$octet" -le 254 ] || octet=$((3 + 2 * (i - 127)))
+    # Spread the Pis evenly: host i is a Pi when the running share of Pis crosses a whole number.
+    if (((i + 1) * pi_percent / 100 != i * pi_percent / 100)); then
+      prefix=${pi_prefixes[$((pis++ % ${#pi_prefixes[@]}))]} kind=pi name=pi$i
+    else
+      prefix=${other_prefixes[$((others++ % ${#other_prefixes[@]}))]} kind=- name=host$i
+    fi
+    digits=${prefix//:/}
+    digits=$(printf '%s%0*x' "$digits" $((12 - ${#digits})) $((i + 1)))
+    echo "$name $(echo "$digits" | sed -E 's/(..)(..)(..)(..)(..)(..)/\1:\2:\3:\4:\5:\6/') 198.18.0.$octet/24 $kind"
+  done
+}

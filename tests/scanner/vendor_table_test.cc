@@ -67,6 +67,11 @@ TEST_CASE("IEEE CSV and arp-scan files load at every assignment size") {
   const auto txt = write_temp("ieee-oui.txt", "# comment\n0050C27D5\tDEUTA-WERKE GmbH\n000000\tXEROX CORPORATION\nbad\n");
   CHECK(load_arp_scan_oui(table, txt) == 2);
   CHECK(table.vendor_name(mac("00:50:c2:7d:50:00")) == "DEUTA-WERKE GmbH");
+
+  VendorTable filtered;
+  CHECK(load_ieee_csv(filtered, csv, OuiFilter{0x741ae0}) == 1);
+  CHECK(filtered.vendor_name(mac("74:1a:e0:90:00:01")) == "Quoted, \"Name\" Ltd");
+  CHECK(filtered.vendor_name(mac("00:22:72:00:00:01")) == "(unknown)");
   std::filesystem::remove(csv);
   std::filesystem::remove(txt);
 }
