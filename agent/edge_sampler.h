@@ -34,6 +34,10 @@ struct EdgeResult {
   int reads = 0;        ///< RTC_RD_TIME calls this sample cost
 };
 
+/// A caller that samples every N seconds should wake this long before N seconds have passed since the
+/// last sample returned (which is just after an edge), so the edge aimed at is the N-th one, not N+1.
+inline constexpr std::int64_t kWakeEarlyNs = 100'000'000;
+
 struct EdgeSamplerConfig {
   std::int64_t coarse_poll_ns = 10'000'000;    ///< poll period while locating the edge from scratch
   std::int64_t min_half_window_ns = 2'000'000;  ///< the fine window is at least ±this around the prediction

@@ -19,8 +19,9 @@ std::string read_hostname(const Sysroot& root);
 /// ("IF ADDRESS/PREFIX" per line), since a fixture tree has no kernel behind it.
 std::vector<NetworkInterface> read_interfaces(const Sysroot& root);
 
-/// The interface of the IPv4 default route (/proc/net/route); else the first interface whose MAC is
-/// globally administered; else the first. Empty if there are none.
+/// The interface of the IPv4 default route (/proc/net/route); else the first backed by hardware
+/// (/sys/class/net/IF/device exists); else the first with a globally administered MAC; else the first.
+/// Empty if there are none.
 std::string primary_interface(const Sysroot& root, const std::vector<NetworkInterface>& interfaces);
 
 }  // namespace pifind::agent

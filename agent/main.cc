@@ -14,6 +14,7 @@
 #include "agent/analyze.h"
 #include "agent/clock.h"
 #include "agent/drift_monitor.h"
+#include "agent/edge_sampler.h"
 #include "agent/facts.h"
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
@@ -163,7 +164,7 @@ class Agent {
     const std::int64_t now = clock_.monotonic_raw_ns();
     if (now >= next_rtc_) {
       if (auto problem = monitor_->sample_rtc()) log_once(*problem);
-      next_rtc_ = now + static_cast<std::int64_t>(options_.sample_interval_s * 1e9);
+      next_rtc_ = clock_.monotonic_raw_ns() + static_cast<std::int64_t>(options_.sample_interval_s * 1e9) - kWakeEarlyNs;
     }
     if (!options_.ntp_server.empty() && now >= next_ntp_) {
       if (auto problem = monitor_->sample_ntp()) log_once(*problem);

@@ -1,0 +1,47 @@
+// Shared by the agent tests: fixture paths, a temporary directory, a fake kernel time source and an RTC
+// opener whose devices behave as told.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "agent/rtc_device.h"
+#include "agent/time_discipline.h"
+
+namespace pifind::agent::test {
+
+/// tests/agent/fixtures/<name>.
+std::filesystem::path fixture(const std::string& name);
+
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::filesystem::path path;
+};
+
+class FixedKernelTime final : public KernelTimeSource {
+ public:
+  std::optional<KernelTimeState> read() override {
+    return kernel_time_state(0, 0x2001, -8 * 65536 - 52560, 12345, 250000, 1000, 10000);
+  }
+};
+
+/// An RTC whose every read returns `unix_s` (or fails with `error`), with `vl_flags`.
+struct FakeRtcBehaviour {
+  bool busy = false;
+  int open_errno = 0;
+  std::optional<std::int64_t> unix_s;
+  int read_errno = 0;
+  std::optional<std::uint32_t> vl_flags;
+};
+
+class FakeRtcOpener final : public RtcOpener {
+ public:
+  std::map<std::string, FakeRtcBehaviour> devices;
+  RtcOpenResult open(const std::string& name) override;
+};
+
+}  // namespace pifind::agent::test

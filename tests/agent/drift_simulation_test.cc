@@ -1,0 +1,220 @@
+// The edge sampler and drift monitor against simulated clocks: known drift, 1 s RTC resolution,
+// 0.1-2 ms read latency. Simulated time only; nothing waits.
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "agent/drift_monitor.h"
+#include "agent/edge_sampler.h"
+#include "agent/simulation.h"
+#include "agent_test_support.h"
+
+using namespace pifind;
+using namespace pifind::agent;
+using namespace pifind::agent::test;
+
+namespace {
+
+// Runs the monitor for `seconds` of simulated time, one RTC sample every `interval_s`, scheduled like
+// the agent does (wake a little before the edge that is due).
+void run_for(SimulatedWorld& world, SimulatedClock& clock, DriftMonitor& monitor, double seconds, double interval_s = 2) {
+  const double end = world.true_s() + seconds;
+  while (world.true_s() < end) {
+    monitor.sample_rtc();
+    clock.sleep_for_ns(static_cast<std::int64_t>(interval_s * 1e9) - kWakeEarlyNs);
+  }
+}
+
+DriftEstimate rtc_estimate(const DriftMonitor& m) {
+  for (const auto& e : m.estimates())
+    if (e.reference == "rtc0") return e;
+  FAIL("no rtc0 estimate");
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitter, 30 min") {
+  for (const double ppm : {40.689, -12.5, 0.0}) {
+    INFO("true drift " << ppm << " ppm");
+    TempDir state;
+    SimulationConfig config;
+    config.system_drift = {{0, ppm}};
+    config.read_latency_min_s = 100e-6;
+    config.read_latency_max_s = 1e-3;
+    config.seed = static_cast<std::uint64_t>(ppm * 1000 + 77);
+    SimulatedWorld world(config);
+    SimulatedClock clock(world);
+    SimulatedRtcOpener opener(world);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    run_for(world, clock, monitor, 1800);
+    const auto e = rtc_estimate(monitor);
+    REQUIRE(e.status == "ok");
+    REQUIRE(e.ppm);
+    CHECK(*e.ci95_low_ppm <= ppm);
+    CHECK(*e.ci95_high_ppm >= ppm);
+    CHECK(std::abs(*e.ppm - ppm) < 0.1);
+    CHECK(*e.ci95_high_ppm - *e.ci95_low_ppm < 0.2);
+    CHECK(e.samples > 800);
+    CHECK_FALSE(e.nonconstant);
+    CHECK(*e.s_per_day == Approx(*e.ppm * 0.0864));
+    CHECK_FALSE(e.allan.empty());
+    // Polling stays in a narrow window: a handful of RTC reads per sample, not thousands.
+    CHECK(static_cast<double>(monitor.rtc_reads()) / static_cast<double>(e.samples) < 15);
+  }
+}
+
+TEST_CASE("2 ms read jitter and an RTC with its own error: the rate is relative to the RTC") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 40.689}};
+  config.rtc_ppm = 3.0;  // a RasClock said to be 3 ppm off
+  config.read_latency_min_s = 100e-6;
+  config.read_latency_max_s = 2e-3;
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_for(world, clock, monitor, 1800);
+  const auto e = rtc_estimate(monitor);
+  REQUIRE(e.ppm);
+  // (1 + 40.689e-6) / (1 + 3e-6) - 1
+  const double expected = ((1 + 40.689e-6) / (1 + 3e-6) - 1) * 1e6;
+  CHECK(*e.ci95_low_ppm <= expected);
+  CHECK(*e.ci95_high_ppm >= expected);
+  REQUIRE(monitor.rtc_minus_system_s());
+}
+
+TEST_CASE("a drift that changes midway is flagged") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 40.0}, {1000 + 1800, 43.0}};  // the world starts at true time 1000 s
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_for(world, clock, monitor, 3600);
+  const auto e = rtc_estimate(monitor);
+  REQUIRE(e.status == "ok");
+  CHECK(e.nonconstant);
+  REQUIRE(e.recent_ppm);
+  CHECK(*e.recent_ppm == Approx(43.0).margin(0.3));
+}
+
+TEST_CASE("the update interrupt is used where the driver has one") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, -12.5}};
+  config.update_interrupt = true;
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  EdgeSampler sampler(clock);
+  auto dev = opener.open("rtc0").device;
+  const auto r = sampler.sample(*dev);
+  REQUIRE(r.outcome == EdgeOutcome::kSample);
+  CHECK(sampler.uses_update_interrupt() == true);
+  CHECK(r.reads == 1);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_for(world, clock, monitor, 600);
+  const auto e = rtc_estimate(monitor);
+  REQUIRE(e.ppm);
+  CHECK(*e.ppm == Approx(-12.5).margin(0.05));
+}
+
+TEST_CASE("a busy RTC is reported as busy and retried later") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 5.0}};
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world, /*busy_opens=*/3);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  const auto problem = monitor.sample_rtc();
+  REQUIRE(problem);
+  CHECK_THAT(*problem, Catch::Contains("EBUSY"));
+  auto e = rtc_estimate(monitor);
+  CHECK(e.status == "busy");
+  CHECK_THAT(e.message, Catch::Contains("retrying later"));
+  run_for(world, clock, monitor, 120);
+  e = rtc_estimate(monitor);
+  CHECK(e.status == "ok");
+  CHECK(e.samples > 50);
+}
+
+TEST_CASE("samples survive a restart; a reboot starts a new segment with the same slope") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 40.689}};
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  {
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    run_for(world, clock, monitor, 900);
+    monitor.save();
+  }
+  world.reboot();  // MONOTONIC_RAW restarts; the RTC keeps counting
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-2", state.path);
+  CHECK(monitor.load().empty());
+  CHECK(rtc_estimate(monitor).samples > 400);
+  run_for(world, clock, monitor, 900);
+  const auto e = rtc_estimate(monitor);
+  CHECK(e.segments == 2);
+  REQUIRE(e.ppm);
+  CHECK(*e.ci95_low_ppm <= 40.689);
+  CHECK(*e.ci95_high_ppm >= 40.689);
+  CHECK(e.window_s > 1800);
+}
+
+TEST_CASE("with no RTC and no NTP the report says there is nothing to measure against") {
+  TempDir state;
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "", "boot-1", state.path);
+  const auto e = monitor.estimates();
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].status == "unavailable");
+  CHECK_THAT(e[0].message, Catch::Contains("nothing to measure"));
+}
+
+TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 20.0}};
+  config.rtc_ppm = -3.0;
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> jitter(-2e-3, 2e-3);
+  // A perfect server seen through 0-4 ms of asymmetric network delay.
+  DriftMonitor::NtpQuery query = [&] {
+    SntpSample s;
+    s.raw_ns = clock.monotonic_raw_ns();
+    s.server_ns = clock.realtime_ns() + static_cast<std::int64_t>(jitter(rng) * 1e9);
+    clock.sleep_for_ns(5'000'000);
+    return s;
+  };
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path, "ntp:test", query);
+  const double end = world.true_s() + 3600;
+  int tick = 0;
+  while (world.true_s() < end) {
+    monitor.sample_rtc();
+    if (tick++ % 8 == 0) monitor.sample_ntp();
+    clock.sleep_for_ns(2'000'000'000 - kWakeEarlyNs);
+  }
+  const auto all = monitor.estimates();
+  REQUIRE(all.size() == 3);
+  CHECK(all[1].reference == "ntp:test");
+  REQUIRE(all[1].ppm);
+  CHECK(*all[1].ci95_low_ppm <= 20.0);
+  CHECK(*all[1].ci95_high_ppm >= 20.0);
+  CHECK(*all[1].ci95_high_ppm - *all[1].ci95_low_ppm < 0.5);
+  CHECK(all[2].reference == "rtc0-vs-ntp");
+  REQUIRE(all[2].ppm);
+  // (1 - 3e-6) relative to true time: the RTC loses 3 ppm.
+  CHECK(*all[2].ci95_low_ppm <= -3.0);
+  CHECK(*all[2].ci95_high_ppm >= -3.0);
+}

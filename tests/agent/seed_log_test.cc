@@ -1,0 +1,65 @@
+#include "agent/seed_log.h"
+
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "agent/analyze.h"
+#include "agent_test_support.h"
+#include "inventory/error.h"
+#include "inventory/report_atomic_file.h"
+
+using namespace pifind;
+using namespace pifind::agent;
+using namespace pifind::agent::test;
+
+TEST_CASE("the seed-format log gives Pi #1's published drift") {
+  const auto text = read_small_file(fixture("seed_pi1_slice.log"), 1 << 20);
+  REQUIRE(text);
+  const auto log = parse_seed_log(*text);
+  CHECK(log.rows > 700);
+  CHECK(log.ignored_lines == 0);
+  CHECK(log.steps == 0);
+  CHECK(log.samples.front().reference_ns == 1367834856LL * 1'000'000'000);
+  const auto e = estimate_drift("log", log.samples);
+  REQUIRE(e.ppm);
+  CHECK(*e.ci95_low_ppm <= 41.259);
+  CHECK(*e.ci95_high_ppm >= 41.259);
+  CHECK(*e.ci95_high_ppm - *e.ci95_low_ppm < 0.2);
+  CHECK_FALSE(e.nonconstant);
+  // The endpoint method over the same 30 minutes is noisier than the fit.
+  CHECK(log.endpoint_ppm == Approx(41.259).margin(1.5));
+}
+
+TEST_CASE("analyze prints the estimate") {
+  std::ostringstream out;
+  CHECK(run_analyze(fixture("seed_pi1_slice.log").string(), false, out) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("drift +41."));
+  CHECK_THAT(out.str(), Catch::Contains("constant drift: yes"));
+  CHECK_THAT(out.str(), Catch::Contains("endpoint method"));
+  std::ostringstream json;
+  run_analyze(fixture("seed_pi1_slice.log").string(), true, json);
+  CHECK_THAT(json.str(), Catch::Contains("\"ppm\": 41."));
+}
+
+TEST_CASE("a clock step in the log starts a new segment instead of bending the fit") {
+  std::string text = "# Generated at: x\n";
+  for (int i = 0; i < 100; ++i) {
+    const double diff = 40e-6 * i * 2 + (i >= 50 ? 1.5 : 0.0);  // someone set the clock by 1.5 s
+    text += std::to_string(1367834856 + 2 * i) + "  " + std::to_string(diff) + "\n";
+  }
+  text += "garbage line\n";
+  const auto log = parse_seed_log(text);
+  CHECK(log.steps == 1);
+  CHECK(log.ignored_lines == 1);
+  const auto e = estimate_drift("log", log.samples);
+  CHECK(e.segments == 2);
+  CHECK(*e.ppm == Approx(40).margin(0.1));
+}
+
+TEST_CASE("a log without rows is a one-line error") {
+  CHECK_THROWS_WITH(parse_seed_log("hello\nworld\n"), Catch::Contains("no adjtimex --compare rows"));
+  CHECK_THROWS_AS(parse_seed_log(""), Error);
+  std::ostringstream out;
+  CHECK_THROWS_WITH(run_analyze("/nonexistent/log", false, out), Catch::Contains("cannot open"));
+}

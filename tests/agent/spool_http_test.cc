@@ -1,0 +1,241 @@
+// The reporting path end to end: counter, signing, spool and a real HTTP round trip to a minimal Beast
+// collector on 127.0.0.1 that verifies with pifind_report's verify_report().
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+
+#include "agent/http_sender.h"
+#include "agent/reporter.h"
+#include "agent/spool.h"
+#include "agent_test_support.h"
+#include "inventory/asio.h"
+#include "inventory/error.h"
+#include "inventory/signing.h"
+
+using namespace pifind;
+using namespace pifind::agent;
+using namespace pifind::agent::test;
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+const std::string kSecret = "test fleet key, 32 bytes or more";
+
+// Accepts reports the way a collector must: verify_report() with the agent's last accepted counter.
+class TestCollector {
+ public:
+  TestCollector() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~TestCollector() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::vector<std::uint64_t> accepted() {
+    std::lock_guard lock(mutex_);
+    return accepted_;
+  }
+  std::vector<int> statuses() {
+    std::lock_guard lock(mutex_);
+    return statuses_;
+  }
+  std::map<std::string, std::string> last_headers() {
+    std::lock_guard lock(mutex_);
+    return last_headers_;
+  }
+  /// Replies with this status to everything (0: verify normally).
+  void force_status(int status) {
+    std::lock_guard lock(mutex_);
+    forced_ = status;
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      serve(std::move(socket));
+      accept();
+    });
+  }
+
+  void serve(tcp::socket socket) {
+    beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    boost::system::error_code ec;
+    http::read(socket, buffer, req, ec);
+    if (ec) return;
+    auto header = [&](std::string_view name) {
+      const auto it = req.find(beast::string_view(name.data(), name.size()));
+      return it == req.end() ? std::string() : std::string(it->value());
+    };
+    SignedHeaders h{header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader)};
+    Verification v;
+    {
+      std::lock_guard lock(mutex_);
+      last_headers_ = {{"target", std::string(req.target())},
+                       {"content-type", std::string(req[http::field::content_type])},
+                       {"agent", h.agent},
+                       {"counter", h.counter},
+                       {"signature", h.signature}};
+      const auto last = last_counter_.count(h.agent) ? std::optional(last_counter_[h.agent]) : std::nullopt;
+      v = req.method() == http::verb::post && std::string(req.target()) == kReportsPath
+              ? verify_report(FleetKey::from_secret(kSecret), h, req.body(), last)
+              : Verification{std::nullopt, 404, "not found"};
+      if (forced_ != 0) v = Verification{std::nullopt, forced_, "forced"};
+      if (v.accepted()) {
+        last_counter_[h.agent] = v.report->counter;
+        accepted_.push_back(v.report->counter);
+      }
+      statuses_.push_back(v.http_status);
+    }
+    http::response<http::string_body> res{static_cast<http::status>(v.http_status), req.version()};
+    res.body() = v.reason;
+    res.prepare_payload();
+    http::write(socket, res, ec);
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::map<std::string, std::uint64_t> last_counter_;
+  std::vector<std::uint64_t> accepted_;
+  std::vector<int> statuses_;
+  std::map<std::string, std::string> last_headers_;
+  int forced_ = 0;
+};
+
+AgentReport report_of(const std::string& host) {
+  AgentReport r;
+  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
+  r.agent_version = "0.1.0";
+  r.identity.hostname = host;
+  r.identity.interfaces = {{"eth0", r.agent_id, {}}};
+  r.identity.primary_interface = "eth0";
+  return r;
+}
+
+// A port nothing listens on (bound, then closed).
+std::string dead_url() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = a.local_endpoint().port();
+  a.close();
+  return "http://127.0.0.1:" + std::to_string(port);
+}
+
+}  // namespace
+
+TEST_CASE("a signed report round-trips over HTTP and the collector verifies signature and counter") {
+  TempDir state;
+  TestCollector collector;
+  Reporter reporter(FleetKey::from_secret(kSecret), state.path,
+                    std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
+  reporter.submit(report_of("pi-a"));
+  reporter.submit(report_of("pi-a"));
+  CHECK(collector.accepted() == std::vector<std::uint64_t>{1, 2});
+  const auto h = collector.last_headers();
+  CHECK(h.at("target") == "/v1/reports");
+  CHECK(h.at("content-type") == "application/json");
+  CHECK(h.at("agent") == "b8:27:eb:12:34:56");
+  CHECK(h.at("counter") == "2");
+  CHECK(h.at("signature").rfind("sha256=", 0) == 0);
+  CHECK(reporter.spool().queued().empty());
+
+  // A fresh state directory restarts the counter at 1: the collector refuses it as a replay (409), and
+  // the agent treats that as delivered rather than retrying forever.
+  TempDir other;
+  Reporter reset(FleetKey::from_secret(kSecret), other.path,
+                 std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
+  reset.submit(report_of("pi-a"));
+  CHECK(collector.statuses().back() == 409);
+  CHECK(collector.accepted() == std::vector<std::uint64_t>{1, 2});
+
+  // The wrong key is refused (401) and the report dropped, not retried.
+  TempDir third;
+  Reporter wrong(FleetKey::from_secret("a different fleet key, 32 bytes"), third.path,
+                 std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
+  const auto log = wrong.submit(report_of("pi-b"));
+  CHECK(collector.statuses().back() == 401);
+  REQUIRE_FALSE(log.empty());
+  CHECK_THAT(log.front(), Catch::Contains("HTTP 401"));
+  CHECK(wrong.spool().queued().empty());
+}
+
+TEST_CASE("while the collector is unreachable reports spool, and go out in order later") {
+  TempDir state;
+  const auto key = FleetKey::from_secret(kSecret);
+  {
+    Reporter offline(key, state.path, std::make_unique<BeastSender>(ServerUrl::parse(dead_url())));
+    for (int i = 0; i < 3; ++i) {
+      const auto log = offline.submit(report_of("pi-a"));
+      REQUIRE_FALSE(log.empty());
+      CHECK_THAT(log.back(), Catch::Contains("unreachable"));
+    }
+    CHECK(offline.spool().queued() == std::vector<std::uint64_t>{1, 2, 3});
+  }
+  TestCollector collector;
+  collector.force_status(503);
+  Reporter online(key, state.path, std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
+  auto d = online.flush();
+  CHECK(d.stopped_by == "collector replied HTTP 503");
+  CHECK(d.remaining == 3);
+  collector.force_status(0);
+  online.submit(report_of("pi-a"));
+  CHECK(collector.accepted() == std::vector<std::uint64_t>{1, 2, 3, 4});
+  CHECK(online.spool().queued().empty());
+}
+
+TEST_CASE("the spool is bounded: the oldest go and the loss is counted and reported") {
+  TempDir state;
+  Reporter offline(FleetKey::from_secret(kSecret), state.path,
+                   std::make_unique<BeastSender>(ServerUrl::parse(dead_url())), /*spool_max_reports=*/3);
+  for (int i = 0; i < 5; ++i) offline.submit(report_of("pi-a"));
+  CHECK(offline.spool().queued() == std::vector<std::uint64_t>{3, 4, 5});
+  CHECK(offline.spool().dropped_total() == 2);
+
+  // Each report carries the loss known when it was made (report 5 was made after report 1 went, before
+  // report 2 went); the count survives a restart.
+  Spool again(state.path / "spool", 3);
+  CHECK(again.dropped_total() == 2);
+  const auto newest = again.read(5);
+  REQUIRE(newest);
+  const auto body = parse_report(newest->body);
+  CHECK(body.spool.dropped_total == 1);
+  CHECK(body.spool.queued == 3);  // 2, 3 and 4 were queued when it was made
+  CHECK(body.counter == 5);
+}
+
+TEST_CASE("a damaged spool file is dropped and counted, not sent") {
+  TempDir state;
+  Spool spool(state.path / "spool", 10);
+  spool.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"});
+  std::ofstream(state.path / "spool" / "00000000000000000007.report") << "truncated";
+  CHECK_FALSE(spool.read(7));
+  CHECK(spool.dropped_total() == 1);
+  CHECK(spool.queued().empty());
+}
+
+TEST_CASE("server URLs are parsed strictly") {
+  const auto u = ServerUrl::parse("https://collector.example.org:8443/pifind/");
+  CHECK(u.tls);
+  CHECK(u.host == "collector.example.org");
+  CHECK(u.port == "8443");
+  CHECK(u.reports_target() == "/pifind/v1/reports");
+  CHECK(ServerUrl::parse("http://10.0.0.1").port == "80");
+  CHECK(ServerUrl::parse("http://[::1]:9000").host == "::1");
+  CHECK_THROWS_WITH(ServerUrl::parse("ftp://x"), Catch::Contains("must start with http://"));
+  CHECK_THROWS_AS(ServerUrl::parse("http://:80"), Error);
+  CHECK_THROWS_AS(ServerUrl::parse("http://host:8x"), Error);
+}
