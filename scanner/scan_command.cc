@@ -70,7 +70,7 @@ void print_warnings(const ScanResult& result) {
 
 }  // namespace
 
-int run_scan_command(const ScanOptions& options) {
+int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   NetworkInterface iface = options.interface_name ? find_network_interface(*options.interface_name)
                                                   : default_network_interface();
   const TargetSet targets = resolve_targets(options, iface);
@@ -101,6 +101,7 @@ int run_scan_command(const ScanOptions& options) {
     case OutputFormat::csv: write_csv(std::cout, result, options.all_hosts); break;
   }
   std::cout.flush();
+  if (sink) sink(result);
   if (!options.quiet) {
     print_warnings(result);
     std::cerr << summary_line(result) << '\n';

@@ -73,6 +73,7 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
   app.add_flag("--force", options.force, "Allow scanning more than 65536 addresses");
   app.add_flag("-R,--random", options.random_order, "Probe targets in random order");
   app.add_flag("-q,--quiet", options.quiet, "No progress and no summary on stderr");
+  app.add_option("--inventory", options.inventory_file, "Merge the hosts found into this inventory file");
 
   try {
     app.parse(argc, argv);

@@ -23,6 +23,8 @@ struct ScanOptions {
   bool force = false;
   bool random_order = false;
   bool quiet = false;
+  /// Merge what was found into this inventory file (see pifind-inventory(5)).
+  std::optional<std::string> inventory_file;
 };
 
 /// What the command line asks for: a scan, or an early exit (help or version already printed).

@@ -106,6 +106,15 @@ formats)
   grep -q '^198.18.0.100  *dc:a6:32:aa:bb:cc  *Raspberry Pi Trading Ltd .* yes  IP conflict$' "$work/out.table" \
     || fail "table row for the conflicting Pi: $(grep 198.18.0.100 "$work/out.table")"
   grep -q '^198.18.0.43  *02:11:22:33:44:55  *(locally administered)' "$work/out.table" || fail "locally administered vendor"
+  # --inventory: every device merged by MAC; a second scan adds nothing new.
+  in_scanner "$pifind" -I eth0 --inventory "$work/fleet.json" >/dev/null 2>"$work/inv1.err"
+  in_scanner "$pifind" -I eth0 --inventory "$work/fleet.json" >/dev/null 2>"$work/inv2.err"
+  grep -q "inventory $work/fleet.json: 35 new, 0 updated" "$work/inv1.err" || fail "first merge: $(cat "$work/inv1.err")"
+  grep -q "inventory $work/fleet.json: 0 new, 35 updated" "$work/inv2.err" || fail "second merge: $(cat "$work/inv2.err")"
+  jq -r '.devices | keys[]' "$work/fleet.json" | sort >"$work/inventory_macs"
+  cut -d, -f2 "$work/expected_all" | sort >"$work/expected_macs"
+  diff -u "$work/expected_macs" "$work/inventory_macs" || fail "inventory devices differ"
+  [ "$(jq -r '.devices["dc:a6:32:aa:bb:cc"].raspberry_pi' "$work/fleet.json")" = true ] || fail "Pi flag not in the inventory"
   ;;
 *)
   fail "unknown mode $mode"
