@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Integration test of pifind on a namespace LAN (tests/lan/hosts.txt): exact sets with no loss,
 # recall and adaptation under 30% ARP loss, and the one-line errors. Needs root; exits 77 without.
-#   scan_lan_test.sh PIFIND_BINARY exact|loss|errors|formats
+#   scan_lan_test.sh PIFIND_BINARY exact|loss|errors|formats|responders [ARP_RESPONDER_BINARY]
 set -euo pipefail
 pifind=$(readlink -f "$1")
 mode=$2
+responder=${3:+$(readlink -f "$3")}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/netns_lan.sh"
 lan_require_root || exit $?
@@ -13,7 +14,8 @@ work=$(mktemp -d)
 lan_create "pft$$"
 trap 'lan_destroy; rm -rf "$work"' EXIT
 lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
-lan_add_hosts "$here/hosts.txt"
+# The responders mode builds its own small LAN of user-space hosts.
+[ "$mode" = responders ] || lan_add_hosts "$here/hosts.txt"
 scanner_ns=$(lan_ns scanner)
 in_scanner() { ip netns exec "$scanner_ns" "$@"; }
 
@@ -44,6 +46,10 @@ exact)
   in_scanner "$pifind" -I eth0 --all --format csv 198.18.0.10-14 198.18.0.50 >"$work/some.csv" 2>/dev/null
   [ "$(pairs_of "$work/some.csv" | cut -d, -f1 | tr '\n' ' ')" = "198.18.0.10 198.18.0.11 198.18.0.12 198.18.0.13 198.18.0.14 198.18.0.50 " ] \
     || fail "explicit targets: $(cat "$work/some.csv")"
+  # Targets from standard input.
+  printf '198.18.0.10 # a Pi\n198.18.0.50-51\n' | in_scanner "$pifind" -I eth0 --all --format csv -f - >"$work/stdin.csv" 2>/dev/null
+  [ "$(pairs_of "$work/stdin.csv" | cut -d, -f1 | tr '\n' ' ')" = "198.18.0.10 198.18.0.50 198.18.0.51 " ] \
+    || fail "targets from stdin: $(cat "$work/stdin.csv")"
   # Nobody at these addresses: exit 1, nothing listed.
   set +e
   in_scanner "$pifind" -I eth0 -q --format csv 198.18.0.200-210 >"$work/none.csv"
@@ -115,6 +121,29 @@ formats)
   cut -d, -f2 "$work/expected_all" | sort >"$work/expected_macs"
   diff -u "$work/expected_macs" "$work/inventory_macs" || fail "inventory devices differ"
   [ "$(jq -r '.devices["dc:a6:32:aa:bb:cc"].raspberry_pi' "$work/fleet.json")" = true ] || fail "Pi flag not in the inventory"
+  ;;
+responders)
+  # User-space hosts with no address of their own (so the kernel stays silent): a Wi-Fi Pi in power
+  # save answering after 300 ms, a card answering every request 40 times, and an 802.1Q-tagged reply.
+  [ -x "$responder" ] || fail "arp_responder binary not given"
+  start_responder() {  # NAME IP MAC OPTIONS...
+    local name=$1 ip=$2 mac=$3
+    shift 3
+    lan_add_host "$name" "02:aa:00:00:00:0${#LAN_HOSTS[@]}" 198.18.9.${#LAN_HOSTS[@]}/24
+    ip netns exec "$(lan_ns "$name")" "$responder" eth0 "$ip" "$mac" --seconds 20 "$@" >"$work/$name.log" &
+  }
+  start_responder wifi 198.18.0.70 d8:3a:dd:00:00:70 --delay-ms 300
+  start_responder storm 198.18.0.71 2c:cf:67:00:00:71 --copies 40
+  start_responder tagged 198.18.0.72 88:a2:9e:00:00:72 --vlan 7
+  for name in wifi storm tagged; do
+    for _ in $(seq 50); do grep -q ready "$work/$name.log" 2>/dev/null && break; sleep 0.1; done
+  done
+  in_scanner "$pifind" -I eth0 --format json >"$work/out.json" 2>"$work/err" || fail "exit $?: $(cat "$work/err")"
+  jq -e '[.hosts[] | "\(.ip) \(.mac)"] == ["198.18.0.70 d8:3a:dd:00:00:70", "198.18.0.71 2c:cf:67:00:00:71", "198.18.0.72 88:a2:9e:00:00:72"]' \
+    "$work/out.json" >/dev/null || fail "hosts: $(jq -c .hosts "$work/out.json")"
+  jq -e '(.hosts[] | select(.ip == "198.18.0.71") | .replies) >= 40 and .stats.repeated_replies >= 39' "$work/out.json" >/dev/null \
+    || fail "the duplicate storm was not counted: $(jq -c '.hosts, .stats' "$work/out.json")"
+  jq -e '(.hosts[] | select(.ip == "198.18.0.72") | .vlan) == 7' "$work/out.json" >/dev/null || fail "VLAN tag not reported"
   ;;
 *)
   fail "unknown mode $mode"
