@@ -14,7 +14,8 @@ std::string read_error_text(int error) {
 
 }  // namespace
 
-EdgeSampler::EdgeSampler(Clock& clock, EdgeSamplerConfig config) : clock_(clock), config_(config) {}
+EdgeSampler::EdgeSampler(Clock& clock, EdgeSamplerConfig config)
+    : clock_(clock), config_(config), dither_(static_cast<std::minstd_rand::result_type>(clock.monotonic_raw_ns())) {}
 
 EdgeSampler::TimedRead EdgeSampler::timed_read(RtcDevice& rtc) {
   TimedRead r;
@@ -116,7 +117,8 @@ EdgeResult EdgeSampler::fine(RtcDevice& rtc, EdgeResult result, std::int64_t ext
   const auto predicted = edge_raw_ns_ + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
   const std::int64_t half = config_.min_half_window_ns + 2 * max_read_ns_ + extra_slack_ns +
                             static_cast<std::int64_t>(config_.rate_tolerance_ppm * 1e-6 * (predicted - edge_raw_ns_));
-  clock_.sleep_for_ns(predicted - half - clock_.monotonic_raw_ns());
+  const auto dither = std::uniform_int_distribution<std::int64_t>(0, max_read_ns_)(dither_);
+  clock_.sleep_for_ns(predicted - half - dither - clock_.monotonic_raw_ns());
 
   auto lose = [&](std::string why) {
     locked_ = false;

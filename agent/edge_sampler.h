@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 
 #include "agent/clock.h"
@@ -77,6 +78,9 @@ class EdgeSampler {
   std::int64_t edge_second_ = 0;
   std::int64_t max_read_ns_ = 2'000'000;
   std::optional<bool> uie_;
+  // Dithers where the window starts, so that successive edges do not fall at the same point of the
+  // read sequence: correlated timing errors would make the fitted interval too narrow.
+  std::minstd_rand dither_;
 };
 
 }  // namespace pifind::agent
