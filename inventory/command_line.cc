@@ -1,5 +1,6 @@
 #include "inventory/command_line.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <vector>
 
@@ -33,6 +34,11 @@ int run_reporting_errors(const std::string& name, const std::function<int()>& bo
     std::cerr << name << ": " << e.what() << '\n';
   }
   return 2;
+}
+
+std::string default_inventory_path() {
+  const char* env = std::getenv("PIFIND_INVENTORY");
+  return env && *env ? env : "fleet.json";
 }
 
 CLI::Validator duration_validator() {

@@ -18,6 +18,9 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 /// Runs `body`, turning pifind::Error and std::exception into "pifind NAME: message" on stderr and status 2.
 int run_reporting_errors(const std::string& name, const std::function<int()>& body);
 
+/// $PIFIND_INVENTORY if set, else "fleet.json": the --inventory default of every subcommand.
+std::string default_inventory_path();
+
 /// A CLI11 validator accepting durations such as "90s", "15m", "1h", "30d", "2w".
 CLI::Validator duration_validator();
 

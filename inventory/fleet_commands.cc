@@ -3,7 +3,10 @@
 #include <array>
 #include <iostream>
 
+#include "inventory/audit_command.h"
+#include "inventory/export_command.h"
 #include "inventory/inventory_command.h"
+#include "inventory/ssh_config.h"
 
 namespace pifind {
 namespace {
@@ -15,6 +18,9 @@ struct FleetCommand {
 
 constexpr std::array kCommands{
     FleetCommand{"inventory", run_inventory_command},
+    FleetCommand{"ssh-config", run_ssh_config_command},
+    FleetCommand{"export", run_export_command},
+    FleetCommand{"audit", run_audit_command},
 };
 
 }  // namespace

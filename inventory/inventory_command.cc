@@ -10,7 +10,7 @@ namespace pifind {
 
 int run_inventory_command(int argc, char** argv) {
   CLI::App app{"Show the inventory file, or remove devices not seen for a while", "pifind inventory"};
-  std::string file = "fleet.json";
+  std::string file = default_inventory_path();
   std::string older_than;
   bool dry_run = false;
   app.require_subcommand(1);

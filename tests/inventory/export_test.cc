@@ -1,0 +1,162 @@
+// ssh-config and export: pure renderings checked directly, and the real consumers (ssh -G, ansible-inventory)
+// run on the output, with hostile host names from the network that must never become options or variables.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fleet_test_support.h"
+#include "inventory/export_ansible.h"
+#include "inventory/export_table.h"
+#include "inventory/inventory_file.h"
+#include "inventory/ssh_config.h"
+#include "inventory/whole_file.h"
+
+using namespace pifind;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// Five Pis (two named "kitchen", three with hostile names), one non-Pi, one Pi without a current address.
+Inventory hostile_fleet() {
+  Inventory inv;
+  merge_scan(inv,
+             {test::sighting("b8:27:eb:00:00:01", "10.0.0.1", 0), test::sighting("b8:27:eb:00:00:02", "10.0.0.2", 0),
+              test::sighting("b8:27:eb:00:00:03", "10.0.0.3", 0), test::sighting("b8:27:eb:00:00:04", "10.0.0.4", 0),
+              test::sighting("b8:27:eb:00:00:05", "10.0.0.5", 0), test::sighting("00:11:22:33:44:55", "10.0.0.9", 0),
+              test::sighting("b8:27:eb:00:00:06", "10.0.0.6", 0), test::sighting("b8:27:eb:00:00:07", "10.0.0.6", 10)},
+             "eth0");
+  auto name = [&](const char* mac, const char* hostname) {
+    const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse(mac)))->hostname = hostname;
+  };
+  name("b8:27:eb:00:00:01", "kitchen");
+  name("b8:27:eb:00:00:02", "kitchen");
+  name("b8:27:eb:00:00:03", "evil\n  ProxyCommand touch /tmp/pifind-pwned");
+  name("b8:27:eb:00:00:04", "-oProxyCommand=sh");
+  name("b8:27:eb:00:00:05", "star* \"quoted\" %h");
+  auto* rec = const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:01")));
+  rec->model = "Raspberry Pi 4 \"B\"\nansible_become: yes";
+  rec->drift = DriftSummary{-12.5, 0.4, 0, "rtc0", true, 10, 600, test::at(0)};
+  return inv;
+}
+
+std::vector<std::string> aliases(const std::vector<FleetHost>& hosts) {
+  std::vector<std::string> out;
+  for (const auto& h : hosts) out.push_back(h.alias);
+  return out;
+}
+
+std::string ssh_resolved(const std::string& config, const std::string& alias, const std::string& key) {
+  const auto r = test::run_process({"ssh", "-G", "-F", config, alias});
+  REQUIRE(r.exit_status == 0);
+  for (std::size_t at = 0; at < r.out.size();) {
+    const auto end = r.out.find('\n', at);
+    const std::string line = r.out.substr(at, end - at);
+    if (line.rfind(key + " ", 0) == 0) return line.substr(key.size() + 1);
+    at = end == std::string::npos ? r.out.size() : end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("Aliases come from safe hostnames, else pi-<MAC suffix>, and are unique") {
+  const auto inv = hostile_fleet();
+  CHECK(aliases(list_fleet_hosts(inv, {})) ==
+        std::vector<std::string>{"kitchen", "kitchen-000002", "pi-000003", "pi-000004", "pi-000005", "pi-000007"});
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true})).size() == 7);
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", false})).front() == "lab-kitchen");
+  CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false}), Contains("may only contain"));
+  CHECK(is_safe_alias("pi-1.lan_x"));
+  for (const char* bad : {"", "-x", ".x", "a b", "a\nb", "a*", "a?", "!a", "a,b", "a%h", "a\"b"}) CHECK_FALSE(is_safe_alias(bad));
+}
+
+TEST_CASE("pifind ssh-config writes a 0600 file that ssh -G resolves, with no injected option") {
+  test::ScratchDir dir;
+  write_inventory_file(dir / "fleet.json", hostile_fleet(), test::at(0));
+  const auto conf = (dir / "pifind.conf").string();
+  const auto r = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", (dir / "fleet.json").string(),
+                                    "--user", "pi", "--identity-file", "~/.ssh/fleet 100%", "--write", conf});
+  REQUIRE(r.exit_status == 0);
+  CHECK(r.err == "pifind ssh-config: wrote 6 hosts to " + conf + "\n");
+  struct stat st {};
+  REQUIRE(::stat(conf.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const std::string text = read_whole_file(conf);
+  CHECK_FALSE(text.find("ProxyCommand") != std::string::npos);
+  CHECK(ssh_resolved(conf, "kitchen", "hostname") == "10.0.0.1");
+  CHECK(ssh_resolved(conf, "kitchen", "user") == "pi");
+  CHECK(ssh_resolved(conf, "kitchen", "hostkeyalias") == "pifind-b827eb000001");
+  CHECK(ssh_resolved(conf, "kitchen", "stricthostkeychecking") == "accept-new");
+  CHECK_THAT(ssh_resolved(conf, "kitchen", "identityfile"), Contains(".ssh/fleet 100%"));
+  CHECK(ssh_resolved(conf, "kitchen-000002", "hostname") == "10.0.0.2");
+  CHECK(ssh_resolved(conf, "pi-000003", "hostname") == "10.0.0.3");
+  CHECK(ssh_resolved(conf, "pi-000003", "proxycommand").empty());
+  CHECK(ssh_resolved(conf, "pi-000004", "proxycommand").empty());
+  CHECK(ssh_resolved(conf, "pi-000007", "hostname") == "10.0.0.6");
+}
+
+TEST_CASE("ssh-config refuses a user or identity file that could inject options") {
+  const Inventory inv = hostile_fleet();
+  const auto hosts = list_fleet_hosts(inv, {});
+  CHECK_THROWS_WITH(render_ssh_config(hosts, {"pi\n  ProxyCommand x", "", ""}), Contains("may only contain"));
+  CHECK_THROWS_WITH(render_ssh_config(hosts, {"pi", "key\"\n  ProxyCommand x", ""}), Contains("must not contain"));
+  test::ScratchDir dir;
+  const auto r = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", (dir / "none.json").string()});
+  CHECK(r.exit_status == 2);
+  CHECK_THAT(r.err, Contains("no such inventory file"));
+}
+
+TEST_CASE("CSV export quotes RFC 4180 style and defuses spreadsheet formulas") {
+  Inventory inv = hostile_fleet();
+  const auto csv = render_hosts_csv(list_fleet_hosts(inv, {}));
+  CHECK(csv.rfind("name,ip,mac,hostname,vendor,model,serial,raspberry_pi,drift_ppm,drift_uncertainty_ppm,last_seen\r\n", 0) == 0);
+  CHECK_THAT(csv, Contains("kitchen,10.0.0.1,b8:27:eb:00:00:01,kitchen,Raspberry Pi Foundation,"
+                           "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z\r\n"));
+  CHECK_THAT(csv, Contains(",'-oProxyCommand=sh,"));
+  const auto json = nlohmann::json::parse(render_hosts_json(list_fleet_hosts(inv, {})));
+  REQUIRE(json.size() == 6);
+  CHECK(json[0]["name"] == "kitchen");
+  CHECK(json[0]["drift_ppm"] == -12.5);
+  CHECK(json[1]["drift_ppm"].is_null());
+}
+
+TEST_CASE("ansible-inventory reads the INI, YAML and dynamic exports alike") {
+  test::ScratchDir dir;
+  const auto fleet = (dir / "fleet.json").string();
+  write_inventory_file(fleet, hostile_fleet(), test::at(0));
+  const auto ini = (dir / "hosts.ini").string(), yaml = (dir / "hosts.yml").string();
+  for (const auto& [format, path] : {std::pair{"ansible-ini", ini}, std::pair{"ansible-yaml", yaml}}) {
+    const auto r = test::run_process(
+        {test::fleet_cli(), "export", "--inventory", fleet, "--all", "--user", "pi", "--format", format, "-o", path});
+    INFO(r.err);
+    REQUIRE(r.exit_status == 0);
+  }
+  const auto script = dir / "pifind-inventory";
+  test::write_text(script, "#!/bin/sh\nexec " + test::fleet_cli() + " export --inventory " + fleet + " --all --user pi \"$@\"\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+
+  for (const std::string& source : {ini, yaml, script.string()}) {
+    INFO(source);
+    const auto r = test::run_process({"ansible-inventory", "-i", source, "--list"});
+    INFO(r.err);
+    REQUIRE(r.exit_status == 0);
+    CHECK_FALSE(r.err.find("WARNING") != std::string::npos);
+    const auto list = nlohmann::json::parse(r.out);
+    const auto& pis = list.at("raspberry_pis").at("hosts");
+    CHECK(pis.size() == 6);
+    CHECK(list.at("other_hosts").at("hosts") == nlohmann::json::array({"pi-334455"}));
+    const auto& kitchen = list.at("_meta").at("hostvars").at("kitchen");
+    CHECK(kitchen.at("ansible_host") == "10.0.0.1");
+    CHECK(kitchen.at("ansible_user") == "pi");
+    CHECK(kitchen.at("pifind_drift_ppm") == -12.5);
+    CHECK_FALSE(kitchen.contains("ansible_become"));
+    CHECK(list.at("_meta").at("hostvars").at("pi-000003").at("ansible_host") == "10.0.0.3");
+  }
+  const auto host = test::run_process({test::fleet_cli(), "export", "--inventory", fleet, "--host", "kitchen"});
+  CHECK(nlohmann::json::parse(host.out).at("pifind_model") == "Raspberry Pi 4 \"B\"\nansible_become: yes");
+  const auto unknown = test::run_process({test::fleet_cli(), "export", "--inventory", fleet, "--host", "nobody"});
+  CHECK(unknown.out == "{}\n");
+  const auto bad = test::run_process({test::fleet_cli(), "export", "--inventory", fleet, "--format", "xml"});
+  CHECK(bad.exit_status == 2);
+}
