@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <string>
 
 namespace pifind::agent {
@@ -24,6 +25,11 @@ std::optional<std::int64_t> parse_fake_hwclock_time(std::string_view text) {
 
 FakeHwclock read_fake_hwclock(const Sysroot& root, std::int64_t now_unix_ns) {
   FakeHwclock f;
+  auto exists = [&](std::string_view path) { return std::filesystem::exists(root.path(path)); };
+  f.installed = exists("/sbin/fake-hwclock") || exists("/usr/sbin/fake-hwclock");
+  f.enabled = exists("/etc/systemd/system/sysinit.target.wants/fake-hwclock.service");
+  for (const auto& name : root.list("/etc/rcS.d"))
+    if (name.starts_with("S") && name.ends_with("fake-hwclock")) f.enabled = true;
   const auto line = root.read_line("/etc/fake-hwclock.data");
   if (!line) return f;
   f.data_present = true;

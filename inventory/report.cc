@@ -59,7 +59,10 @@ json to_json(const RtcSection& rtc) {
     dj["battery"] = std::move(battery);
     devices.push_back(std::move(dj));
   }
-  json fake{{"data_present", rtc.fake_hwclock.data_present}, {"saved_utc", rtc.fake_hwclock.saved_utc}};
+  json fake{{"installed", rtc.fake_hwclock.installed},
+            {"enabled", rtc.fake_hwclock.enabled},
+            {"data_present", rtc.fake_hwclock.data_present},
+            {"saved_utc", rtc.fake_hwclock.saved_utc}};
   put(fake, "age_s", rtc.fake_hwclock.age_s);
   return {{"present", !rtc.devices.empty()}, {"devices", std::move(devices)}, {"fake_hwclock", std::move(fake)}};
 }
@@ -234,6 +237,9 @@ RtcSection rtc_from_json(const json& j) {
     rtc.devices.push_back(std::move(d));
   }
   const json& f = field(j, "fake_hwclock", "rtc");
+  // Added in 1.0 after the first drafts: optional on read, as every later 1.x field will be.
+  rtc.fake_hwclock.installed = opt<bool>(f, "installed", "rtc.fake_hwclock", get_bool).value_or(false);
+  rtc.fake_hwclock.enabled = opt<bool>(f, "enabled", "rtc.fake_hwclock", get_bool).value_or(false);
   rtc.fake_hwclock.data_present = get_bool(f, "data_present", "rtc.fake_hwclock");
   rtc.fake_hwclock.saved_utc = get_string(f, "saved_utc", "rtc.fake_hwclock");
   rtc.fake_hwclock.age_s = opt<double>(f, "age_s", "rtc.fake_hwclock", get_double);

@@ -82,6 +82,8 @@ struct RtcInfo {
 };
 
 struct FakeHwclock {
+  bool installed = false;               ///< the fake-hwclock script is present (/sbin or /usr/sbin)
+  bool enabled = false;                 ///< its systemd unit or init script is enabled at boot
   bool data_present = false;            ///< /etc/fake-hwclock.data exists
   std::string saved_utc;                ///< its content ("2026-11-25 18:00:01")
   std::optional<double> age_s;          ///< now minus the saved time

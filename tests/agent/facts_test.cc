@@ -62,6 +62,7 @@ TEST_CASE("facts: Pi 1 with a PCF2127 RasClock, ntpd, clocksource timer") {
   CHECK(r.discipline.kernel->freq_ppm == Approx(-8.802).margin(0.001));
   CHECK(r.discipline.kernel->offset_s == Approx(12345e-9));  // STA_NANO set: nanoseconds
   CHECK_FALSE(r.rtc.fake_hwclock.data_present);
+  CHECK_FALSE(r.rtc.fake_hwclock.installed);  // removed, as RasClock guides say
   CHECK_FALSE(validate(r));
 }
 
@@ -74,6 +75,8 @@ TEST_CASE("facts: Pi 4 with fake-hwclock and no RTC") {
   CHECK(r.identity.revision->memory_mb == 4096);
   CHECK(r.identity.revision->pcb_revision == 4);
   CHECK(r.rtc.devices.empty());
+  CHECK(r.rtc.fake_hwclock.installed);
+  CHECK(r.rtc.fake_hwclock.enabled);
   CHECK(r.rtc.fake_hwclock.data_present);
   CHECK(r.rtc.fake_hwclock.saved_utc == "2026-11-25 17:00:01");
   REQUIRE(r.rtc.fake_hwclock.age_s);

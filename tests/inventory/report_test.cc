@@ -145,3 +145,12 @@ TEST_CASE("hostnames follow RFC 1123") {
   CHECK_FALSE(is_valid_hostname(std::string(64, 'a')));
   CHECK(is_valid_hostname(std::string(63, 'a')));
 }
+
+TEST_CASE("fields added within a major version are optional on read") {
+  std::string body = to_body(sample_report());
+  body = with(body, "\"enabled\":false,", "");
+  body = with(body, "\"installed\":false,", "");
+  const auto r = parse_report(body);
+  CHECK_FALSE(r.rtc.fake_hwclock.installed);
+  CHECK_FALSE(r.rtc.fake_hwclock.enabled);
+}
