@@ -6,6 +6,7 @@
 #include "inventory/audit_command.h"
 #include "inventory/export_command.h"
 #include "inventory/inventory_command.h"
+#include "inventory/serve_command.h"
 #include "inventory/ssh_config.h"
 
 namespace pifind {
@@ -21,6 +22,7 @@ constexpr std::array kCommands{
     FleetCommand{"ssh-config", run_ssh_config_command},
     FleetCommand{"export", run_export_command},
     FleetCommand{"audit", run_audit_command},
+    FleetCommand{"serve", run_serve_command},
 };
 
 }  // namespace
