@@ -10,6 +10,11 @@
 namespace pifind::agent {
 namespace {
 
+// An exchange's timing error is up to half its round trip: slow exchanges are dropped, and the step
+// threshold leaves room for network jitter.
+constexpr std::int64_t kNtpMaxDelayNs = 200'000'000;
+constexpr double kNtpStepToleranceS = 0.25;
+
 // "ntp:pool.example.org" -> "ntp_pool.example.org": a safe file name part.
 std::string file_part(const std::string& name) {
   std::string out;
@@ -45,7 +50,7 @@ DriftMonitor::DriftMonitor(Clock& clock, RtcOpener& opener, std::string rtc_name
                                                max_samples);
   if (ntp_query_)
     ntp_store_ = std::make_unique<SampleStore>(state_dir / fmt::format("samples-{}.json", file_part(ntp_name_)),
-                                               max_samples);
+                                               max_samples, kNtpStepToleranceS);
 }
 
 std::vector<std::string> DriftMonitor::load() {
@@ -94,6 +99,8 @@ std::optional<std::string> DriftMonitor::sample_ntp() {
   if (!ntp_store_) return std::nullopt;
   try {
     const auto s = ntp_query_();
+    if (s.delay_ns > kNtpMaxDelayNs)
+      throw Error(fmt::format("NTP round trip of {:.0f} ms is too long to use", static_cast<double>(s.delay_ns) * 1e-6));
     ntp_store_->add(s.server_ns, s.raw_ns, boot_id_);
     ntp_status_ = "collecting";
     ntp_message_.clear();

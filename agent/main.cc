@@ -148,6 +148,7 @@ class Agent {
       const std::int64_t next_report = clock_.monotonic_raw_ns() + interval_ns;
       while (!g_stop && clock_.monotonic_raw_ns() < next_report) step(next_report);
       save();
+      if (g_stop) break;  // stopping: samples saved, no half-interval report
       try {
         for (const auto& line : reporter.submit(report())) log_line(line);
       } catch (const Error& e) {

@@ -13,12 +13,11 @@ namespace pifind::agent {
 namespace {
 
 constexpr const char* kFormat = "pifind-agent-samples/1";
-constexpr double kStepToleranceS = 0.020;
 
 }  // namespace
 
-SampleStore::SampleStore(std::filesystem::path file, std::size_t max_samples)
-    : file_(std::move(file)), max_samples_(std::max<std::size_t>(max_samples, 16)) {}
+SampleStore::SampleStore(std::filesystem::path file, std::size_t max_samples, double step_tolerance_s)
+    : file_(std::move(file)), max_samples_(std::max<std::size_t>(max_samples, 16)), step_tolerance_s_(step_tolerance_s) {}
 
 std::string SampleStore::load() {
   samples_.clear();
@@ -91,7 +90,7 @@ bool SampleStore::add(std::int64_t reference_ns, std::int64_t raw_ns, const std:
     const double rate = fitted_rate_, slack = fitted_slack_;
     const double dt = static_cast<double>(reference_ns - last.reference_ns) * 1e-9;
     const double dx = static_cast<double>((raw_ns - last.raw_ns) - (reference_ns - last.reference_ns)) * 1e-9;
-    if (dt < 0 || std::abs(dx - rate * dt) > kStepToleranceS + slack * std::abs(dt)) {
+    if (dt < 0 || std::abs(dx - rate * dt) > step_tolerance_s_ + slack * std::abs(dt)) {
       start = true;
       ++steps_;
     }

@@ -15,8 +15,10 @@ namespace pifind::agent {
 
 class SampleStore {
  public:
-  /// `file` is e.g. <state>/samples-rtc0.json; nothing is read until load().
-  SampleStore(std::filesystem::path file, std::size_t max_samples = 2048);
+  /// `file` is e.g. <state>/samples-rtc0.json; nothing is read until load(). A sample further than
+  /// `step_tolerance_s` (plus the rate uncertainty) from the segment's line starts a new segment: 20 ms
+  /// suits RTC edges; network references need more.
+  SampleStore(std::filesystem::path file, std::size_t max_samples = 2048, double step_tolerance_s = 0.020);
 
   /// Reads the file if it exists. A corrupt or foreign file is set aside (renamed *.corrupt) and the
   /// store starts empty; the returned line says so (empty when all went well).
@@ -39,6 +41,7 @@ class SampleStore {
   void thin();
   std::filesystem::path file_;
   std::size_t max_samples_;
+  double step_tolerance_s_;
   std::vector<DriftSample> samples_;
   std::vector<std::pair<std::uint32_t, std::string>> segments_;  ///< id, boot_id
   std::int64_t steps_ = 0;

@@ -218,3 +218,25 @@ TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows"
   CHECK(*all[2].ci95_low_ppm <= -3.0);
   CHECK(*all[2].ci95_high_ppm >= -3.0);
 }
+
+TEST_CASE("slow NTP exchanges are not used") {
+  TempDir state;
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  DriftMonitor::NtpQuery slow = [&] {
+    SntpSample s;
+    s.raw_ns = clock.monotonic_raw_ns();
+    s.server_ns = clock.realtime_ns();
+    s.delay_ns = 300'000'000;
+    return s;
+  };
+  DriftMonitor monitor(clock, opener, "", "boot-1", state.path, "ntp:slow", slow);
+  const auto problem = monitor.sample_ntp();
+  REQUIRE(problem);
+  CHECK_THAT(*problem, Catch::Contains("too long"));
+  const auto e = monitor.estimates();
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].samples == 0);
+  CHECK(e[0].status == "unavailable");
+}
