@@ -1,0 +1,94 @@
+#include "collector_fixture.h"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "inventory/collector_routes.h"
+
+namespace pifind::test {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+Reply http_request(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                   const std::map<std::string, std::string>& headers) {
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  beast::error_code ec;
+  http::read(stream, buffer, parser, ec);
+  Reply reply;
+  if (ec) return reply;
+  reply.status = static_cast<int>(parser.get().result_int());
+  reply.body = parser.get().body();
+  for (const auto& field : parser.get()) reply.headers[std::string(field.name_string())] = std::string(field.value());
+  return reply;
+}
+
+const FleetKey& test_key() {
+  static const FleetKey key = FleetKey::from_secret("0123456789abcdef0123456789abcdef");
+  return key;
+}
+
+AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
+  AgentReport r;
+  r.agent_id = MacAddress::from_u64(0xb827eb000001ULL | (static_cast<std::uint64_t>(n) << 8));
+  r.counter = counter;
+  r.agent_version = "0.1.0";
+  r.identity.hostname = "pi" + std::to_string(n);
+  r.identity.interfaces = {{"eth0", r.agent_id, {"10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1) + "/16"}}};
+  r.identity.primary_interface = "eth0";
+  r.identity.model = "Raspberry Pi 4 Model B Rev 1.4";
+  r.clocksource.current = "arch_sys_counter";
+  DriftEstimate e;
+  e.reference = "rtc0";
+  e.status = "ok";
+  e.samples = 20;
+  e.window_s = 1200;
+  e.ppm = drift_ppm;
+  e.stderr_ppm = 0.2;
+  r.drift = {e};
+  return r;
+}
+
+std::map<std::string, std::string> signed_headers(const AgentReport& report, const std::string& body,
+                                                  const FleetKey& key) {
+  return {{std::string(kAgentHeader), report.agent_id.to_string()},
+          {std::string(kCounterHeader), std::to_string(report.counter)},
+          {std::string(kSignatureHeader), sign_report(key, report.agent_id, report.counter, body)},
+          {"Content-Type", "application/json"}};
+}
+
+CollectorFixture::CollectorFixture(HttpLimits limits, std::string file)
+    : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
+  collector_ = std::make_unique<Collector>(file_, test_key());
+  server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
+                                         make_collector_handler(*collector_, AuditThresholds{}), limits);
+  collector_->start();
+  server_->start();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+CollectorFixture::~CollectorFixture() {
+  server_->stop();
+  collector_->stop();
+  io_.stop();
+  thread_.join();
+}
+
+Reply CollectorFixture::post(const AgentReport& report) {
+  const std::string body = to_body(report);
+  return http_request(port(), "POST", "/v1/reports", body, signed_headers(report, body));
+}
+
+}  // namespace pifind::test

@@ -1,0 +1,55 @@
+// A collector running in-process on 127.0.0.1 (ephemeral port) for the endpoint tests, with a blocking
+// HTTP client and helpers to build signed agent reports.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "fleet_test_support.h"
+#include "inventory/collector.h"
+#include "inventory/http_server.h"
+
+namespace pifind::test {
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+
+/// One request on a new connection to 127.0.0.1:port; returns the reply (status 0 if the server closed).
+Reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                   const std::string& body = "", const std::map<std::string, std::string>& headers = {});
+
+/// The fleet key every fixture uses.
+const FleetKey& test_key();
+
+/// A small valid report from agent b8:27:eb:00:<n>:01 with the given counter and drift.
+AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm = 5.0);
+/// The headers that sign `body` for `report`.
+std::map<std::string, std::string> signed_headers(const AgentReport& report, const std::string& body,
+                                                  const FleetKey& key = test_key());
+
+class CollectorFixture {
+ public:
+  /// Starts a collector on `file` (default: a fresh file in a scratch dir).
+  explicit CollectorFixture(HttpLimits limits = {}, std::string file = "");
+  ~CollectorFixture();
+  std::uint16_t port() const { return server_->port(); }
+  Collector& collector() { return *collector_; }
+  const std::filesystem::path& file() const { return file_; }
+  /// POSTs a signed report; returns the reply.
+  Reply post(const AgentReport& report);
+
+ private:
+  ScratchDir dir_;
+  std::filesystem::path file_;
+  std::unique_ptr<Collector> collector_;
+  boost::asio::io_context io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+};
+
+}  // namespace pifind::test
