@@ -24,13 +24,13 @@ int run_analyze(const std::string& path, bool json, std::ostream& out) {
     doc["steps"] = log.steps;
     doc["endpoint_ppm"] = log.endpoint_ppm;
     out << doc.dump(2) << '\n';
-    return 0;
+    return e.status == "ok" ? 0 : 1;
   }
   out << fmt::format("{} comparisons, {} segment(s), {} step(s), {} line(s) ignored; window {:.0f} s ({:.1f} h)\n",
                      log.rows, e.segments, log.steps, log.ignored_lines, e.window_s, e.window_s / 3600);
   if (e.status != "ok") {
     out << "drift: " << e.message << '\n';
-    return 0;
+    return 1;
   }
   out << fmt::format("drift {:+.3f} ppm (system clock vs RTC, positive = system gaining)\n", *e.ppm);
   out << fmt::format("  standard error {:.4f} ppm, 95 % interval [{:+.3f}, {:+.3f}] ppm\n", *e.stderr_ppm,

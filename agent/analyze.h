@@ -7,8 +7,8 @@
 
 namespace pifind::agent {
 
-/// Reads `path`, prints the estimate to `out`. Returns the exit status (0); throws pifind::Error for an
-/// unreadable or empty log.
+/// Reads `path`, prints the estimate to `out`. Returns the exit status: 0 with an estimate, 1 when the
+/// log has too few comparisons for one. Throws pifind::Error for an unreadable log or one without rows.
 int run_analyze(const std::string& path, bool json, std::ostream& out);
 
 }  // namespace pifind::agent

@@ -44,6 +44,8 @@ class SimulatedWorld {
   double take_read();
   /// Reboot: the oscillator count restarts near zero (MONOTONIC_RAW restarts at boot).
   void reboot();
+  /// Someone sets the RTC: its time jumps by `seconds` (e.g. hwclock --systohc, the 11-minute mode).
+  void step_rtc_s(double seconds) { config_.rtc_phase_s += seconds; }
   /// A uniform random draw from the world's generator (reproducible per seed).
   double uniform(double lo, double hi);
   std::int64_t reads() const { return reads_; }

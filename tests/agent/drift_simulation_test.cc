@@ -1,5 +1,6 @@
 // The edge sampler and drift monitor against simulated clocks: known drift, 1 s RTC resolution,
 // 0.1-2 ms read latency. Simulated time only; nothing waits.
+#include <cerrno>
 #include <cmath>
 
 #include <catch2/catch.hpp>
@@ -239,4 +240,61 @@ TEST_CASE("slow NTP exchanges are not used") {
   REQUIRE(e.size() == 1);
   CHECK(e[0].samples == 0);
   CHECK(e[0].status == "unavailable");
+}
+
+TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the fit") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, -12.5}};
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  SimulatedRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_for(world, clock, monitor, 900);
+  world.step_rtc_s(0.4);  // hwclock --systohc moved the RTC by 0.4 s
+  run_for(world, clock, monitor, 900);
+  const auto e = rtc_estimate(monitor);
+  CHECK(e.segments == 2);
+  REQUIRE(e.ppm);
+  CHECK(*e.ci95_low_ppm <= -12.5);
+  CHECK(*e.ci95_high_ppm >= -12.5);
+  CHECK_FALSE(e.nonconstant);
+}
+
+namespace {
+
+// An RTC that never advances, or whose reads fail.
+class BrokenRtc final : public RtcDevice {
+ public:
+  explicit BrokenRtc(SimulatedWorld& world, int error) : world_(world), error_(error) {}
+  RtcReading read_time() override {
+    world_.take_read();
+    return error_ ? RtcReading{std::nullopt, error_} : RtcReading{1'700'000'000, 0};
+  }
+  std::optional<std::uint32_t> read_voltage_low_flags() override { return std::nullopt; }
+  bool enable_update_interrupt() override { return false; }
+  bool wait_update_interrupt(int) override { return false; }
+
+ private:
+  SimulatedWorld& world_;
+  int error_;
+};
+
+}  // namespace
+
+TEST_CASE("a stopped RTC and a failing RTC are told apart, in one line each") {
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  EdgeSampler sampler(clock);
+  BrokenRtc stopped(world, 0);
+  const double before = world.true_s();
+  const auto r = sampler.sample(stopped);
+  CHECK(r.outcome == EdgeOutcome::kStopped);
+  CHECK_THAT(r.message, Catch::Contains("did not advance"));
+  CHECK(world.true_s() - before < 2.0);  // gave up after 1.5 s of (simulated) polling
+  CHECK(r.reads < 200);
+  BrokenRtc failing(world, EINVAL);
+  const auto f = sampler.sample(failing);
+  CHECK(f.outcome == EdgeOutcome::kReadFailed);
+  CHECK_THAT(f.message, Catch::Contains("oscillator stopped (EINVAL)"));
 }

@@ -63,3 +63,12 @@ TEST_CASE("a log without rows is a one-line error") {
   std::ostringstream out;
   CHECK_THROWS_WITH(run_analyze("/nonexistent/log", false, out), Catch::Contains("cannot open"));
 }
+
+TEST_CASE("analyze exits 1 when the log is too short for an estimate") {
+  TempDir dir;
+  const auto path = dir.path / "short.log";
+  write_file_atomically(path, "# Generated at: 2013-05-06 10:07:37 UTC 1367834857 0\n1367834856 -0.002202\n");
+  std::ostringstream out;
+  CHECK(run_analyze(path.string(), false, out) == 1);
+  CHECK_THAT(out.str(), Catch::Contains("needs at least 8"));
+}
