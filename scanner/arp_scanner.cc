@@ -6,6 +6,7 @@
 #include "inventory/error.h"
 #include "scanner/arp_frame.h"
 #include "scanner/arp_request_builder.h"
+#include "scanner/capabilities.h"
 #include "scanner/pcap_link.h"
 
 namespace pifind {
@@ -22,7 +23,10 @@ class ScanSession {
         builder_(request.interface.mac, *request.interface.address),
         scheduler_(request.targets, request.policy),
         capture_(io, link_.selectable_fd()),
-        timer_(io) {}
+        timer_(io) {
+    // The capture socket is open: nothing after this needs CAP_NET_RAW.
+    drop_capabilities_unless_root();
+  }
 
   ~ScanSession() {
     capture_.release();  // libpcap owns the descriptor

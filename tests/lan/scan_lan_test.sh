@@ -96,8 +96,15 @@ errors)
   ip -n "$scanner_ns" link set noip0 up
   expect_error 2 "interface noip0 has no IPv4 address" in_scanner "$pifind" -I noip0
   # Without CAP_NET_RAW: the advice names root and setcap.
-  expect_error 2 "run as root or .setcap cap_net_raw+ep" \
-    in_scanner setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$pifind" -I eth0
+  as_nobody() { in_scanner setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+  expect_error 2 "run as root or .setcap cap_net_raw+ep" as_nobody "$pifind" -I eth0
+  # With the file capability alone, an unprivileged user scans (and the binary drops it once open).
+  chmod 755 "$work"
+  cp "$pifind" "$work/pifind-cap"
+  setcap cap_net_raw+ep "$work/pifind-cap"
+  as_nobody "$work/pifind-cap" -I eth0 --format csv >"$work/cap.csv" 2>"$work/cap.err" || fail "as nobody with cap_net_raw: $(cat "$work/cap.err")"
+  pairs_of "$work/cap.csv" >"$work/cap_pis"
+  diff -u "$work/expected_pis" "$work/cap_pis" || fail "Pi set as nobody differs"
   ;;
 formats)
   in_scanner "$pifind" -I eth0 --format json >"$work/out.json" 2>/dev/null
