@@ -1,11 +1,13 @@
 #include "agent/http_sender.h"
 
+#include "inventory/asio.h"  // before Beast, which includes Asio
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <openssl/x509v3.h>
 
-#include "inventory/asio.h"
 #include "inventory/error.h"
 #include "inventory/signing.h"
 
@@ -121,10 +123,15 @@ PostResult BeastSender::post(const SignedReport& report) {
   if (ec) return {0, "cannot load trusted certificates: " + ec.message(), {}};
   ctx.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
-  // SNI, and the certificate must name the host (OpenSSL checks it during the handshake).
-  if (!SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str()) ||
-      SSL_set1_host(stream.native_handle(), url_.host.c_str()) != 1)
-    return {0, "cannot set the TLS server name", {}};
+  // The certificate must name the host (OpenSSL checks it during the handshake): an IP address
+  // against the certificate's IP entries, a name against its DNS entries, and only a name goes in SNI.
+  boost::system::error_code not_ip;
+  asio::ip::make_address(url_.host, not_ip);
+  const bool named = not_ip ? SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str()) == 1 &&
+                                  SSL_set1_host(stream.native_handle(), url_.host.c_str()) == 1
+                            : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()),
+                                                            url_.host.c_str()) == 1;
+  if (!named) return {0, "cannot set the TLS server name", {}};
   beast::get_lowest_layer(stream).expires_after(timeout_);
   beast::get_lowest_layer(stream).connect(endpoints, ec);
   if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <thread>
 
+#include "inventory/asio.h"  // before Beast, which includes Asio
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
