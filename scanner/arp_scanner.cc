@@ -14,13 +14,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Without an IPv4 address of its own, the scanner sends RFC 5227 probes (sender 0.0.0.0), which hosts
+// answer with target 0.0.0.0: a LAN can be surveyed before the interface is configured.
+Ipv4Address sender_address(const NetworkInterface& iface) { return iface.address.value_or(Ipv4Address()); }
+
 // The event loop's state for one scan. Handlers never throw out of Asio: they record the error and stop.
 class ScanSession {
  public:
   ScanSession(const ScanRequest& request, boost::asio::io_context& io)
       : request_(request),
-        link_(request.interface.name, request.interface.mac, *request.interface.address),
-        builder_(request.interface.mac, *request.interface.address),
+        link_(request.interface.name, request.interface.mac, sender_address(request.interface)),
+        builder_(request.interface.mac, sender_address(request.interface)),
         scheduler_(request.targets, request.policy),
         capture_(io, link_.selectable_fd()),
         timer_(io) {
@@ -154,9 +158,6 @@ class ScanSession {
 }  // namespace
 
 ScanResult run_arp_scan(const ScanRequest& request) {
-  if (!request.interface.address) {
-    throw Error("interface " + request.interface.name + " has no IPv4 address to send ARP requests from");
-  }
   boost::asio::io_context io;
   ScanSession session(request, io);
   return session.run(io);

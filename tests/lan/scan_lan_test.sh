@@ -50,6 +50,13 @@ exact)
   printf '198.18.0.10 # a Pi\n198.18.0.50-51\n' | in_scanner "$pifind" -I eth0 --all --format csv -f - >"$work/stdin.csv" 2>/dev/null
   [ "$(pairs_of "$work/stdin.csv" | cut -d, -f1 | tr '\n' ' ')" = "198.18.0.10 198.18.0.50 198.18.0.51 " ] \
     || fail "targets from stdin: $(cat "$work/stdin.csv")"
+  # An interface without IPv4 still scans given targets, with ARP probes from 0.0.0.0.
+  ip -n "$LAN_BRIDGE_NS" link add noip type veth peer name eth1 netns "$scanner_ns"
+  ip -n "$LAN_BRIDGE_NS" link set noip master br0 up
+  ip -n "$scanner_ns" link set eth1 address 02:00:00:00:00:02 up
+  in_scanner "$pifind" -I eth1 --format csv 198.18.0.10-21 >"$work/probe.csv" 2>/dev/null || fail "probe scan exit $?"
+  grep -v '198.18.0.100\|198.18.0.254' "$work/expected_pis" >"$work/expected_probe"
+  pairs_of "$work/probe.csv" | diff -u "$work/expected_probe" - || fail "ARP probes from 0.0.0.0 found another set"
   # Nobody at these addresses: exit 1, nothing listed.
   set +e
   in_scanner "$pifind" -I eth0 -q --format csv 198.18.0.200-210 >"$work/none.csv"
