@@ -58,7 +58,11 @@ void add_fixture_addresses(const Sysroot& root, std::vector<NetworkInterface>& i
 
 }  // namespace
 
-std::string read_hostname(const Sysroot& root) { return root.read_line("/proc/sys/kernel/hostname").value_or(""); }
+std::string read_hostname(const Sysroot& root) {
+  // "(none)" and other invalid names become "": the report says unknown rather than being refused.
+  const auto name = root.read_line("/proc/sys/kernel/hostname").value_or("");
+  return is_valid_hostname(name) ? name : std::string();
+}
 
 std::vector<NetworkInterface> read_interfaces(const Sysroot& root) {
   std::vector<NetworkInterface> interfaces;

@@ -391,6 +391,8 @@ AgentReport parse_report(std::string_view body) {
   if (!counter.is_number_unsigned() && !(counter.is_number_integer() && counter.get<std::int64_t>() >= 0))
     throw Error("report: report.counter must be a non-negative integer");
   r.counter = counter.get<std::uint64_t>();
+  if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw Error("report: report.counter is out of range");
   r.agent_version = get_string(j, "agent_version", "report");
   r.generated_unix_s = opt<double>(j, "generated_unix_s", "report", get_double);
   r.identity = identity_from_json(field(j, "identity", "report"));
@@ -415,7 +417,7 @@ std::optional<std::string> validate(const AgentReport& r) {
   if (!in_range(r.generated_unix_s, 0, 1e11)) return "generated_unix_s is out of range";
 
   const Identity& id = r.identity;
-  if (!is_valid_hostname(id.hostname)) return "identity.hostname is not a valid host name";
+  if (!id.hostname.empty() && !is_valid_hostname(id.hostname)) return "identity.hostname is not a valid host name";
   if (id.interfaces.size() > kMaxInterfaces) return "identity.interfaces has too many entries";
   bool agent_mac_listed = false;
   for (const auto& i : id.interfaces) {

@@ -52,7 +52,7 @@ struct OsInfo {
 };
 
 struct Identity {
-  std::string hostname;                       ///< RFC 1123 host name
+  std::string hostname;                       ///< RFC 1123 host name; empty if the Pi's is unset or invalid
   std::vector<NetworkInterface> interfaces;   ///< non-loopback interfaces with a MAC
   std::string primary_interface;              ///< the default route's interface, else the first
   std::string model;                          ///< /proc/device-tree/model ("Raspberry Pi 4 Model B Rev 1.1")

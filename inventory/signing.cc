@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -95,7 +96,7 @@ Verification verify_report(const FleetKey& key, const SignedHeaders& headers, st
   const auto& c = headers.counter;
   const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), counter);
   if (c.empty() || c.size() > 19 || ec != std::errc() || end != c.data() + c.size() || counter == 0 ||
-      (c.size() > 1 && c[0] == '0'))
+      counter > static_cast<std::uint64_t>(INT64_MAX) || (c.size() > 1 && c[0] == '0'))
     return reject(400, fmt::format("{} must be a decimal integer from 1 to 2^63-1", kCounterHeader));
   const auto& s = headers.signature;
   if (s.size() != kSignaturePrefix.size() + 64 || s.compare(0, kSignaturePrefix.size(), kSignaturePrefix) != 0)

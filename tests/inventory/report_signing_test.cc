@@ -83,6 +83,8 @@ TEST_CASE("verification rejects tampering, wrong keys, replays and header mismat
   CHECK(verify_report(key, bad, body, 4).http_status == 400);
   bad.counter = "0";
   CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
+  bad.counter = "9223372036854775808";  // 2^63: beyond what collectors store
+  CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
   bad.counter = "99999999999999999999999";
   CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
   bad = h;

@@ -128,6 +128,8 @@ TEST_CASE("report parsing rejects hostile or malformed input with one line") {
 TEST_CASE("report validation bounds list sizes") {
   AgentReport r = sample_report();
   CHECK_FALSE(validate(r));
+  r.identity.hostname.clear();  // unknown is allowed, invalid is not
+  CHECK_FALSE(validate(r));
   for (int i = 0; i < 40; ++i)
     r.identity.interfaces.push_back({"eth" + std::to_string(i + 1), MacAddress::from_u64(0x020000000000ULL + i), {}});
   REQUIRE(validate(r));
