@@ -37,14 +37,24 @@ void ProbeScheduler::send(std::uint32_t index, ScanTime now) {
   last_send_ = now;
   // Catch up small timer lateness, but never burst after a long pause.
   next_send_slot_ = (now - next_send_slot_ > policy_.send_interval ? now : next_send_slot_) + policy_.send_interval;
+  if (target.answered) {
+    // The confirmation probe: no retransmission, but the scan waits one timeout for its answers.
+    target.confirmed = true;
+    parked_until_ = std::max(parked_until_, now + timeout_for_try(1));
+    return;
+  }
   due_.push(Due{now + timeout_for_try(target.tries), index, target.tries});
+}
+
+bool ProbeScheduler::owed_probe(const Target& target) const {
+  return target.answered ? !target.confirmed && target.tries < policy_.max_tries : target.tries < allowed_tries_;
 }
 
 void ProbeScheduler::advance(ScanTime now) {
   while (!due_.empty() && due_.top().at <= now) {
     const Due due = due_.top();
     const Target& target = targets_[due.index];
-    if (!target.answered && target.tries == due.tries && target.tries < allowed_tries_) return;
+    if (target.tries == due.tries && owed_probe(target)) return;
     due_.pop();
     if (target.answered || target.tries != due.tries) continue;
     parked_.push_back(due.index);
@@ -89,6 +99,9 @@ ReplyKind ProbeScheduler::on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_
   if (target.answered) return ReplyKind::repeat;
   target.answered = true;
   ++answered_;
+  // One more probe after a timeout gives a second device on the same IP a second chance to show
+  // itself: a conflict must not hide behind one lost reply.
+  if (owed_probe(target)) due_.push(Due{now + timeout_for_try(1), it->second, target.tries});
   if (target.tries == 1) rtt_.add_sample(now - target.last_sent);
   loss_.add_answer(target.tries);
   const bool late = target.tries >= allowed_tries_ && now >= give_up_time(target);

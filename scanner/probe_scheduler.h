@@ -30,7 +30,7 @@ struct ScanPolicy {
   int min_tries = 3;
   int max_tries = 10;
   /// The chance of missing a live host that the number of tries aims for.
-  double miss_probability = 0.005;
+  double miss_probability = 0.003;
 };
 
 enum class ReplyKind {
@@ -74,6 +74,7 @@ class ProbeScheduler {
     Ipv4Address address;
     int tries = 0;
     bool answered = false;
+    bool confirmed = false;  ///< the one probe sent after the first reply, to catch IP conflicts
     ScanTime first_sent{};
     ScanTime last_sent{};
   };
@@ -85,6 +86,8 @@ class ProbeScheduler {
   };
 
   ScanDuration timeout_for_try(int tries) const;
+  /// An unanswered address still within its tries, or an answered one not yet confirmed (within --retry).
+  bool owed_probe(const Target& target) const;
   /// When an address probed `tries` times last at `last_sent` may be given up on.
   ScanTime give_up_time(const Target& target) const;
   void send(std::uint32_t index, ScanTime now);
