@@ -122,6 +122,7 @@ void Collector::reload_if_changed() {
   {
     const std::lock_guard lock(inventory_mutex_);
     inventory_ = std::move(fresh);
+    text_cache_.clear();
     known_file_ = now;
   }
   rebuild_counter_cache();
@@ -150,7 +151,7 @@ void Collector::commit(std::deque<Pending> batch) {
           ++replays;
         }
       }
-      if (accepted > 0) text = inventory_to_text(inventory_, received);
+      if (accepted > 0) text = text_cache_.render(inventory_, received);
     }
     if (accepted > 0) {
       write_file_atomically(file_, text, 0644);

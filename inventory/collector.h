@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "inventory/inventory.h"
+#include "inventory/inventory_json.h"
 #include "inventory/signing.h"
 
 namespace pifind {
@@ -86,6 +87,7 @@ class Collector {
 
   mutable std::mutex inventory_mutex_;
   Inventory inventory_;
+  InventoryTextCache text_cache_;
   FileIdentity known_file_;
 
   std::mutex queue_mutex_;

@@ -8,7 +8,9 @@ namespace pifind {
 
 InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) {
   const auto it = by_mac_.find(mac);
-  return it == by_mac_.end() ? nullptr : &records_.at(it->second);
+  if (it == by_mac_.end()) return nullptr;
+  changed_.insert(it->second);  // the caller may modify it
+  return &records_.at(it->second);
 }
 
 const InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) const {
@@ -26,6 +28,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
     if (created) *created = false;
     return *existing;
   }
+  changed_.insert(mac);
   InventoryRecord record;
   record.id = mac;
   record.macs.push_back({mac, "", seen, seen});
@@ -39,6 +42,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
 bool Inventory::attach_mac(InventoryRecord& record, const MacAddress& mac, const std::string& interface_name,
                            TimePoint seen) {
   bool merged = false;
+  changed_.insert(record.id);
   const auto owner = by_mac_.find(mac);
   if (owner != by_mac_.end() && owner->second != record.id) {
     absorb(record, owner->second);
@@ -62,10 +66,12 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
   const auto holder = by_ip_.find(ip);
   if (holder != by_ip_.end() && holder->second != record.id) {
     InventoryRecord& previous = records_.at(holder->second);
+    changed_.insert(previous.id);
     for (auto& a : previous.ips)
       if (a.ip == ip) a.current = false;
     moved = true;
   }
+  changed_.insert(record.id);
   // Within one device the address may also move between its interfaces: only the latest MAC is current.
   IpAssignment* entry = nullptr;
   for (auto& a : record.ips) {
@@ -90,6 +96,8 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
 }
 
 void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
+  changed_.insert(into.id);
+  changed_.erase(other_id);
   auto node = records_.extract(other_id);
   InventoryRecord& other = node.mapped();
   for (auto& m : other.macs) {
@@ -134,6 +142,7 @@ void Inventory::insert_loaded(InventoryRecord record) {
       throw Error("MAC " + m.mac.to_string() + " belongs to two devices (" + by_mac_[m.mac].to_string() + " and " +
                   record.id.to_string() + ")");
   const MacAddress id = record.id;
+  changed_.insert(id);
   index_record(records_.emplace(id, std::move(record)).first->second);
 }
 
@@ -149,10 +158,21 @@ std::size_t Inventory::prune_older_than(TimePoint cutoff) {
       const auto holder = by_ip_.find(a.ip);
       if (holder != by_ip_.end() && holder->second == it->first) by_ip_.erase(holder);
     }
+    changed_.erase(it->first);
     it = records_.erase(it);
     ++removed;
   }
   return removed;
+}
+
+}  // namespace pifind
+
+namespace pifind {
+
+std::unordered_set<MacAddress> Inventory::take_changed() {
+  std::unordered_set<MacAddress> changed;
+  changed.swap(changed_);
+  return changed;
 }
 
 }  // namespace pifind

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "inventory/inventory_record.h"
 
@@ -42,6 +43,10 @@ class Inventory {
   /// Removes every record last seen before `cutoff`; returns how many.
   std::size_t prune_older_than(TimePoint cutoff);
 
+  /// Identities of the records that may have changed since the last call (every non-const access counts),
+  /// so a writer can re-serialise only those. Removed records are not listed.
+  std::unordered_set<MacAddress> take_changed();
+
  private:
   void absorb(InventoryRecord& into, MacAddress other_id);  // by value: callers pass references into by_mac_
   void index_record(const InventoryRecord& record);
@@ -49,6 +54,7 @@ class Inventory {
   Records records_;
   std::unordered_map<MacAddress, MacAddress> by_mac_;
   std::unordered_map<Ipv4Address, MacAddress> by_ip_;
+  std::unordered_set<MacAddress> changed_;
 };
 
 }  // namespace pifind

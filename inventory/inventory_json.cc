@@ -223,10 +223,42 @@ json inventory_to_json(const Inventory& inventory, TimePoint updated) {
           {"devices", std::move(devices)}};
 }
 
-std::string inventory_to_text(const Inventory& inventory, TimePoint updated) {
-  std::string text = inventory_to_json(inventory, updated).dump(1);
-  text += '\n';
+namespace {
+
+// `"b8:27:eb:00:00:01": {...}` on one line.
+std::string device_line(const MacAddress& id, const InventoryRecord& record) {
+  return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
+}
+
+// The shared layout of inventory_to_text() and InventoryTextCache::render().
+template <typename LineOf>
+std::string render_document(const Inventory& inventory, TimePoint updated, LineOf line_of) {
+  std::string text = fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", \"devices\": {{", kInventorySchemaMajor,
+                                 kInventorySchemaMinor, format_utc(updated));
+  bool first = true;
+  for (const auto& [id, record] : inventory.records()) {
+    text += first ? "\n" : ",\n";
+    text += line_of(id, record);
+    first = false;
+  }
+  text += "\n}}\n";
   return text;
+}
+
+}  // namespace
+
+std::string inventory_to_text(const Inventory& inventory, TimePoint updated) {
+  return render_document(inventory, updated, [](const MacAddress& id, const InventoryRecord& r) { return device_line(id, r); });
+}
+
+std::string InventoryTextCache::render(Inventory& inventory, TimePoint updated) {
+  for (const auto& id : inventory.take_changed()) lines_.erase(id);
+  if (lines_.size() > inventory.size() * 2) lines_.clear();  // records were pruned or absorbed: drop their lines
+  return render_document(inventory, updated, [this](const MacAddress& id, const InventoryRecord& r) -> const std::string& {
+    auto it = lines_.find(id);
+    if (it == lines_.end()) it = lines_.emplace(id, device_line(id, r)).first;
+    return it->second;
+  });
 }
 
 Inventory inventory_from_text(std::string_view text) {
