@@ -69,11 +69,11 @@ std::map<std::string, std::string> signed_headers(const AgentReport& report, con
           {"Content-Type", "application/json"}};
 }
 
-CollectorFixture::CollectorFixture(HttpLimits limits, std::string file)
+CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
   collector_ = std::make_unique<Collector>(file_, test_key());
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                         make_collector_handler(*collector_, AuditThresholds{}), limits);
+                                         make_collector_handler(*collector_, AuditThresholds{}), limits, tls);
   collector_->start();
   server_->start();
   thread_ = std::thread([this] { io_.run(); });

@@ -34,8 +34,9 @@ std::map<std::string, std::string> signed_headers(const AgentReport& report, con
 
 class CollectorFixture {
  public:
-  /// Starts a collector on `file` (default: a fresh file in a scratch dir).
-  explicit CollectorFixture(HttpLimits limits = {}, std::string file = "");
+  /// Starts a collector on `file` (default: a fresh file in a scratch dir), serving HTTPS when `tls` is set.
+  explicit CollectorFixture(HttpLimits limits = {}, std::string file = "",
+                            std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~CollectorFixture();
   std::uint16_t port() const { return server_->port(); }
   Collector& collector() { return *collector_; }
