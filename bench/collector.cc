@@ -154,7 +154,7 @@ double percentile(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Collector benchmark: simulated agents posting over loopback"};
-  int agents = 1000, devices = 10000, reports_per_agent = 10;
+  int agents = 1000, devices = 10000, reports_per_agent = 40;
   std::string dir = "/tmp";
   app.add_option("--agents", agents, "Concurrent agents")->capture_default_str();
   app.add_option("--devices", devices, "Devices in the inventory before the run")->capture_default_str();

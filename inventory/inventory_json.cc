@@ -1,6 +1,9 @@
 #include "inventory/inventory_json.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -162,7 +165,7 @@ std::pair<int, int> parse_schema(const json& document) {
 
 }  // namespace
 
-json record_to_json(const InventoryRecord& rec) {
+json record_to_json(const InventoryRecord& rec, bool with_history) {
   json macs = json::array();
   for (const auto& m : rec.macs) {
     json e = {{"mac", m.mac.to_string()}, {"first_seen", format_utc(m.first_seen)}, {"last_seen", format_utc(m.last_seen)}};
@@ -199,7 +202,7 @@ json record_to_json(const InventoryRecord& rec) {
   if (rec.time.ntp_synchronised) time["ntp_synchronised"] = *rec.time.ntp_synchronised;
   if (!time.empty()) j["time"] = std::move(time);
   if (rec.drift) j["drift"] = drift_to_json(*rec.drift);
-  if (!rec.drift_history.empty()) {
+  if (with_history && !rec.drift_history.empty()) {
     json history = json::array();
     for (const auto& s : rec.drift_history)
       history.push_back({{"at", format_utc(s.at)},
@@ -225,9 +228,27 @@ json inventory_to_json(const Inventory& inventory, TimePoint updated) {
 
 namespace {
 
-// `"b8:27:eb:00:00:01": {...}` on one line.
+bool all_finite(const std::vector<DriftSample>& history) {
+  return std::all_of(history.begin(), history.end(), [](const DriftSample& s) {
+    return std::isfinite(s.drift_ppm) && std::isfinite(s.uncertainty_ppm) && std::isfinite(s.offset_s);
+  });
+}
+
+// `"b8:27:eb:00:00:01": {...}` on one line. The drift history is most of a reporting device's record, so it
+// is formatted directly rather than through a JSON tree (the collector re-serialises hundreds per commit).
 std::string device_line(const MacAddress& id, const InventoryRecord& record) {
-  return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
+  if (record.drift_history.empty() || !all_finite(record.drift_history))
+    return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
+  std::string text = "\"" + id.to_string() + "\": " + record_to_json(record, false).dump();
+  text.pop_back();  // the record's closing brace
+  text += ",\"drift_history\":[";
+  for (std::size_t i = 0; i < record.drift_history.size(); ++i) {
+    const DriftSample& s = record.drift_history[i];
+    fmt::format_to(std::back_inserter(text), "{}{{\"at\":\"{}\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}",
+                   i ? "," : "", format_utc(s.at), s.drift_ppm, s.uncertainty_ppm, s.offset_s);
+  }
+  text += "]}";
+  return text;
 }
 
 // The shared layout of inventory_to_text() and InventoryTextCache::render().

@@ -15,8 +15,9 @@ namespace pifind {
 inline constexpr int kInventorySchemaMajor = 1;
 inline constexpr int kInventorySchemaMinor = 0;
 
-/// One record as its JSON object (the MAC key is not repeated inside).
-nlohmann::json record_to_json(const InventoryRecord& record);
+/// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
+/// "drift_history".
+nlohmann::json record_to_json(const InventoryRecord& record, bool with_history = true);
 /// The whole document; `updated` is written as its "updated" field.
 nlohmann::json inventory_to_json(const Inventory& inventory, TimePoint updated);
 /// The document as text, as written to disk: the header fields, then one device per line (so files diff
