@@ -10,10 +10,9 @@
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "inventory/error.h"
+#include "inventory/hmac_sha256.h"
 
 namespace pifind {
 namespace {
@@ -25,14 +24,10 @@ constexpr std::string_view kSignaturePrefix = "sha256=";
 std::string hmac_hex(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body) {
   std::string message = fmt::format("pifind-report-v1\n{}\n{}\n", agent.to_string(), counter);
   message.append(body);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(EVP_sha256(), key.secret().data(), static_cast<int>(key.secret().size()),
-           reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length) == nullptr)
-    throw Error("HMAC-SHA256 failed");
+  const Sha256Digest digest = hmac_sha256(key.secret(), message);
   std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  hex.reserve(digest.size() * 2);
+  for (std::uint8_t byte : digest) hex += fmt::format("{:02x}", byte);
   return hex;
 }
 
