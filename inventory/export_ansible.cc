@@ -57,7 +57,8 @@ std::string render_ansible_yaml(const std::vector<FleetHost>& hosts, const Ansib
     std::string block;
     for (const auto& h : hosts) {
       if (std::string_view(group_of(h)) != group) continue;
-      block += fmt::format("        {}:\n", h.alias);
+      // Quoted, so an alias such as "yes", "null" or "1e3" stays a string key.
+      block += fmt::format("        \"{}\":\n", h.alias);
       const nlohmann::json vars = ansible_host_vars(h, options);
       for (const auto& [key, value] : vars.items())
         block += fmt::format("          {}: {}\n", key, value.dump());

@@ -17,14 +17,15 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-// Five Pis (two named "kitchen", three with hostile names), one non-Pi, one Pi without a current address.
+// Pis named "kitchen" twice, three hostile names, "true", one whose address moved away; and one non-Pi.
 Inventory hostile_fleet() {
   Inventory inv;
   merge_scan(inv,
              {test::sighting("b8:27:eb:00:00:01", "10.0.0.1", 0), test::sighting("b8:27:eb:00:00:02", "10.0.0.2", 0),
               test::sighting("b8:27:eb:00:00:03", "10.0.0.3", 0), test::sighting("b8:27:eb:00:00:04", "10.0.0.4", 0),
               test::sighting("b8:27:eb:00:00:05", "10.0.0.5", 0), test::sighting("00:11:22:33:44:55", "10.0.0.9", 0),
-              test::sighting("b8:27:eb:00:00:06", "10.0.0.6", 0), test::sighting("b8:27:eb:00:00:07", "10.0.0.6", 10)},
+              test::sighting("b8:27:eb:00:00:06", "10.0.0.6", 0), test::sighting("b8:27:eb:00:00:07", "10.0.0.6", 10),
+              test::sighting("b8:27:eb:00:00:08", "10.0.0.8", 0)},
              "eth0");
   auto name = [&](const char* mac, const char* hostname) {
     const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse(mac)))->hostname = hostname;
@@ -34,6 +35,7 @@ Inventory hostile_fleet() {
   name("b8:27:eb:00:00:03", "evil\n  ProxyCommand touch /tmp/pifind-pwned");
   name("b8:27:eb:00:00:04", "-oProxyCommand=sh");
   name("b8:27:eb:00:00:05", "star* \"quoted\" %h");
+  name("b8:27:eb:00:00:08", "true");  // a YAML boolean if written unquoted
   auto* rec = const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:01")));
   rec->model = "Raspberry Pi 4 \"B\"\nansible_become: yes";
   rec->drift = DriftSummary{-12.5, 0.4, 0, "rtc0", true, 10, 600, test::at(0)};
@@ -63,8 +65,8 @@ std::string ssh_resolved(const std::string& config, const std::string& alias, co
 TEST_CASE("Aliases come from safe hostnames, else pi-<MAC suffix>, and are unique") {
   const auto inv = hostile_fleet();
   CHECK(aliases(list_fleet_hosts(inv, {})) ==
-        std::vector<std::string>{"kitchen", "kitchen-000002", "pi-000003", "pi-000004", "pi-000005", "pi-000007"});
-  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true})).size() == 7);
+        std::vector<std::string>{"kitchen", "kitchen-000002", "pi-000003", "pi-000004", "pi-000005", "pi-000007", "true"});
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true})).size() == 8);
   CHECK(aliases(list_fleet_hosts(inv, {"lab-", false})).front() == "lab-kitchen");
   CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false}), Contains("may only contain"));
   CHECK(is_safe_alias("pi-1.lan_x"));
@@ -78,7 +80,7 @@ TEST_CASE("pifind ssh-config writes a 0600 file that ssh -G resolves, with no in
   const auto r = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", (dir / "fleet.json").string(),
                                     "--user", "pi", "--identity-file", "~/.ssh/fleet 100%", "--write", conf});
   REQUIRE(r.exit_status == 0);
-  CHECK(r.err == "pifind ssh-config: wrote 6 hosts to " + conf + "\n");
+  CHECK(r.err == "pifind ssh-config: wrote 7 hosts to " + conf + "\n");
   struct stat st {};
   REQUIRE(::stat(conf.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
@@ -115,7 +117,7 @@ TEST_CASE("CSV export quotes RFC 4180 style and defuses spreadsheet formulas") {
                            "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z\r\n"));
   CHECK_THAT(csv, Contains(",'-oProxyCommand=sh,"));
   const auto json = nlohmann::json::parse(render_hosts_json(list_fleet_hosts(inv, {})));
-  REQUIRE(json.size() == 6);
+  REQUIRE(json.size() == 7);
   CHECK(json[0]["name"] == "kitchen");
   CHECK(json[0]["drift_ppm"] == -12.5);
   CHECK(json[1]["drift_ppm"].is_null());
@@ -144,7 +146,8 @@ TEST_CASE("ansible-inventory reads the INI, YAML and dynamic exports alike") {
     CHECK_FALSE(r.err.find("WARNING") != std::string::npos);
     const auto list = nlohmann::json::parse(r.out);
     const auto& pis = list.at("raspberry_pis").at("hosts");
-    CHECK(pis.size() == 6);
+    CHECK(pis.size() == 7);
+    CHECK(list.at("_meta").at("hostvars").at("true").at("ansible_host") == "10.0.0.8");
     CHECK(list.at("other_hosts").at("hosts") == nlohmann::json::array({"pi-334455"}));
     const auto& kitchen = list.at("_meta").at("hostvars").at("kitchen");
     CHECK(kitchen.at("ansible_host") == "10.0.0.1");
