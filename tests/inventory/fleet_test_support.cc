@@ -1,9 +1,14 @@
 #include "fleet_test_support.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <stdexcept>
+
+#include "inventory/whole_file.h"
 
 namespace pifind::test {
 
@@ -35,16 +40,6 @@ void write_text(const std::filesystem::path& file, const std::string& content) {
   out << content;
 }
 
-}  // namespace pifind::test
-
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include "inventory/report_atomic_file.h"
-#include "inventory/whole_file.h"
-
-namespace pifind::test {
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text) {
   ScratchDir dir;

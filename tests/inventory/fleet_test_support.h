@@ -34,9 +34,7 @@ ScanSighting sighting(const std::string& mac, const std::string& ip, long long s
 /// Writes `content` to `file` (plain, non-atomic: for fixtures).
 void write_text(const std::filesystem::path& file, const std::string& content);
 
-}  // namespace pifind::test
 
-namespace pifind::test {
 
 struct ProcessResult {
   int exit_status = -1;
