@@ -29,7 +29,7 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
-const std::string kSecret = "https test fleet key, 32 bytes++";
+const std::string kHttpsTestSecret = "https test fleet key, 32 bytes++";
 
 // A self-signed P-256 certificate for `san` ("DNS:localhost,IP:127.0.0.1"), valid for an hour.
 struct Certificate {
@@ -100,7 +100,7 @@ class TlsCollector {
     http::read(stream, buffer, req, ec);
     if (ec) return;
     auto header = [&](std::string_view n) { return std::string(req[beast::string_view(n.data(), n.size())]); };
-    const auto v = verify_report(FleetKey::from_secret(kSecret),
+    const auto v = verify_report(FleetKey::from_secret(kHttpsTestSecret),
                                  {header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader)}, req.body(),
                                  std::nullopt);
     accepted += v.accepted();
@@ -136,7 +136,7 @@ TEST_CASE("https: a trusted certificate naming the host delivers, by name and by
   for (const std::string host : {"localhost", "127.0.0.1"}) {
     INFO(host);
     TempDir state;
-    Reporter reporter(FleetKey::from_secret(kSecret), state.path,
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
                       std::make_unique<BeastSender>(
                           ServerUrl::parse("https://" + host + ":" + std::to_string(collector.port())),
                           dir.path / "ca.pem"));
@@ -153,7 +153,7 @@ TEST_CASE("https: an untrusted or misnamed certificate is refused and the report
   const std::string url = "https://127.0.0.1:" + std::to_string(collector.port());
   {
     TempDir state;  // trusted CA, but the certificate names another host
-    Reporter reporter(FleetKey::from_secret(kSecret), state.path,
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
                       std::make_unique<BeastSender>(ServerUrl::parse(url), dir.path / "ca.pem"));
     const auto log = reporter.submit(report());
     REQUIRE_FALSE(log.empty());
@@ -162,7 +162,7 @@ TEST_CASE("https: an untrusted or misnamed certificate is refused and the report
   }
   {
     TempDir state;  // the system's CAs do not know a self-signed certificate
-    Reporter reporter(FleetKey::from_secret(kSecret), state.path,
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
                       std::make_unique<BeastSender>(ServerUrl::parse(url)));
     reporter.submit(report());
     CHECK(reporter.spool().queued().size() == 1);
