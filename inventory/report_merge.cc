@@ -26,13 +26,19 @@ std::string discipline_name(const Discipline& d) {
   return joined;
 }
 
+// References name what the Pi's oscillator was measured against: an RTC ("rtc0") or an NTP server
+// ("ntp:host"). "rtc0-vs-ntp" is the RTC's own error against NTP, never the Pi's drift.
+bool measures_the_oscillator(const std::string& reference) { return reference.find("-vs-") == std::string::npos; }
+bool against_an_rtc(const std::string& reference) {
+  return reference.rfind("rtc", 0) == 0 && measures_the_oscillator(reference);
+}
+
 // The estimate worth keeping: a finished one against an RTC first, then any finished one.
 const DriftEstimate* best_estimate(const std::vector<DriftEstimate>& estimates) {
   const DriftEstimate* best = nullptr;
   for (const auto& e : estimates) {
-    if (e.status != "ok" || !e.ppm || !e.stderr_ppm) continue;
-    const bool rtc = e.reference.rfind("rtc", 0) == 0;
-    if (!best || (rtc && best->reference.rfind("rtc", 0) != 0)) best = &e;
+    if (e.status != "ok" || !e.ppm || !e.stderr_ppm || !measures_the_oscillator(e.reference)) continue;
+    if (!best || (against_an_rtc(e.reference) && !against_an_rtc(best->reference))) best = &e;
   }
   return best;
 }
@@ -57,7 +63,7 @@ void merge_drift(InventoryRecord& record, const AgentReport& report, TimePoint r
   d.window_s = e->window_s;
   d.measured_at = received;
   for (const auto& rtc : report.rtc.devices)
-    if (rtc.rtc_minus_system_s && e->reference.rfind(rtc.device, 0) == 0) d.offset_s = *rtc.rtc_minus_system_s;
+    if (rtc.rtc_minus_system_s && e->reference == rtc.device) d.offset_s = *rtc.rtc_minus_system_s;
   record.drift = d;
   record.add_drift_sample({received, d.drift_ppm, d.uncertainty_ppm, d.offset_s});
 }

@@ -103,3 +103,29 @@ TEST_CASE("A report without a finished estimate keeps the previous drift") {
   CHECK(rec.agent->last_counter == 2);
   CHECK(rec.agent->last_report == test::at(60));
 }
+
+TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
+  Inventory inv;
+  AgentReport report = two_interface_report(1);
+  DriftEstimate rtc_error;
+  rtc_error.reference = "rtc0-vs-ntp";
+  rtc_error.status = "ok";
+  rtc_error.ppm = 1.5;
+  rtc_error.stderr_ppm = 0.01;
+  report.drift.insert(report.drift.begin(), rtc_error);
+  REQUIRE(merge_report(inv, report, test::at(0)) == ReportMergeResult::kAccepted);
+  const InventoryRecord& with_rtc = inv.records().begin()->second;
+  REQUIRE(with_rtc.drift);
+  CHECK(with_rtc.drift->reference == "rtc0");
+  CHECK(with_rtc.drift->drift_ppm == -12.5);
+
+  Inventory ntp_only;
+  AgentReport no_rtc_estimate = two_interface_report(1);
+  no_rtc_estimate.drift = {rtc_error, no_rtc_estimate.drift.front()};  // rtc0-vs-ntp and ntp:pool
+  REQUIRE(merge_report(ntp_only, no_rtc_estimate, test::at(0)) == ReportMergeResult::kAccepted);
+  const InventoryRecord& record = ntp_only.records().begin()->second;
+  REQUIRE(record.drift);
+  CHECK(record.drift->reference == "ntp:pool");
+  CHECK(record.drift->drift_ppm == 3.0);
+  CHECK(record.drift->offset_s == 0);
+}
