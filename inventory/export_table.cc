@@ -1,5 +1,7 @@
 #include "inventory/export_table.h"
 
+#include "inventory/csv_field.h"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -26,20 +28,10 @@ constexpr const char* kColumns[] = {"name",   "ip",           "mac",       "host
                                     "vendor", "model",        "serial",    "raspberry_pi",
                                     "drift_ppm", "drift_uncertainty_ppm", "last_seen"};
 
-// RFC 4180: quote fields holding a comma, quote or line break; double the quotes. A leading '=', '+', '-'
-// or '@' would make spreadsheets evaluate a formula from network-supplied text, so those get a "'" first.
+// Text through csv_text_field (quoting, formula defusing); numbers and booleans as JSON prints them.
 std::string csv_field(const nlohmann::json& value) {
   if (value.is_null()) return "";
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-  if (value.is_string() && !text.empty() && std::string_view("=+-@").find(text.front()) != std::string_view::npos)
-    text.insert(0, "'");
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
+  return value.is_string() ? csv_text_field(value.get<std::string>()) : value.dump();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "inventory/csv_field.h"
 #include "inventory/error.h"
 
 namespace pifind {
@@ -20,16 +21,6 @@ std::set<Ipv4Address> conflicting_ips(const ScanResult& result) {
 }
 
 std::string format_rtt(ScanDuration rtt) { return fmt::format("{:.2f}", to_ms(rtt)); }
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + '"';
-}
 
 }  // namespace
 
@@ -109,7 +100,7 @@ void write_csv(std::ostream& out, const ScanResult& result, bool all_hosts) {
   out << "ip,mac,vendor,raspberry_pi,rtt_ms\n";
   for (const auto& host : result.hosts) {
     if (!listed(host, all_hosts)) continue;
-    out << host.ip.to_string() << ',' << host.mac.to_string() << ',' << csv_field(host.vendor) << ','
+    out << host.ip.to_string() << ',' << host.mac.to_string() << ',' << csv_text_field(host.vendor) << ','
         << (host.raspberry_pi ? "true" : "false") << ',' << format_rtt(host.rtt) << '\n';
   }
 }

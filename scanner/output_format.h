@@ -18,7 +18,7 @@ OutputFormat parse_output_format(std::string_view text);
 void write_table(std::ostream& out, const ScanResult& result, bool all_hosts);
 /// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies[, vlan]}], "conflicts", "stats"}.
 void write_json(std::ostream& out, const ScanResult& result, bool all_hosts);
-/// Header "ip,mac,vendor,raspberry_pi,rtt_ms", RFC 4180 quoting.
+/// Header "ip,mac,vendor,raspberry_pi,rtt_ms", RFC 4180 quoting (inventory/csv_field.h).
 void write_csv(std::ostream& out, const ScanResult& result, bool all_hosts);
 
 /// "49 Raspberry Pis among 96 hosts, 254 addresses in 0.6 s".

@@ -62,7 +62,7 @@ TEST_CASE("JSON has the documented shape") {
   CHECK(nlohmann::json::parse(pis_only.str())["hosts"].size() == 1);
 }
 
-TEST_CASE("CSV quotes vendors as RFC 4180 says") {
+TEST_CASE("CSV quotes vendors as RFC 4180 says and defuses formulas") {
   std::ostringstream out;
   write_csv(out, sample(), true);
   CHECK(out.str() ==
@@ -70,6 +70,11 @@ TEST_CASE("CSV quotes vendors as RFC 4180 says") {
         "10.0.0.2,00:50:56:00:00:03,\"Vendor, \"\"Quoted\"\" Inc\",false,0.30\n"
         "10.0.0.5,00:1b:21:00:00:02,\"Vendor, \"\"Quoted\"\" Inc\",false,2.00\n"
         "10.0.0.5,dc:a6:32:00:00:01,Raspberry Pi Trading Ltd,true,1.50\n");
+  ScanResult hostile = sample();
+  hostile.hosts[0].vendor = "=HYPERLINK(\"x\")";
+  std::ostringstream defused;
+  write_csv(defused, hostile, true);
+  CHECK(defused.str().find("10.0.0.2,00:50:56:00:00:03,\"'=HYPERLINK(\"\"x\"\")\",false") != std::string::npos);
 }
 
 TEST_CASE("the table aligns columns and notes conflicts and VLANs") {
