@@ -12,6 +12,13 @@ std::string read_error_text(int error) {
   return std::string("RTC_RD_TIME failed: ") + std::strerror(error);
 }
 
+// An RTC read failed: the sample ends here, saying why.
+EdgeResult read_failed(EdgeResult result, int error) {
+  result.outcome = EdgeOutcome::kReadFailed;
+  result.message = read_error_text(error);
+  return result;
+}
+
 }  // namespace
 
 EdgeSampler::EdgeSampler(Clock& clock, EdgeSamplerConfig config)
@@ -65,9 +72,7 @@ EdgeResult EdgeSampler::via_interrupt(RtcDevice& rtc) {
   auto r = timed_read(rtc);
   ++result.reads;
   if (!r.reading.unix_s) {
-    result.outcome = EdgeOutcome::kReadFailed;
-    result.message = read_error_text(r.reading.error);
-    return result;
+    return read_failed(std::move(result), r.reading.error);
   }
   // The interrupt marks the edge; the timestamp right after read() is its upper bound.
   return finish(std::move(result), *r.reading.unix_s, at, at);
@@ -77,9 +82,7 @@ EdgeResult EdgeSampler::acquire(RtcDevice& rtc, EdgeResult result) {
   auto first = timed_read(rtc);
   ++result.reads;
   if (!first.reading.unix_s) {
-    result.outcome = EdgeOutcome::kReadFailed;
-    result.message = read_error_text(first.reading.error);
-    return result;
+    return read_failed(std::move(result), first.reading.error);
   }
   auto previous = first;
   const std::int64_t give_up = first.end_raw_ns + 1'500'000'000;
@@ -88,9 +91,7 @@ EdgeResult EdgeSampler::acquire(RtcDevice& rtc, EdgeResult result) {
     auto r = timed_read(rtc);
     ++result.reads;
     if (!r.reading.unix_s) {
-      result.outcome = EdgeOutcome::kReadFailed;
-      result.message = read_error_text(r.reading.error);
-      return result;
+      return read_failed(std::move(result), r.reading.error);
     }
     if (*r.reading.unix_s != *previous.reading.unix_s) {
       // Located within one coarse poll period: good enough to aim the fine window at the next edge.
@@ -130,9 +131,7 @@ EdgeResult EdgeSampler::fine(RtcDevice& rtc, EdgeResult result, std::int64_t ext
   ++result.reads;
   if (!previous.reading.unix_s) {
     locked_ = false;
-    result.outcome = EdgeOutcome::kReadFailed;
-    result.message = read_error_text(previous.reading.error);
-    return result;
+    return read_failed(std::move(result), previous.reading.error);
   }
   if (*previous.reading.unix_s != target - 1)
     return lose(*previous.reading.unix_s == target ? "the RTC edge came before the window; re-locating"
@@ -145,9 +144,7 @@ EdgeResult EdgeSampler::fine(RtcDevice& rtc, EdgeResult result, std::int64_t ext
     longest = std::max(longest, r.end_raw_ns - r.start_raw_ns);
     if (!r.reading.unix_s) {
       locked_ = false;
-      result.outcome = EdgeOutcome::kReadFailed;
-      result.message = read_error_text(r.reading.error);
-      return result;
+      return read_failed(std::move(result), r.reading.error);
     }
     if (*r.reading.unix_s == target) {
       max_read_ns_ = std::clamp<std::int64_t>(longest, 50'000, 20'000'000);
