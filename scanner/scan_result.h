@@ -64,7 +64,7 @@ struct ScanResult {
 /// Collects replies during a scan; `finish` sorts and derives the conflicts.
 class ScanResultBuilder {
  public:
-  /// A reply from (ip, mac); `first_for_ip` says whether the scheduler saw it as the address's first.
+  /// A reply from (ip, mac), with the round trip from the latest probe to `ip`.
   /// Returns true when this (IP, MAC) had not been seen before.
   bool add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan);
 
