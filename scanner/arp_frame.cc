@@ -45,6 +45,7 @@ std::string_view to_string(ArpDecodeError error) {
     case ArpDecodeError::not_arp: return "not ARP";
     case ArpDecodeError::not_ethernet_ipv4: return "not Ethernet/IPv4 ARP";
     case ArpDecodeError::unknown_operation: return "unknown ARP operation";
+    case ArpDecodeError::bad_sender: return "bad sender MAC";
   }
   return "unknown";
 }
@@ -77,6 +78,8 @@ ArpDecodeResult decode_arp_frame(std::span<const std::uint8_t> bytes) {
   if (operation != 1 && operation != 2) return failure(ArpDecodeError::unknown_operation);
   frame.operation = static_cast<ArpOperation>(operation);
   frame.sender_mac = read_mac(bytes, at + 8);
+  // The group bit covers broadcast and multicast.
+  if (frame.sender_mac.is_zero() || (frame.sender_mac.bytes()[0] & 0x01) != 0) return failure(ArpDecodeError::bad_sender);
   frame.sender_ip = read_ipv4(bytes, at + 14);
   frame.target_mac = read_mac(bytes, at + 18);
   frame.target_ip = read_ipv4(bytes, at + 24);

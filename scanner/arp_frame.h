@@ -32,7 +32,9 @@ enum class ArpDecodeError {
   not_arp,               ///< another ethertype
   not_ethernet_ipv4,     ///< ARP for another hardware or protocol type, or wrong address lengths
   unknown_operation,     ///< neither request nor reply (RARP, InARP, garbage)
+  bad_sender,            ///< the sender MAC is zero, broadcast or multicast: no station has it
 };
+inline constexpr std::size_t arp_decode_error_count = 5;
 
 /// Why a frame was rejected, for the scanner's "malformed frames" counts and for tests.
 std::string_view to_string(ArpDecodeError error);
@@ -42,7 +44,8 @@ struct ArpDecodeResult {
   ArpDecodeError error = ArpDecodeError::truncated;  ///< meaningful only without a frame
 };
 
-/// Decodes an Ethernet II frame carrying ARP. Never reads past `bytes`; trailing padding is ignored.
+/// Decodes an Ethernet II frame carrying ARP. Never reads past `bytes`; trailing bytes are padding,
+/// ignored whatever they hold (Ethernet pads short frames, some cards with garbage).
 ArpDecodeResult decode_arp_frame(std::span<const std::uint8_t> bytes);
 
 /// The 42-byte frame (no padding) of `frame`, for tests and for comparing with libnet's output.

@@ -4,6 +4,7 @@
 
 #include "inventory/asio.h"
 #include "inventory/error.h"
+#include "scanner/arp_claims.h"
 #include "scanner/arp_frame.h"
 #include "scanner/arp_request_builder.h"
 #include "scanner/capabilities.h"
@@ -18,6 +19,13 @@ using namespace std::chrono_literals;
 // answer with target 0.0.0.0: a LAN can be surveyed before the interface is configured.
 Ipv4Address sender_address(const NetworkInterface& iface) { return iface.address.value_or(Ipv4Address()); }
 
+// Every target's first answer always fits; second and later MACs of an address share a fixed pool.
+ScanResultLimits limits_for(std::size_t targets) {
+  ScanResultLimits limits;
+  limits.max_pairs = targets + limits.max_extra_macs;
+  return limits;
+}
+
 // The event loop's state for one scan. Handlers never throw out of Asio: they record the error and stop.
 class ScanSession {
  public:
@@ -27,7 +35,8 @@ class ScanSession {
         builder_(request.interface.mac, sender_address(request.interface)),
         scheduler_(request.targets, request.policy),
         capture_(io, link_.selectable_fd()),
-        timer_(io) {
+        timer_(io),
+        results_(limits_for(request.targets.size())) {
     // The capture socket is open: nothing after this needs CAP_NET_RAW.
     drop_capabilities_unless_root();
   }
@@ -52,7 +61,9 @@ class ScanSession {
     stats.probe_failure_probability = counters.failure_probability;
     stats.capture_drops = link_.drops();
     stats.duration_s = std::chrono::duration<double>(ScanClock::now() - started_).count();
-    return results_.finish(request_.interface.name, stats);
+    ScanResult result = results_.finish(request_.interface.name, stats);
+    result.claims = claims_.foreign_claims(result.hosts);
+    return result;
   }
 
  private:
@@ -90,11 +101,24 @@ class ScanSession {
   void on_frame(std::span<const std::uint8_t> bytes) {
     const ScanTime now = ScanClock::now();
     const ArpDecodeResult decoded = decode_arp_frame(bytes);
-    if (!decoded.frame || decoded.frame->operation != ArpOperation::reply) {
+    if (!decoded.frame) {
       ++stats_.malformed_frames;
+      ++stats_.malformed_by_reason.at(static_cast<std::size_t>(decoded.error));
       return;
     }
     const ArpFrame& frame = *decoded.frame;
+    // Gratuitous ARP (request or reply) announces an address; it never answers our request, so it is
+    // never a host. A claim on a scanned address is kept for the warnings.
+    if (frame.sender_ip == frame.target_ip && frame.sender_ip != Ipv4Address()) {
+      ++stats_.gratuitous_frames;
+      if (scheduler_.is_target(frame.sender_ip)) claims_.add(frame.sender_ip, frame.sender_mac);
+      return;
+    }
+    if (frame.operation != ArpOperation::reply || frame.target_mac != request_.interface.mac ||
+        frame.target_ip != sender_address(request_.interface)) {
+      ++stats_.unsolicited_replies;
+      return;
+    }
     ScanTime last_probe{};
     const ReplyKind kind = scheduler_.on_reply(frame.sender_ip, now, &last_probe);
     if (kind == ReplyKind::not_a_target) {
@@ -103,8 +127,11 @@ class ScanSession {
     }
     ++stats_.received;
     if (kind == ReplyKind::late) ++stats_.late_replies;
-    // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing.
-    if (!results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan)) ++stats_.repeated_replies;
+    // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing,
+    // up to the caps of ScanResultLimits (beyond them, a flood: counted by the builder).
+    if (results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan) == ReplyRecord::repeat) {
+      ++stats_.repeated_replies;
+    }
   }
 
   void arm_timer(ScanTime at) {
@@ -148,6 +175,7 @@ class ScanSession {
   boost::asio::posix::stream_descriptor capture_;
   boost::asio::steady_timer timer_;
   ScanResultBuilder results_;
+  ArpClaimLog claims_;
   ScanStats stats_;
   ScanTime started_{};
   ScanTime last_progress_{};

@@ -20,6 +20,30 @@ std::set<Ipv4Address> conflicting_ips(const ScanResult& result) {
   return ips;
 }
 
+std::set<Ipv4Address> claimed_ips(const ScanResult& result) {
+  std::set<Ipv4Address> ips;
+  for (const auto& claim : result.claims) ips.insert(claim.ip);
+  return ips;
+}
+
+nlohmann::json json_mac_list(const std::vector<MacAddress>& macs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& mac : macs) list.push_back(mac.to_string());
+  return list;
+}
+
+// The JSON keys of malformed_by_reason: the enumerators' names.
+const char* json_name(ArpDecodeError error) {
+  switch (error) {
+    case ArpDecodeError::truncated: return "truncated";
+    case ArpDecodeError::not_arp: return "not_arp";
+    case ArpDecodeError::not_ethernet_ipv4: return "not_ethernet_ipv4";
+    case ArpDecodeError::unknown_operation: return "unknown_operation";
+    case ArpDecodeError::bad_sender: return "bad_sender";
+  }
+  return "unknown";
+}
+
 std::string format_rtt(ScanDuration rtt) { return fmt::format("{:.2f}", to_ms(rtt)); }
 
 }  // namespace
@@ -33,6 +57,7 @@ OutputFormat parse_output_format(std::string_view text) {
 
 void write_table(std::ostream& out, const ScanResult& result, bool all_hosts) {
   const auto conflicts = conflicting_ips(result);
+  const auto claimed = claimed_ips(result);
   std::size_t vendor_width = 6;
   for (const auto& host : result.hosts) {
     if (listed(host, all_hosts)) vendor_width = std::max(vendor_width, host.vendor.size());
@@ -47,6 +72,7 @@ void write_table(std::ostream& out, const ScanResult& result, bool all_hosts) {
     if (all_hosts) line += host.raspberry_pi ? "  yes" : "  -  ";
     std::string note;
     if (conflicts.count(host.ip) != 0) note = "IP conflict";
+    if (claimed.count(host.ip) != 0) note += fmt::format("{}claimed by another MAC", note.empty() ? "" : ", ");
     if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
     if (!note.empty()) line += "  " + note;
     // No trailing spaces on lines without a note.
@@ -70,15 +96,27 @@ void write_json(std::ostream& out, const ScanResult& result, bool all_hosts) {
   }
   nlohmann::json conflicts = nlohmann::json::array();
   for (const auto& conflict : result.conflicts) {
-    nlohmann::json macs = nlohmann::json::array();
-    for (const auto& mac : conflict.macs) macs.push_back(mac.to_string());
-    conflicts.push_back({{"ip", conflict.ip.to_string()}, {"macs", macs}});
+    conflicts.push_back({{"ip", conflict.ip.to_string()},
+                         {"macs", json_mac_list(conflict.macs)},
+                         {"replies_over_cap", conflict.replies_over_cap}});
+  }
+  nlohmann::json claims = nlohmann::json::array();
+  for (const auto& claim : result.claims) {
+    claims.push_back({{"ip", claim.ip.to_string()},
+                      {"mac", claim.mac.to_string()},
+                      {"frames", claim.frames},
+                      {"answered_by", json_mac_list(claim.answered_by)}});
+  }
+  nlohmann::json malformed_by_reason = nlohmann::json::object();
+  for (std::size_t i = 0; i < arp_decode_error_count; ++i) {
+    malformed_by_reason[json_name(static_cast<ArpDecodeError>(i))] = result.stats.malformed_by_reason[i];
   }
   const ScanStats& s = result.stats;
   const nlohmann::json document = {
       {"interface", result.interface_name},
       {"hosts", hosts},
       {"conflicts", conflicts},
+      {"claims", claims},
       {"stats",
        {{"targets", s.targets},
         {"sent", s.sent},
@@ -90,6 +128,9 @@ void write_json(std::ostream& out, const ScanResult& result, bool all_hosts) {
         {"late_replies", s.late_replies},
         {"unsolicited_replies", s.unsolicited_replies},
         {"malformed_frames", s.malformed_frames},
+        {"malformed_by_reason", malformed_by_reason},
+        {"gratuitous_frames", s.gratuitous_frames},
+        {"replies_over_cap", s.replies_over_cap},
         {"capture_drops", s.capture_drops},
         {"tries_per_address", s.tries_per_address},
         {"probe_failure_probability", std::round(s.probe_failure_probability * 1000) / 1000}}}};

@@ -16,7 +16,8 @@ enum class OutputFormat { table, json, csv };
 OutputFormat parse_output_format(std::string_view text);
 
 void write_table(std::ostream& out, const ScanResult& result, bool all_hosts);
-/// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies[, vlan]}], "conflicts", "stats"}.
+/// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies[, vlan]}],
+///  "conflicts": [{ip, macs, replies_over_cap}], "claims": [{ip, mac, frames, answered_by}], "stats"}.
 void write_json(std::ostream& out, const ScanResult& result, bool all_hosts);
 /// Header "ip,mac,vendor,raspberry_pi,rtt_ms", RFC 4180 quoting (inventory/csv_field.h).
 void write_csv(std::ostream& out, const ScanResult& result, bool all_hosts);

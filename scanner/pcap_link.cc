@@ -39,8 +39,14 @@ std::string arp_reply_filter(MacAddress our_mac, Ipv4Address our_ip) {
   const std::uint32_t mac_high = static_cast<std::uint32_t>(m[0]) << 24 | static_cast<std::uint32_t>(m[1]) << 16 |
                                  static_cast<std::uint32_t>(m[2]) << 8 | m[3];
   const std::uint32_t mac_low = static_cast<std::uint32_t>(m[4]) << 8 | m[5];
-  const auto payload = fmt::format("arp[6:2] = 2 and arp[18:4] = 0x{:08x} and arp[22:2] = 0x{:04x} and arp[24:4] = 0x{:08x}",
-                                   mac_high, mac_low, our_ip.value());
+  const auto reply = fmt::format("(arp[6:2] = 2 and arp[18:4] = 0x{:08x} and arp[22:2] = 0x{:04x} and arp[24:4] = 0x{:08x})",
+                                 mac_high, mac_low, our_ip.value());
+  // Gratuitous ARP (sender IP = target IP), to warn of foreign claims on scanned addresses.
+  const std::string gratuitous = "arp[14:4] = arp[24:4]";
+  // Broken ARP, to count it: anything but Ethernet/IPv4 with 6- and 4-byte addresses, or another
+  // operation. Frames too short for these fields come first: a load past the end rejects the frame.
+  const std::string broken = "arp[0:4] != 0x00010800 or arp[4:2] != 0x0604 or (arp[6:2] != 1 and arp[6:2] != 2)";
+  const auto payload = fmt::format("(len < 42 or {} or {} or {})", reply, gratuitous, broken);
   return fmt::format("(arp and {}) or (vlan and arp and {})", payload, payload);
 }
 

@@ -1,5 +1,6 @@
 // The scanner's one contact with the wire: a libpcap handle that captures ARP replies addressed to
-// us (filtered inside the ARP payload) and transmits our frames, so no second socket piles up frames.
+// us, gratuitous and broken ARP (filtered inside the ARP payload) and transmits our frames, so no
+// second socket piles up frames.
 #pragma once
 
 #include <cstdint>
@@ -16,8 +17,8 @@ namespace pifind {
 
 class PcapLink {
  public:
-  /// Opens `interface_name` in immediate, non-blocking mode with a filter for ARP replies whose target
-  /// fields are (our_mac, our_ip). Throws Error with advice on missing privilege.
+  /// Opens `interface_name` in immediate, non-blocking mode with arp_reply_filter(our_mac, our_ip).
+  /// Throws Error with advice on missing privilege.
   PcapLink(const std::string& interface_name, MacAddress our_mac, Ipv4Address our_ip);
   ~PcapLink();
   PcapLink(const PcapLink&) = delete;
@@ -41,7 +42,8 @@ class PcapLink {
   int fd_ = -1;
 };
 
-/// The BPF program text: ARP replies (even broadcast ones) whose target fields name us.
+/// The BPF program text: ARP replies (even broadcast ones) whose target fields name us, gratuitous ARP,
+/// and ARP frames too short or too strange to decode (so they are counted, not silently dropped).
 std::string arp_reply_filter(MacAddress our_mac, Ipv4Address our_ip);
 
 }  // namespace pifind

@@ -68,6 +68,8 @@ class ProbeScheduler {
 
   ProbeCounters counters() const;
   std::size_t target_count() const { return targets_.size(); }
+  /// Whether `ip` is one of the addresses to scan, probed yet or not.
+  bool is_target(Ipv4Address ip) const { return index_of_.count(ip.value()) != 0; }
 
  private:
   struct Target {

@@ -55,16 +55,42 @@ VendorTable load_vendor_table(const ScanOptions& options) {
   return table;
 }
 
+std::string joined_macs(const std::vector<MacAddress>& macs) {
+  std::string text;
+  for (const auto& mac : macs) text += (text.empty() ? "" : ", ") + mac.to_string();
+  return text;
+}
+
 void print_warnings(const ScanResult& result) {
+  const ScanStats& stats = result.stats;
+  std::uint64_t over_cap_listed = 0;
   for (const auto& conflict : result.conflicts) {
-    std::string macs;
-    for (const auto& mac : conflict.macs) macs += (macs.empty() ? "" : ", ") + mac.to_string();
     std::cerr << fmt::format("pifind: IP conflict: {} is answered by {} MACs: {}\n", conflict.ip.to_string(),
-                             conflict.macs.size(), macs);
+                             conflict.macs.size(), joined_macs(conflict.macs));
+    if (conflict.replies_over_cap > 0) {
+      std::cerr << fmt::format("pifind: reply flood: {} replies to {} from further MACs were counted, not kept\n",
+                               conflict.replies_over_cap, conflict.ip.to_string());
+    }
+    over_cap_listed += conflict.replies_over_cap;
   }
-  if (result.stats.capture_drops > 0) {
+  // Once the scan holds its most (IP, MAC) pairs, even an address's first MAC is only counted.
+  if (stats.replies_over_cap > over_cap_listed) {
+    std::cerr << fmt::format("pifind: reply flood: {} more replies were counted, not kept\n",
+                             stats.replies_over_cap - over_cap_listed);
+  }
+  for (const auto& claim : result.claims) {
+    const std::string answer = claim.answered_by.empty() ? "nothing answered there"
+                                                         : "it answered as " + joined_macs(claim.answered_by);
+    std::cerr << fmt::format("pifind: {} claimed by {} in gratuitous ARP ({} frame{}); {}\n", claim.ip.to_string(),
+                             claim.mac.to_string(), claim.frames, claim.frames == 1 ? "" : "s", answer);
+  }
+  if (stats.malformed_frames > 0) {
+    std::cerr << fmt::format("pifind: ignored {} malformed ARP frame{}\n", stats.malformed_frames,
+                             stats.malformed_frames == 1 ? "" : "s");
+  }
+  if (stats.capture_drops > 0) {
     std::cerr << fmt::format("pifind: the kernel dropped {} captured frames; results may be incomplete\n",
-                             result.stats.capture_drops);
+                             stats.capture_drops);
   }
 }
 

@@ -1,7 +1,9 @@
 // What a scan found: one entry per (IP, MAC), IP conflicts made explicit, and counts of everything
 // else that arrived (repeats, late answers, strangers, malformed frames). Keyed by MAC, never by IP alone.
+// Bounded: a flood of replies from invented MACs is counted, never kept beyond ScanResultLimits.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "inventory/ipv4_address.h"
 #include "inventory/mac_address.h"
+#include "scanner/arp_frame.h"
 #include "scanner/scan_clock.h"
 
 namespace pifind {
@@ -30,7 +33,21 @@ struct HostEntry {
 /// One IP answered by several MACs: a misconfiguration, a spoofer, or two devices fighting over DHCP.
 struct IpConflict {
   Ipv4Address ip;
+  /// The MACs kept, at most ScanResultLimits::macs_per_ip.
   std::vector<MacAddress> macs;
+  /// Replies from further MACs, counted but not kept (a reply flood).
+  std::uint64_t replies_over_cap = 0;
+};
+
+/// A gratuitous ARP (sender IP == target IP) by which a MAC claimed a scanned address, when that MAC
+/// is not among those that answered for it: a spoofer, a conflict, or a device that just left.
+struct ArpClaim {
+  Ipv4Address ip;
+  MacAddress mac;
+  /// Gratuitous ARP frames seen from this (IP, MAC).
+  std::uint32_t frames = 0;
+  /// The MACs that answered our requests for `ip` (none: nothing answered there).
+  std::vector<MacAddress> answered_by;
 };
 
 struct ScanStats {
@@ -44,6 +61,12 @@ struct ScanStats {
   /// Replies from addresses not probed (or not yet probed), ignored.
   std::uint64_t unsolicited_replies = 0;
   std::uint64_t malformed_frames = 0;
+  /// malformed_frames by ArpDecodeError, indexed by its value.
+  std::array<std::uint64_t, arp_decode_error_count> malformed_by_reason{};
+  /// Gratuitous ARP frames seen (announcements of any address, ours or not).
+  std::uint64_t gratuitous_frames = 0;
+  /// Replies from (IP, MAC) pairs beyond ScanResultLimits, counted but not kept.
+  std::uint64_t replies_over_cap = 0;
   /// Frames the kernel dropped before pcap saw them.
   std::uint64_t capture_drops = 0;
   int tries_per_address = 0;
@@ -56,22 +79,55 @@ struct ScanResult {
   /// Sorted by IP, then MAC.
   std::vector<HostEntry> hosts;
   std::vector<IpConflict> conflicts;
+  /// Sorted by IP, then MAC.
+  std::vector<ArpClaim> claims;
   ScanStats stats;
 
   std::size_t raspberry_pi_count() const;
 };
 
+/// How much of a reply flood a scan keeps. At most `max_pairs` (IP, MAC) entries in all, of which at
+/// most `max_extra_macs` are second or later MACs of an IP; so with max_pairs = targets + max_extra_macs
+/// every address's first answer is always kept, whatever floods the others.
+struct ScanResultLimits {
+  /// Distinct MACs kept for one IP; 8 is far above any real conflict.
+  std::size_t macs_per_ip = 8;
+  std::size_t max_extra_macs = 1024;
+  std::size_t max_pairs = 65536 + 1024;
+};
+
+enum class ReplyRecord {
+  new_pair,  ///< the first reply from this (IP, MAC): kept
+  repeat,    ///< this (IP, MAC) is already kept; its reply count grows
+  over_cap   ///< a new MAC beyond the limits: counted, not kept
+};
+
 /// Collects replies during a scan; `finish` sorts and derives the conflicts.
 class ScanResultBuilder {
  public:
-  /// A reply from (ip, mac), with the round trip from the latest probe to `ip`.
-  /// Returns true when this (IP, MAC) had not been seen before.
-  bool add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan);
+  explicit ScanResultBuilder(ScanResultLimits limits = {}) : limits_(limits) {}
 
+  /// A reply from (ip, mac), with the round trip from the latest probe to `ip`.
+  ReplyRecord add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan);
+
+  /// (IP, MAC) entries held now; never more than limits.max_pairs.
+  std::size_t pairs() const { return entries_.size(); }
+
+  /// Adds replies_over_cap to `stats`.
   ScanResult finish(std::string interface_name, ScanStats stats) const;
 
  private:
+  struct PerIp {
+    std::size_t macs = 0;
+    std::uint64_t replies_over_cap = 0;
+  };
+
+  ScanResultLimits limits_;
   std::map<std::pair<Ipv4Address, MacAddress>, HostEntry> entries_;
+  /// Only IPs with at least one kept MAC, so never more entries than entries_.
+  std::map<Ipv4Address, PerIp> per_ip_;
+  std::size_t extra_macs_ = 0;
+  std::uint64_t replies_over_cap_ = 0;
 };
 
 }  // namespace pifind

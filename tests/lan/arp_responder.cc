@@ -1,6 +1,10 @@
-// A test host that answers ARP in user space, the way the kernel cannot be made to: late (a Wi-Fi
-// card in power save), many times over (duplicate storms), or 802.1Q-tagged. Runs for a bounded time.
-//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N]
+// A test host that sends ARP in user space, the way the kernel cannot be made to: late (a Wi-Fi card
+// in power save), many times over (duplicate storms), 802.1Q-tagged, broken, gratuitous, or as a flood
+// of unsolicited replies from one MAC or thousands. Every send loop is bounded in count and in time.
+//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N] [--silent]
+//                 [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N]]
+//                 [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]
+// Prints "ready" once listening, and its counts when the time is up or on SIGTERM.
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
@@ -8,42 +12,143 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <map>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "inventory/ipv4_address.h"
 #include "inventory/mac_address.h"
 #include "scanner/arp_frame.h"
+#include "tests/lan/broken_arp_frames.h"
 
 using namespace pifind;
 using Clock = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
-  if (argc < 4) {
-    std::fprintf(stderr, "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N]\n");
-    return 2;
-  }
-  const std::string iface = argv[1];
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+struct Options {
+  std::string iface;
+  Ipv4Address ip;
+  MacAddress mac;
+  int delay_ms = 0, copies = 1, seconds = 30, vlan = -1, trailer_bytes = 0;
+  bool silent = false, malformed = false;
+  // Flood of unsolicited replies to (to_mac, to_ip).
+  std::optional<MacAddress> to_mac;
+  std::optional<Ipv4Address> to_ip;
+  long flood = 0, rate_per_s = 1000, flood_macs = 1;
+  // Gratuitous announcements of `ip` by `mac`.
+  long gratuitous = 0, interval_ms = 10;
+  std::string garp_op = "both";
+};
+
+bool parse_options(int argc, char** argv, Options& o) {
+  if (argc < 4) return false;
+  o.iface = argv[1];
   const auto ip = Ipv4Address::parse(argv[2]);
   const auto mac = MacAddress::parse(argv[3]);
-  if (!ip || !mac) {
-    std::fprintf(stderr, "arp_responder: bad IP or MAC\n");
+  if (!ip || !mac) return false;
+  o.ip = *ip;
+  o.mac = *mac;
+  for (int i = 4; i < argc; ++i) {
+    const std::string option = argv[i];
+    if (option == "--silent") { o.silent = true; continue; }
+    if (option == "--malformed") { o.malformed = true; continue; }
+    if (i + 1 >= argc) return false;
+    const std::string value = argv[++i];
+    if (option == "--to") {
+      if (i + 1 >= argc) return false;
+      o.to_mac = MacAddress::parse(value);
+      o.to_ip = Ipv4Address::parse(argv[++i]);
+      if (!o.to_mac || !o.to_ip) return false;
+    } else if (option == "--garp-op") {
+      o.garp_op = value;
+    } else {
+      const long number = std::atol(value.c_str());
+      if (option == "--delay-ms") o.delay_ms = static_cast<int>(number);
+      else if (option == "--copies") o.copies = static_cast<int>(number);
+      else if (option == "--seconds") o.seconds = static_cast<int>(number);
+      else if (option == "--vlan") o.vlan = static_cast<int>(number);
+      else if (option == "--trailer") o.trailer_bytes = static_cast<int>(number);
+      else if (option == "--flood") o.flood = number;
+      else if (option == "--rate") o.rate_per_s = number;
+      else if (option == "--flood-macs") o.flood_macs = number;
+      else if (option == "--gratuitous") o.gratuitous = number;
+      else if (option == "--interval-ms") o.interval_ms = number;
+      else return false;
+    }
+  }
+  // Bounds: nothing here sends more than a million frames or runs longer than ten minutes.
+  return o.flood >= 0 && o.flood <= 1000000 && o.rate_per_s > 0 && o.flood_macs >= 1 && o.gratuitous >= 0 &&
+         o.gratuitous <= 1000000 && o.interval_ms >= 0 && o.seconds > 0 && o.seconds <= 600 && o.copies >= 0 &&
+         o.copies <= 10000 && (o.flood == 0 || o.to_mac) && (o.garp_op == "both" || o.garp_op == "request" || o.garp_op == "reply");
+}
+
+std::vector<std::uint8_t> padded(std::vector<std::uint8_t> frame, int trailer_bytes = 0) {
+  frame.resize(std::max<std::size_t>(frame.size(), 60), 0);
+  for (int i = 0; i < trailer_bytes; ++i) frame.push_back(static_cast<std::uint8_t>(0xa5 ^ i));
+  return frame;
+}
+
+// The flood's sender MACs: the responder's own when there is one, else locally administered ones
+// drawn from a fixed seed (02:xx:xx:xx:xx:xx, so never a Raspberry Pi's).
+MacAddress flood_sender(const Options& o, std::mt19937_64& random) {
+  if (o.flood_macs == 1) return o.mac;
+  const std::uint64_t index = random() % static_cast<std::uint64_t>(o.flood_macs);
+  return MacAddress::from_u64(0x020000000000ULL | ((index * 0x9e3779b97f4a7c15ULL) & 0x00ffffff0000ULL) | (index & 0xffff));
+}
+
+ArpFrame reply_to(const Options& o, MacAddress to_mac, Ipv4Address to_ip, MacAddress sender) {
+  ArpFrame reply;
+  reply.ethernet_destination = to_mac;
+  reply.ethernet_source = sender;
+  if (o.vlan >= 0) reply.vlan = static_cast<std::uint16_t>(o.vlan);
+  reply.operation = ArpOperation::reply;
+  reply.sender_mac = sender;
+  reply.sender_ip = o.ip;
+  reply.target_mac = to_mac;
+  reply.target_ip = to_ip;
+  return reply;
+}
+
+std::vector<std::uint8_t> gratuitous_frame(const Options& o, long index) {
+  const bool reply = o.garp_op == "reply" || (o.garp_op == "both" && index % 2 == 1);
+  ArpFrame frame;
+  frame.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
+  frame.ethernet_source = o.mac;
+  if (o.vlan >= 0) frame.vlan = static_cast<std::uint16_t>(o.vlan);
+  frame.operation = reply ? ArpOperation::reply : ArpOperation::request;
+  frame.sender_mac = o.mac;
+  frame.sender_ip = o.ip;
+  // As Linux's arping -U (request) and -A (reply) send them.
+  frame.target_mac = reply ? o.mac : MacAddress::from_u64(0xffffffffffffULL);
+  frame.target_ip = o.ip;
+  return padded(encode_arp_frame(frame));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_options(argc, argv, o)) {
+    std::fprintf(stderr,
+                 "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N] [--silent]\n"
+                 "       [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N]]\n"
+                 "       [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]\n");
     return 2;
   }
-  int delay_ms = 0, copies = 1, seconds = 30, vlan = -1;
-  for (int i = 4; i + 1 < argc; i += 2) {
-    const std::string option = argv[i];
-    const int value = std::atoi(argv[i + 1]);
-    if (option == "--delay-ms") delay_ms = value;
-    else if (option == "--copies") copies = value;
-    else if (option == "--seconds") seconds = value;
-    else if (option == "--vlan") vlan = value;
-  }
+  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  std::signal(SIGINT, [](int) { stop_requested = 1; });
   const int fd = socket(AF_PACKET, SOCK_RAW, htons(0x0806));
   if (fd < 0) {
     std::perror("arp_responder: socket");
@@ -52,7 +157,7 @@ int main(int argc, char** argv) {
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
   address.sll_protocol = htons(0x0806);
-  address.sll_ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+  address.sll_ifindex = static_cast<int>(if_nametoindex(o.iface.c_str()));
   address.sll_halen = 6;
   if (address.sll_ifindex == 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     std::perror("arp_responder: bind");
@@ -66,44 +171,60 @@ int main(int argc, char** argv) {
     std::vector<std::uint8_t> frame;
   };
   std::deque<Pending> pending;
-  const auto end = Clock::now() + std::chrono::seconds(seconds);
-  long answered = 0;
-  while (Clock::now() < end) {
-    int timeout_ms = 50;
-    if (!pending.empty()) {
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(pending.front().at - Clock::now()).count();
-      timeout_ms = static_cast<int>(std::max<long>(0, std::min<long>(wait, 50)));
-    }
+  std::map<std::string, long> sent;  // by kind: answered, flood, gratuitous, and each broken reason
+  const auto send_frame = [&](const std::vector<std::uint8_t>& frame, const std::string& kind) {
+    if (send(fd, frame.data(), frame.size(), 0) > 0) ++sent[kind];
+  };
+  std::mt19937_64 random(6);
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::seconds(o.seconds);
+  const auto flood_gap = std::chrono::nanoseconds(1000000000L / o.rate_per_s);
+  long flooded = 0, announced = 0;
+  while (stop_requested == 0 && Clock::now() < end) {
+    auto wake = Clock::now() + std::chrono::milliseconds(50);
+    if (!pending.empty()) wake = std::min(wake, pending.front().at);
+    const auto flood_due = start + flood_gap * flooded;
+    if (flooded < o.flood) wake = std::min(wake, flood_due);
+    const auto garp_due = start + std::chrono::milliseconds(o.interval_ms) * announced;
+    if (announced < o.gratuitous) wake = std::min(wake, garp_due);
+    // ppoll, not poll: a flood's gap is a fraction of a millisecond, and poll would spin through it.
+    const long wait_ns = std::max<long>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(wake - Clock::now()).count());
+    const timespec wait{wait_ns / 1000000000L, wait_ns % 1000000000L};
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, timeout_ms) > 0) {
+    if (ppoll(&p, 1, &wait, nullptr) > 0) {
       std::uint8_t buffer[256];
       const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-      if (n > 0) {
-        const auto decoded = decode_arp_frame(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)));
-        if (decoded.frame && decoded.frame->operation == ArpOperation::request && decoded.frame->target_ip == *ip) {
-          ArpFrame reply;
-          reply.ethernet_destination = decoded.frame->sender_mac;
-          reply.ethernet_source = *mac;
-          if (vlan >= 0) reply.vlan = static_cast<std::uint16_t>(vlan);
-          reply.operation = ArpOperation::reply;
-          reply.sender_mac = *mac;
-          reply.sender_ip = *ip;
-          reply.target_mac = decoded.frame->sender_mac;
-          reply.target_ip = decoded.frame->sender_ip;
-          auto frame = encode_arp_frame(reply);
-          frame.resize(std::max<std::size_t>(frame.size(), 60), 0);
-          for (int c = 0; c < copies; ++c) {
-            pending.push_back({Clock::now() + std::chrono::milliseconds(delay_ms), frame});
-          }
+      const auto decoded = n > 0 ? decode_arp_frame(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)))
+                                 : ArpDecodeResult{};
+      if (!o.silent && decoded.frame && decoded.frame->operation == ArpOperation::request &&
+          decoded.frame->target_ip == o.ip && decoded.frame->sender_ip != o.ip) {
+        const ArpFrame reply = reply_to(o, decoded.frame->sender_mac, decoded.frame->sender_ip, o.mac);
+        if (o.malformed) {
+          for (const auto& broken : test::broken_variants(reply)) send_frame(broken.bytes, broken.reason);
+        } else {
+          const auto frame = padded(encode_arp_frame(reply), o.trailer_bytes);
+          for (int c = 0; c < o.copies; ++c) pending.push_back({Clock::now() + std::chrono::milliseconds(o.delay_ms), frame});
         }
       }
     }
-    while (!pending.empty() && pending.front().at <= Clock::now()) {
-      if (send(fd, pending.front().frame.data(), pending.front().frame.size(), 0) > 0) ++answered;
+    const auto now = Clock::now();
+    while (!pending.empty() && pending.front().at <= now) {
+      send_frame(pending.front().frame, "answered");
       pending.pop_front();
     }
+    // A late wake-up sends what it owes back to back, so the rate holds on average.
+    while (flooded < o.flood && start + flood_gap * flooded <= now) {
+      send_frame(padded(encode_arp_frame(reply_to(o, *o.to_mac, *o.to_ip, flood_sender(o, random)))), "flood");
+      ++flooded;
+    }
+    while (announced < o.gratuitous && start + std::chrono::milliseconds(o.interval_ms) * announced <= now) {
+      send_frame(gratuitous_frame(o, announced), "gratuitous");
+      ++announced;
+    }
   }
-  std::printf("answered %ld\n", answered);
+  std::string counts;
+  for (const auto& [kind, count] : sent) counts += " " + kind + " " + std::to_string(count);
+  std::printf("sent%s\n", counts.c_str());
   close(fd);
   return 0;
 }

@@ -96,5 +96,11 @@ TEST_CASE("malformed ARP is rejected with its reason") {
   CHECK(with(19, 16).error == ArpDecodeError::not_ethernet_ipv4);    // protocol length 16
   CHECK(with(21, 3).error == ArpDecodeError::unknown_operation);     // RARP request
   CHECK(with(21, 0).error == ArpDecodeError::unknown_operation);
+  CHECK(with(22, 0x01).error == ArpDecodeError::bad_sender);         // sender MAC multicast
+  auto zero_sender = sample_reply();
+  zero_sender.sender_mac = MacAddress();
+  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::bad_sender);
+  zero_sender.sender_mac = MacAddress::from_u64(0xffffffffffffULL);
+  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::bad_sender);
   CHECK(to_string(ArpDecodeError::truncated) == "truncated");
 }

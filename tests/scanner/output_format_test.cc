@@ -14,13 +14,18 @@ ScanResult sample() {
   builder.add_reply(*Ipv4Address::parse("10.0.0.5"), *MacAddress::parse("dc:a6:32:00:00:01"), 1500us, std::nullopt);
   builder.add_reply(*Ipv4Address::parse("10.0.0.5"), *MacAddress::parse("00:1b:21:00:00:02"), 2ms, std::nullopt);
   builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 300us, 7);
-  CHECK_FALSE(builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 1ms, 7));
+  CHECK(builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 1ms, 7) ==
+        ReplyRecord::repeat);
   ScanStats stats;
   stats.targets = 254;
   stats.sent = 300;
   stats.received = 4;
   stats.duration_s = 0.61;
+  stats.malformed_frames = 3;
+  stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::bad_sender)] = 3;
   ScanResult result = builder.finish("eth0", stats);
+  result.claims.push_back({*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("02:66:00:00:00:02"), 4,
+                           {*MacAddress::parse("00:50:56:00:00:03")}});
   for (auto& host : result.hosts) {
     host.raspberry_pi = host.mac.bytes()[0] == 0xdc;
     host.vendor = host.raspberry_pi ? "Raspberry Pi Trading Ltd" : "Vendor, \"Quoted\" Inc";
@@ -56,6 +61,15 @@ TEST_CASE("JSON has the documented shape") {
   CHECK(json["stats"]["targets"] == 254);
   CHECK(json["stats"]["sent"] == 300);
   CHECK(json["stats"]["duration_s"] == Approx(0.61));
+  CHECK(json["conflicts"][0]["replies_over_cap"] == 0);
+  CHECK(json["claims"] == nlohmann::json::parse(R"([{"ip": "10.0.0.2", "mac": "02:66:00:00:00:02", "frames": 4,
+                                                      "answered_by": ["00:50:56:00:00:03"]}])"));
+  CHECK(json["stats"]["malformed_frames"] == 3);
+  CHECK(json["stats"]["malformed_by_reason"] ==
+        nlohmann::json::parse(R"({"truncated": 0, "not_arp": 0, "not_ethernet_ipv4": 0, "unknown_operation": 0,
+                                  "bad_sender": 3})"));
+  CHECK(json["stats"]["replies_over_cap"] == 0);
+  CHECK(json["stats"]["gratuitous_frames"] == 0);
 
   std::ostringstream pis_only;
   write_json(pis_only, sample(), false);
@@ -89,7 +103,7 @@ TEST_CASE("the table aligns columns and notes conflicts and VLANs") {
   CHECK(header.rfind("IP ", 0) == 0);
   CHECK(header.find("MAC") == 17);     // IP column 15 wide, two spaces
   CHECK(header.find("VENDOR") == 36);  // MAC column 17 wide, two spaces
-  CHECK(row1.find("VLAN 7") != std::string::npos);
+  CHECK(row1.find("claimed by another MAC, VLAN 7") != std::string::npos);
   CHECK(row3.find("IP conflict") != std::string::npos);
   CHECK(row1.find("00:50:56:00:00:03") == header.find("MAC"));
   CHECK(summary_line(sample()) == "1 Raspberry Pi among 3 hosts, 254 addresses in 0.6 s");

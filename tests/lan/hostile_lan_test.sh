@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# pifind on a hostile namespace LAN (tests/lan/hosts.txt plus arp_responder hosts): reply floods,
+# gratuitous ARP claims and broken ARP frames. Asserts the exact host set and the counters pifind
+# reports. Needs root; exits 77 without.
+#   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|gratuitous|malformed
+set -euo pipefail
+pifind=$(readlink -f "$1")
+responder=$(readlink -f "$2")
+mode=$3
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../../scripts/lib/netns_lan.sh"
+lan_require_root || exit $?
+
+work=$(mktemp -d)
+lan_create "pfh$$"
+trap 'lan_destroy; rm -rf "$work"' EXIT
+scanner_mac=02:00:00:00:00:01
+scanner_ip=198.18.0.1
+lan_add_host scanner $scanner_mac $scanner_ip/24
+lan_add_hosts "$here/hosts.txt"
+scanner_ns=$(lan_ns scanner)
+in_scanner() { ip netns exec "$scanner_ns" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+grep -v '^#' "$here/hosts.txt" | awk 'NF {sub("/.*","",$3); print $3 "," $2}' | sort >"$work/expected_all"
+
+# start_responder NAME IP MAC OPTIONS...: a user-space host in its own namespace, whose own address
+# (198.18.9.x) is not a target, so only the responder speaks for IP. Waits until it listens.
+responders=()
+start_responder() {
+  local name=$1 ip=$2 mac=$3
+  shift 3
+  lan_add_host "$name" "02:aa:00:00:00:$(printf %02x ${#LAN_HOSTS[@]})" 198.18.9.${#LAN_HOSTS[@]}/24
+  ip netns exec "$(lan_ns "$name")" "$responder" eth0 "$ip" "$mac" --seconds 30 "$@" >"$work/$name.log" &
+  eval "pid_$name=$!"
+  responders+=("$name")
+  for _ in $(seq 50); do grep -q ready "$work/$name.log" 2>/dev/null && return 0; sleep 0.1; done
+  fail "responder $name did not start"
+}
+# stop_responders: SIGTERM each, wait for its count line ("sent KIND N ...").
+stop_responders() {
+  local name pid
+  for name in "${responders[@]}"; do
+    pid=$(eval echo "\$pid_$name")
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" || true
+  done
+}
+sent_count() {  # NAME KIND: frames of KIND the responder sent (0 if none)
+  grep -o "sent.*" "$work/$1.log" | tr ' ' '\n' | awk -v kind="$2" 'prev == kind {print; found=1} {prev=$0} END {if (!found) print 0}'
+}
+# scan NAME: pifind --all --format json, with its maximum resident set (kB) in NAME.rss_kb.
+scan() {
+  in_scanner /usr/bin/time -f %M -o "$work/$1.rss_kb" "$pifind" -I eth0 --all --format json >"$work/$1.json" 2>"$work/$1.err" \
+    || fail "$1: exit status $?: $(cat "$work/$1.err")"
+  jq -r '.hosts[] | "\(.ip),\(.mac)"' "$work/$1.json" | sort >"$work/$1.found"
+}
+stat_of() { jq -r ".stats.$2" "$work/$1.json"; }
+
+case "$mode" in
+flood)
+  # Baseline on the quiet LAN.
+  scan quiet
+  diff -u "$work/expected_all" "$work/quiet.found" || fail "quiet LAN: host set differs"
+  # For the whole scan: a duplicate storm of the Pi at .12 (its own IP and MAC, 3000 per second), and
+  # 3000 replies per second for the Pi address .10 from 5000 invented MACs. Both stop at 30000 frames.
+  # FLOOD_RATE_PER_S and FLOOD_MACS change the rate and the MACs (for measuring, not for CI).
+  rate=${FLOOD_RATE_PER_S:-3000}
+  start_responder storm 198.18.0.12 dc:a6:32:12:34:56 --silent --to $scanner_mac $scanner_ip --flood 30000 --rate "$rate"
+  start_responder macs 198.18.0.10 02:00:00:00:00:00 --silent --to $scanner_mac $scanner_ip --flood 30000 --rate "$rate" \
+    --flood-macs "${FLOOD_MACS:-5000}"
+  sleep 0.5  # the floods are running before the scan starts
+  scan flood
+  stop_responders
+  storm_sent=$(sent_count storm flood)
+  macs_sent=$(sent_count macs flood)
+  # Every true host, with its MAC, and nothing else outside .10; at .10 the Pi among exactly 8 MACs.
+  grep -v '^198.18.0.10,' "$work/expected_all" >"$work/expected_rest"
+  grep -v '^198.18.0.10,' "$work/flood.found" | diff -u "$work/expected_rest" - || fail "flood: host set outside .10 differs"
+  grep -qx '198.18.0.10,b8:27:eb:00:00:01' "$work/flood.found" || fail "flood: the Pi at .10 was lost"
+  at10=$(grep -c '^198.18.0.10,' "$work/flood.found")
+  [ "$at10" -eq 8 ] || fail "flood: $at10 MACs kept for .10, expected the cap of 8"
+  [ "$(grep '^198.18.0.10,' "$work/flood.found" | grep -vc ',b8:27:eb:00:00:01$')" -eq 7 ] || fail "flood: MACs at .10"
+  [ "$(jq '.hosts | length' "$work/flood.json")" -eq 42 ] || fail "flood: $(jq '.hosts | length' "$work/flood.json") hosts held, expected 35 + 7"
+  over_cap=$(stat_of flood replies_over_cap)
+  jq -e --argjson n "$over_cap" '[.conflicts[] | select(.ip == "198.18.0.10")] | length == 1 and .[0].replies_over_cap == $n and (.[0].macs | length) == 8' \
+    "$work/flood.json" >/dev/null || fail "flood: conflict at .10: $(jq -c .conflicts "$work/flood.json")"
+  [ "$over_cap" -gt 100 ] || fail "flood: only $over_cap replies over the cap"
+  grep -q "reply flood: $over_cap replies to 198.18.0.10 from further MACs were counted, not kept" "$work/flood.err" \
+    || fail "flood: no warning: $(cat "$work/flood.err")"
+  storm_replies=$(jq '.hosts[] | select(.ip == "198.18.0.12") | .replies' "$work/flood.json")
+  repeated=$(stat_of flood repeated_replies)
+  [ "$storm_replies" -gt 100 ] && [ "$repeated" -ge $((storm_replies - 1)) ] || fail "flood: storm replies $storm_replies, repeats $repeated"
+  drops=$(stat_of flood capture_drops)
+  echo "flood: storm sent $storm_sent, random-MAC flood sent $macs_sent; pifind received $(stat_of flood received)," \
+       "repeated $repeated (.12 replies $storm_replies), over cap $over_cap, unsolicited $(stat_of flood unsolicited_replies)," \
+       "kernel drops $drops, hosts held 42, found 35/35 true hosts;" \
+       "max RSS $(cat "$work/quiet.rss_kb") kB quiet, $(cat "$work/flood.rss_kb") kB flooded;" \
+       "scan $(stat_of quiet duration_s) s quiet, $(stat_of flood duration_s) s flooded"
+  ;;
+gratuitous)
+  # During the scan, every 10 ms: a stranger claims the Pi address .10, another claims .90 where
+  # nobody lives, the Pi .11 announces itself (its own MAC), and someone announces 198.18.1.5 (not a
+  # target). Requests and replies alternate, as arping -U and -A send them.
+  start_responder thief 198.18.0.10 02:66:00:00:00:10 --silent --gratuitous 400 --interval-ms 10
+  start_responder squatter 198.18.0.90 02:66:00:00:00:90 --silent --gratuitous 400 --interval-ms 10
+  start_responder self 198.18.0.11 b8:27:eb:ff:ff:ff --silent --gratuitous 400 --interval-ms 10
+  start_responder outside 198.18.1.5 02:66:00:00:01:05 --silent --gratuitous 400 --interval-ms 10
+  scan garp
+  in_scanner "$pifind" -I eth0 >"$work/garp.table" 2>"$work/garp-table.err" || fail "table scan: exit $?"
+  stop_responders
+  diff -u "$work/expected_all" "$work/garp.found" || fail "gratuitous: host set differs (a claim replaced or added a host)"
+  jq -e '[.claims[] | {ip, mac, answered_by}] == [{"ip": "198.18.0.10", "mac": "02:66:00:00:00:10", "answered_by": ["b8:27:eb:00:00:01"]},
+                                                 {"ip": "198.18.0.90", "mac": "02:66:00:00:00:90", "answered_by": []}]
+         and all(.claims[]; .frames >= 1) and ([.conflicts[].ip] == ["198.18.0.100"])' "$work/garp.json" >/dev/null \
+    || fail "gratuitous: claims $(jq -c '.claims, .conflicts' "$work/garp.json")"
+  claimed=$(jq '[.claims[].frames] | add' "$work/garp.json")
+  seen=$(stat_of garp gratuitous_frames)
+  [ "$seen" -gt "$claimed" ] || fail "gratuitous: $seen frames seen, not more than the $claimed of foreign claims"
+  thief_frames=$(jq '.claims[0].frames' "$work/garp.json")
+  grep -q "pifind: 198.18.0.10 claimed by 02:66:00:00:00:10 in gratuitous ARP ($thief_frames frames); it answered as b8:27:eb:00:00:01" \
+    "$work/garp.err" || fail "gratuitous: warning: $(cat "$work/garp.err")"
+  grep -q "pifind: 198.18.0.90 claimed by 02:66:00:00:00:90 in gratuitous ARP (.*); nothing answered there" "$work/garp.err" \
+    || fail "gratuitous: warning for .90: $(cat "$work/garp.err")"
+  grep -q '^198.18.0.10  *b8:27:eb:00:00:01 .* claimed by another MAC$' "$work/garp.table" || fail "table note: $(cat "$work/garp.table")"
+  echo "gratuitous: sent $(sent_count thief gratuitous)+$(sent_count squatter gratuitous)+$(sent_count self gratuitous)+$(sent_count outside gratuitous);" \
+       "pifind saw $seen during the scan, $claimed in the 2 foreign claims; hosts 35/35 unchanged"
+  ;;
+malformed)
+  # Each request for .80 (nobody else there) and for the Pi address .10 is answered with 13 broken
+  # replies; .81 answers properly with 100 bytes of garbage after the ARP header (padding).
+  start_responder broken80 198.18.0.80 2c:cf:67:00:00:80 --malformed
+  start_responder broken10 198.18.0.10 b8:27:eb:00:00:99 --malformed
+  start_responder trailer 198.18.0.81 2c:cf:67:00:00:81 --trailer 100
+  scan bad
+  stop_responders
+  { cat "$work/expected_all"; echo "198.18.0.81,2c:cf:67:00:00:81"; } | sort >"$work/expected_bad"
+  diff -u "$work/expected_bad" "$work/bad.found" || fail "malformed: host set differs"
+  total=0
+  for reason in truncated not_ethernet_ipv4 unknown_operation bad_sender; do
+    want=$(($(sent_count broken80 "$reason") + $(sent_count broken10 "$reason")))
+    got=$(jq ".stats.malformed_by_reason.$reason" "$work/bad.json")
+    [ "$want" -gt 0 ] && [ "$got" -eq "$want" ] || fail "malformed: $reason: sent $want, pifind counted $got"
+    total=$((total + want))
+  done
+  [ "$(stat_of bad malformed_frames)" -eq "$total" ] || fail "malformed: total $(stat_of bad malformed_frames), sent $total"
+  [ "$(stat_of bad capture_drops)" -eq 0 ] || fail "malformed: kernel drops"
+  grep -q "pifind: ignored $total malformed ARP frames" "$work/bad.err" || fail "malformed: warning: $(cat "$work/bad.err")"
+  echo "malformed: $total broken frames sent ($(jq -c .stats.malformed_by_reason "$work/bad.json")), all counted;" \
+       "hosts 36/36 (the garbage-trailer host included), none from broken frames"
+  ;;
+*)
+  fail "unknown mode $mode"
+  ;;
+esac
+echo "PASS: $mode"
