@@ -1,0 +1,71 @@
+# Debian packages with CPack (`cpack -G DEB` in a build tree): one .deb per install component,
+# `pifind` (scanner, collector, fleet commands) and `pifind-agent` (the agent, its unit, group and udev rule).
+# Maintainer scripts live in packaging/<package>/; man pages are installed gzipped (cmake/ManPages.cmake).
+
+# Native builds only: the architecture comes from dpkg and the Depends from the host's package
+# database, neither of which describes a cross build's target; the agent-only build has no `pifind`.
+if(CMAKE_CROSSCOMPILING OR PIFIND_AGENT_ONLY)
+  return()
+endif()
+
+# Installed only when a component is asked for (as CPack does), never by a plain `cmake --install`
+# into /usr/local: the agent's environment file belongs in /etc, which only a package should own.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/pifind-agent.default
+        DESTINATION /etc/default RENAME pifind-agent COMPONENT pifind-agent EXCLUDE_FROM_ALL)
+
+set(PIFIND_DEB_MAINTAINER "pifind maintainers <maintainers@users.noreply.r-seed-f8173170.example>"
+    CACHE STRING "Maintainer field of the Debian packages")
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME pifind)
+set(CPACK_PACKAGE_VENDOR pifind)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+# Each package has its own summary (the first line of its description); a project-wide one would be
+# put in front of both by CPackDeb.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+# Component packages, and only ours: anything installed without a component is not packaged.
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL pifind pifind-agent)
+set(CPACK_COMPONENTS_GROUPING IGNORE)
+
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${PIFIND_DEB_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+# Depends: the shared libraries each binary links, as dpkg-shlibdeps finds them, plus what the
+# maintainer scripts run. Architecture: dpkg --print-architecture (CPackDeb's default).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_DEBIAN_PIFIND_PACKAGE_NAME pifind)
+set(CPACK_DEBIAN_PIFIND_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PIFIND_PACKAGE_DEPENDS libcap2-bin)
+set(CPACK_DEBIAN_PIFIND_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/pifind/postinst)
+set(CPACK_DEBIAN_PIFIND_DESCRIPTION [=[find the Raspberry Pis on a LAN and keep a fleet inventory
+pifind sends ARP requests to every address of a LAN segment and lists the
+hosts whose MAC address lies in a Raspberry Pi prefix, with retries that
+adapt to the loss it sees. Its subcommands keep a fleet inventory: `pifind
+serve` collects the reports of pifind-agent, and the inventory becomes ssh
+configs, Ansible inventories, Prometheus metrics and drift audits.
+The package gives /usr/bin/pifind the cap_net_raw file capability, so
+scanning needs no root.]=])
+
+set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_NAME pifind-agent)
+set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_SECTION admin)
+set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/conffiles
+    ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/prerm
+    ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/postrm)
+set(CPACK_DEBIAN_PIFIND-AGENT_DESCRIPTION [=[report a Raspberry Pi's RTC, clocksource and drift to pifind
+pifind-agent runs on each Pi as a systemd service with no privileges and
+reports the board, its real-time clock, the clocksource and the measured
+drift to the pifind collector (`pifind serve`), signed with the fleet key.
+The package adds the rtc group and a udev rule giving it read access to
+/dev/rtc*. The service is not enabled: name the collector in
+/etc/default/pifind-agent, put the key in /etc/pifind/fleet.key, then
+systemctl enable --now pifind-agent.]=])
+
+include(CPack)

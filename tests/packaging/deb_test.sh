@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# The Debian packages end to end on this machine: cpack builds both .debs from the build tree, dpkg
+# installs them, files, capability, man pages, unit and group are checked, the installed pifind finds
+# the Pis of a namespace LAN as nobody through its file capability alone, and dpkg -r / --purge leave
+# nothing behind. Needs root; exits 77 without, or when pifind is already installed here.
+#   deb_test.sh CPACK BUILD_DIR VERSION
+set -euo pipefail
+cpack=$1
+build=$(readlink -f "$2")
+version=$3
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../../scripts/lib/netns_lan.sh"
+lan_require_root || exit $?
+packages=(pifind pifind-agent)
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "skipped: $*" >&2; exit 77; }
+
+command -v dpkg >/dev/null || skip "not a dpkg system"
+for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv; do
+  command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup"
+done
+# Never clobber a real installation (a package, a `cmake --install` to /usr, or an agent's state).
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ -z "$status" ] || [ "$status" = not-installed ] || skip "package $p is $status here; not touching it"
+done
+unit_link=/etc/systemd/system/multi-user.target.wants/pifind-agent.service
+for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /var/lib/pifind-agent \
+  /var/lib/private/pifind-agent "$unit_link"; do
+  [ ! -e "$f" ] && [ ! -L "$f" ] || skip "$f exists already; not touching it"
+done
+rtc_existed=0
+getent group rtc >/dev/null && rtc_existed=1
+
+work=$(mktemp -d)
+lan_create "pfd$$"
+cleanup() {
+  local status=$?
+  dpkg --purge "${packages[@]}" >/dev/null 2>&1 || true
+  rm -f "$unit_link"
+  [ "$rtc_existed" = 1 ] || groupdel rtc 2>/dev/null || true
+  lan_destroy
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+# --- build ------------------------------------------------------------------------------------
+start_ms=$(($(date +%s%N) / 1000000))
+"$cpack" --config "$build/CPackConfig.cmake" -B "$work/deb" >"$work/cpack.log" 2>&1 || { cat "$work/cpack.log" >&2; fail "cpack failed"; }
+end_ms=$(($(date +%s%N) / 1000000))
+arch=$(dpkg --print-architecture)
+deb() { echo "$work/deb/$1_${version}-1_${arch}.deb"; }
+for p in "${packages[@]}"; do
+  [ -f "$(deb "$p")" ] || fail "no $(basename "$(deb "$p")") in: $(ls "$work/deb")"
+  echo "$p: $(stat -c %s "$(deb "$p")") bytes"
+done
+echo "cpack: $((end_ms - start_ms)) ms"
+
+field() { dpkg-deb -f "$(deb "$1")" "$2"; }
+for p in "${packages[@]}"; do
+  [ "$(field "$p" Package)" = "$p" ] || fail "$p: Package is $(field "$p" Package)"
+  [ "$(field "$p" Version)" = "${version}-1" ] || fail "$p: Version is $(field "$p" Version)"
+  [ "$(field "$p" Architecture)" = "$arch" ] || fail "$p: Architecture is $(field "$p" Architecture)"
+  field "$p" Maintainer | grep -q '<.*@.*>' || fail "$p: Maintainer $(field "$p" Maintainer)"
+  # Shared libraries found by dpkg-shlibdeps: the C++ runtime at least.
+  field "$p" Depends | grep -q 'libstdc++6' || fail "$p: Depends lacks the shared libraries: $(field "$p" Depends)"
+done
+field pifind Depends | grep -q 'libcap2-bin' || fail "pifind: Depends lacks libcap2-bin (setcap)"
+field pifind Depends | grep -q 'libpcap0.8' || fail "pifind: Depends lacks libpcap: $(field pifind Depends)"
+[ "$(field pifind Section)" = net ] && [ "$(field pifind-agent Section)" = admin ] || fail "sections"
+
+# --- install ----------------------------------------------------------------------------------
+dpkg -i "$(deb pifind)" "$(deb pifind-agent)" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i failed"; }
+
+files_of() { dpkg -L "$1" | while read -r f; do [ -d "$f" ] || echo "$f"; done | sort; }
+files_of pifind >"$work/pifind.files"
+files_of pifind-agent >"$work/agent.files"
+diff -u - "$work/pifind.files" <<'FILES' || fail "pifind ships other files (- expected, + shipped)"
+/usr/bin/pifind
+/usr/share/man/man1/pifind.1.gz
+/usr/share/man/man5/pifind-inventory.5.gz
+FILES
+diff -u - "$work/agent.files" <<'FILES' || fail "pifind-agent ships other files (- expected, + shipped)"
+/etc/default/pifind-agent
+/usr/lib/systemd/system/pifind-agent.service
+/usr/lib/sysusers.d/pifind-agent.conf
+/usr/lib/udev/rules.d/60-pifind-rtc.rules
+/usr/sbin/pifind-agent
+/usr/share/man/man8/pifind-agent.8.gz
+FILES
+for f in $(cat "$work/pifind.files" "$work/agent.files"); do [ -f "$f" ] || fail "$f not installed"; done
+[ "$(stat -c %a /usr/bin/pifind)" = 755 ] && [ "$(stat -c %a /usr/sbin/pifind-agent)" = 755 ] || fail "binary modes"
+[ "$(dpkg-query -W -f='${Conffiles}' pifind-agent | awk 'NF {print $1}')" = /etc/default/pifind-agent ] \
+  || fail "conffiles: $(dpkg-query -W -f='${Conffiles}' pifind-agent)"
+
+getcap /usr/bin/pifind | grep -q 'cap_net_raw[=+]ep' || fail "no cap_net_raw on /usr/bin/pifind: $(getcap /usr/bin/pifind)"
+getent group rtc >/dev/null || fail "group rtc not created"
+/usr/sbin/pifind-agent --help >/dev/null || fail "pifind-agent --help"
+
+for page in pifind.1 pifind-inventory.5 pifind-agent.8; do
+  name=${page%.*} section=${page##*.}
+  path=/usr/share/man/man$section/$page.gz
+  gzip -t "$path" || fail "$path is not gzip"
+  [ "$(man -w "$section" "$name")" = "$path" ] || fail "man -w $section $name: $(man -w "$section" "$name" 2>&1)"
+  MANPAGER=cat MANWIDTH=80 man -l "$path" 2>/dev/null | grep -q "^NAME" || fail "man -l $path shows no NAME section"
+  mandoc -Tlint -W warning "$path" || fail "$path does not lint clean"
+done
+
+systemd-analyze verify /usr/lib/systemd/system/pifind-agent.service >"$work/verify.log" 2>&1 \
+  || { cat "$work/verify.log" >&2; fail "systemd-analyze verify pifind-agent.service"; }
+
+# --- the installed pifind scans as nobody, with its file capability and nothing else -------------
+lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
+lan_add_host pi1 dc:a6:32:00:00:10 198.18.0.10/24
+lan_add_host pi2 2c:cf:67:00:00:11 198.18.0.11/24
+lan_add_host other 00:1b:21:00:00:12 198.18.0.12/24
+as_nobody() { ip netns exec "$(lan_ns scanner)" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$@"; }
+as_nobody /usr/bin/pifind -I eth0 --format csv >"$work/pis.csv" 2>"$work/pis.err" \
+  || fail "installed pifind as nobody: exit $?: $(cat "$work/pis.err")"
+tail -n +2 "$work/pis.csv" | cut -d, -f1,2 | sort >"$work/found"
+printf '198.18.0.10,dc:a6:32:00:00:10\n198.18.0.11,2c:cf:67:00:00:11\n' | diff -u - "$work/found" \
+  || fail "Pis found as nobody differ (- expected, + found)"
+# The same binary without the capability (cp drops it) must fail: the capability is what works.
+chmod 755 "$work"
+cp /usr/bin/pifind "$work/pifind-nocap"
+if as_nobody "$work/pifind-nocap" -I eth0 >/dev/null 2>&1; then
+  fail "pifind scanned as nobody without cap_net_raw: the test proves nothing"
+fi
+
+# --- remove and purge -------------------------------------------------------------------------
+# An enabled unit and agent state, as an administrator would leave them.
+systemctl enable pifind-agent.service >/dev/null 2>&1 || fail "systemctl enable pifind-agent.service"
+[ -L "$unit_link" ] || fail "enable made no $unit_link"
+mkdir -p /var/lib/private/pifind-agent
+echo 1 >/var/lib/private/pifind-agent/counter
+ln -s private/pifind-agent /var/lib/pifind-agent
+
+dpkg -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
+for f in $(cat "$work/pifind.files" "$work/agent.files"); do
+  [ "$f" = /etc/default/pifind-agent ] && continue   # a conffile: stays until purge
+  [ ! -e "$f" ] || fail "$f left behind by dpkg -r"
+done
+[ -f /etc/default/pifind-agent ] || fail "dpkg -r removed the conffile"
+[ ! -L "$unit_link" ] || fail "dpkg -r left the unit enabled ($unit_link)"
+[ -d /var/lib/private/pifind-agent ] || fail "dpkg -r removed the agent's state (only purge should)"
+
+dpkg --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
+for f in /etc/default/pifind-agent /var/lib/pifind-agent /var/lib/private/pifind-agent; do
+  [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
+done
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ -z "$status" ] || [ "$status" = not-installed ] || fail "$p is $status after purge"
+done
+echo "PASS: both packages built, installed, scanned as nobody, removed and purged"
