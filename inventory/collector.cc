@@ -15,6 +15,22 @@ namespace {
 // How often an idle writer looks for changes other processes (scans) made to the file.
 constexpr auto kExternalChangePoll = std::chrono::seconds(1);
 
+// Removes ".FILE.tmp.XXXXXX" files that write_file_atomically() left when its process was killed between
+// creating and renaming them. Only safe under the file lock: every writer of `file` holds it.
+void remove_stale_temporaries(const std::filesystem::path& file) {
+  const std::string prefix = "." + file.filename().string() + ".tmp.";
+  const auto dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.rfind(prefix, 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 bool Collector::FileIdentity::operator==(const FileIdentity& o) const {
@@ -24,6 +40,7 @@ bool Collector::FileIdentity::operator==(const FileIdentity& o) const {
 
 Collector::Collector(std::filesystem::path file, FleetKey key) : file_(std::move(file)), key_(std::move(key)) {
   const FileLock lock(file_);
+  remove_stale_temporaries(file_);
   inventory_ = read_inventory_file(file_, true);
   known_file_ = identify_file();
   rebuild_counter_cache();
@@ -116,14 +133,19 @@ void Collector::writer_loop() {
 }
 
 void Collector::reload_if_changed() {
+  if (identify_file() == known_file_) return;
+  reload();
+}
+
+void Collector::reload() {
   const FileIdentity now = identify_file();
-  if (now == known_file_) return;
   Inventory fresh = read_inventory_file(file_, true);
   {
     const std::lock_guard lock(inventory_mutex_);
     inventory_ = std::move(fresh);
     text_cache_.clear();
     known_file_ = now;
+    must_reload_ = false;
   }
   rebuild_counter_cache();
   const std::lock_guard lock(stats_mutex_);
@@ -137,7 +159,10 @@ void Collector::commit(std::deque<Pending> batch) {
   std::string failure;
   try {
     const FileLock lock(file_);
-    reload_if_changed();
+    if (must_reload_)
+      reload();
+    else
+      reload_if_changed();
     std::string text;
     {
       const std::lock_guard inventory_lock(inventory_mutex_);
@@ -163,14 +188,16 @@ void Collector::commit(std::deque<Pending> batch) {
     failure = e.what();
   }
   if (!failure.empty()) {
-    // Nothing of this batch is durable: answer 503 so agents resend, and drop the in-memory changes by
-    // forcing a re-read from the file before the next commit.
+    // Nothing of this batch is durable: answer 503 so agents spool and resend.
     for (auto& o : outcomes) o = {503, "inventory not written: " + failure};
-    {
-      const std::lock_guard inventory_lock(inventory_mutex_);
-      known_file_ = {};
-    }
+    roll_back_after_failure();
+    if (failing_reports_ == 0 && log_) log_("inventory not written: " + failure + "; answering 503 until it is");
+    failing_reports_ += batch.size();
   } else {
+    if (failing_reports_ > 0 && written && log_)
+      log_("inventory " + file_.string() + " written again after " + std::to_string(failing_reports_) +
+           " reports were answered 503");
+    if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i)
       if (outcomes[i].http_status == 204) counters_[batch[i].report.agent_id] = batch[i].report.counter;
@@ -191,6 +218,18 @@ void Collector::commit(std::deque<Pending> batch) {
     stats_.devices = inventory_.size();
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+}
+
+void Collector::roll_back_after_failure() {
+  try {
+    const FileLock lock(file_);
+    reload();
+  } catch (const std::exception&) {
+    // The file cannot be read either: re-read it before the next commit; meanwhile keep serving.
+    const std::lock_guard inventory_lock(inventory_mutex_);
+    known_file_ = {};
+    must_reload_ = true;
+  }
 }
 
 void Collector::with_inventory(const std::function<void(const Inventory&)>& read) const {

@@ -49,6 +49,9 @@ class Collector {
   /// Stops the writer after it committed everything queued.
   ~Collector();
 
+  /// Where one-line operational messages go (the inventory cannot be written, and when it can again).
+  /// Called from the writer thread. Set before start().
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
   /// Starts the writer thread.
   void start();
   /// Commits what is queued, answers it, and stops the writer. Idempotent.
@@ -79,16 +82,25 @@ class Collector {
   void commit(std::deque<Pending> batch);
   /// Re-reads the file if it is not the one this collector last wrote or read. Caller holds the file lock.
   void reload_if_changed();
+  /// Re-reads the file (empty if absent), dropping in-memory changes. Caller holds the file lock.
+  void reload();
+  /// After a failed write: forget the batch's unwritten changes, so nothing refused is ever served.
+  void roll_back_after_failure();
   FileIdentity identify_file() const;
   void rebuild_counter_cache();
 
   const std::filesystem::path file_;
   const FleetKey key_;
+  std::function<void(const std::string&)> log_;
+  /// Reports refused with 503 since the last successful write (writer thread only).
+  std::uint64_t failing_reports_ = 0;
 
   mutable std::mutex inventory_mutex_;
   Inventory inventory_;
   InventoryTextCache text_cache_;
   FileIdentity known_file_;
+  /// A failed write could not be rolled back: the next commit re-reads the file whatever its identity.
+  bool must_reload_ = false;
 
   std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
