@@ -61,7 +61,8 @@ std::string render_ansible_yaml(const std::vector<FleetHost>& hosts, const Ansib
       block += fmt::format("        \"{}\":\n", h.alias);
       const nlohmann::json vars = ansible_host_vars(h, options);
       for (const auto& [key, value] : vars.items())
-        block += fmt::format("          {}: {}\n", key, value.dump());
+        // ASCII-only JSON is valid YAML 1.1 too: no raw U+0085/U+2028 line breaks, no C1 that PyYAML refuses.
+        block += fmt::format("          {}: {}\n", key, value.dump(-1, ' ', true));
     }
     if (block.empty() && std::string_view(group) != kPiGroup) continue;
     out += fmt::format("    {}:\n", group);

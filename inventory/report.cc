@@ -295,12 +295,21 @@ DriftEstimate drift_from_json(const json& j, const std::string& w) {
 
 // --- validation helpers ---------------------------------------------------------------------------
 
-// Printable ASCII or UTF-8 continuation/lead bytes; no control characters (no terminal escapes, no
-// newlines in logs).
+// Printable ASCII or UTF-8 (the JSON parser already refused malformed UTF-8); no control characters: no
+// terminal escapes (C0, DEL, C1 such as U+009B CSI), no line breaks that YAML or logs honour (U+0085,
+// U+2028, U+2029), no bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069) that make a
+// listing read differently from what it holds.
 bool is_clean_text(std::string_view s, std::size_t max_bytes = kMaxTextBytes) {
   if (s.size() > max_bytes) return false;
-  for (unsigned char c : s)
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    const auto third = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
     if (c < 0x20 || c == 0x7f) return false;
+    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) return false;
+    if (c == 0xe2 && next == 0x80 && third >= 0xa8 && third <= 0xae) return false;
+    if (c == 0xe2 && next == 0x81 && third >= 0xa6 && third <= 0xa9) return false;
+  }
   return true;
 }
 
