@@ -1,0 +1,137 @@
+#include "serve_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "collector_fixture.h"
+#include "inventory/whole_file.h"
+
+namespace pifind::test {
+namespace {
+
+long status_field_kib(pid_t pid, const std::string& name) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
+  return -1;
+}
+
+}  // namespace
+
+void write_key_file(const std::filesystem::path& path) {
+  write_text(path, test_key().secret() + "\n");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
+  std::error_code ec;
+  log_start_ = std::filesystem::exists(options_.log) ? std::filesystem::file_size(options_.log, ec) : 0;
+  std::vector<std::string> argv = {fleet_cli(),
+                                   "serve",
+                                   "--inventory",
+                                   options_.inventory.string(),
+                                   "--key-file",
+                                   options_.key_file.string(),
+                                   "--listen",
+                                   "127.0.0.1:" + std::to_string(options_.port)};
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int err = ::open(options_.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    const int null = ::open("/dev/null", O_RDWR);
+    if (err < 0 || null < 0) ::_exit(126);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(err, 2);
+    // The test's own sockets must not leak into the server.
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    if (options_.max_files > 0) {
+      const rlimit limit{options_.max_files, options_.max_files};
+      if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(125);
+    }
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  const std::string marker = "pifind serve: http://127.0.0.1:";
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const std::string text = log();
+    if (const auto at = text.find(marker); at != std::string::npos) {
+      port_ = static_cast<std::uint16_t>(std::stoul(text.substr(at + marker.size())));
+      return;
+    }
+    if (!running()) throw std::runtime_error("pifind serve exited at start: " + text);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("pifind serve did not start within 10 s: " + log());
+}
+
+ServeProcess::~ServeProcess() {
+  if (pid_ > 0) kill_and_wait(SIGKILL);
+}
+
+bool ServeProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int ServeProcess::kill_and_wait(int signal) {
+  int status = 0;
+  if (pid_ <= 0) return status;
+  ::kill(pid_, signal);
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  pid_ = -1;
+  return status;
+}
+
+long ServeProcess::rss_kib() const { return status_field_kib(pid_, "VmRSS"); }
+long ServeProcess::peak_rss_kib() const { return status_field_kib(pid_, "VmHWM"); }
+
+double ServeProcess::cpu_s() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::size_t ServeProcess::open_fds() const {
+  std::error_code ec;
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+std::string ServeProcess::log() const {
+  std::error_code ec;
+  if (!std::filesystem::exists(options_.log, ec)) return "";
+  const std::string text = read_whole_file(options_.log);
+  return text.size() > log_start_ ? text.substr(log_start_) : "";
+}
+
+}  // namespace pifind::test
