@@ -16,6 +16,17 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/pifind-agent.default
 set(PIFIND_DEB_MAINTAINER "pifind maintainers <maintainers@users.noreply.r-seed-f8173170.example>"
     CACHE STRING "Maintainer field of the Debian packages")
 
+# Every Debian package carries its changelog, gzipped: one entry for this version, dated from
+# SOURCE_DATE_EPOCH when that is set (reproducible builds), else from the time of configuring.
+string(TIMESTAMP PIFIND_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+foreach(PIFIND_DEB_PACKAGE IN ITEMS pifind pifind-agent)
+  set(changelog ${PROJECT_BINARY_DIR}/packaging/${PIFIND_DEB_PACKAGE}/changelog.Debian)
+  configure_file(${PROJECT_SOURCE_DIR}/packaging/changelog.Debian.in ${changelog} @ONLY)
+  execute_process(COMMAND gzip -9nf ${changelog} COMMAND_ERROR_IS_FATAL ANY)
+  install(FILES ${changelog}.gz DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${PIFIND_DEB_PACKAGE}
+          COMPONENT ${PIFIND_DEB_PACKAGE} EXCLUDE_FROM_ALL)
+endforeach()
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME pifind)
 set(CPACK_PACKAGE_VENDOR pifind)

@@ -79,6 +79,7 @@ files_of pifind >"$work/pifind.files"
 files_of pifind-agent >"$work/agent.files"
 diff -u - "$work/pifind.files" <<'FILES' || fail "pifind ships other files (- expected, + shipped)"
 /usr/bin/pifind
+/usr/share/doc/pifind/changelog.Debian.gz
 /usr/share/man/man1/pifind.1.gz
 /usr/share/man/man5/pifind-inventory.5.gz
 FILES
@@ -88,6 +89,7 @@ diff -u - "$work/agent.files" <<'FILES' || fail "pifind-agent ships other files 
 /usr/lib/sysusers.d/pifind-agent.conf
 /usr/lib/udev/rules.d/60-pifind-rtc.rules
 /usr/sbin/pifind-agent
+/usr/share/doc/pifind-agent/changelog.Debian.gz
 /usr/share/man/man8/pifind-agent.8.gz
 FILES
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do [ -f "$f" ] || fail "$f not installed"; done
