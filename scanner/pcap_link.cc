@@ -47,7 +47,9 @@ std::string arp_reply_filter(MacAddress our_mac, Ipv4Address our_ip) {
   // operation. Frames too short for these fields come first: a load past the end rejects the frame.
   const std::string broken = "arp[0:4] != 0x00010800 or arp[4:2] != 0x0604 or (arp[6:2] != 1 and arp[6:2] != 2)";
   const auto payload = fmt::format("(len < 42 or {} or {} or {})", reply, gratuitous, broken);
-  return fmt::format("(arp and {}) or (vlan and arp and {})", payload, payload);
+  // libpcap: each `vlan` moves the offsets of everything after it, so the second tag (QinQ) nests
+  // inside the first. It is not decoded, but passes so that it is counted rather than lost unseen.
+  return fmt::format("(arp and {0}) or (vlan and ((arp and {0}) or (vlan and arp and {0})))", payload);
 }
 
 PcapLink::PcapLink(const std::string& interface_name, MacAddress our_mac, Ipv4Address our_ip) {

@@ -1,7 +1,7 @@
 // A test host that sends ARP in user space, the way the kernel cannot be made to: late (a Wi-Fi card
 // in power save), many times over (duplicate storms), 802.1Q-tagged, broken, gratuitous, or as a flood
 // of unsolicited replies from one MAC or thousands. Every send loop is bounded in count and in time.
-//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N] [--silent]
+//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--seconds N] [--silent]
 //                 [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N]]
 //                 [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]
 // Prints "ready" once listening, and its counts when the time is up or on SIGTERM.
@@ -41,7 +41,7 @@ struct Options {
   std::string iface;
   Ipv4Address ip;
   MacAddress mac;
-  int delay_ms = 0, copies = 1, seconds = 30, vlan = -1, trailer_bytes = 0;
+  int delay_ms = 0, copies = 1, seconds = 30, vlan = -1, outer_vlan = -1, trailer_bytes = 0;
   bool silent = false, malformed = false;
   // Flood of unsolicited replies to (to_mac, to_ip).
   std::optional<MacAddress> to_mac;
@@ -79,6 +79,7 @@ bool parse_options(int argc, char** argv, Options& o) {
       else if (option == "--copies") o.copies = static_cast<int>(number);
       else if (option == "--seconds") o.seconds = static_cast<int>(number);
       else if (option == "--vlan") o.vlan = static_cast<int>(number);
+      else if (option == "--outer-vlan") o.outer_vlan = static_cast<int>(number);
       else if (option == "--trailer") o.trailer_bytes = static_cast<int>(number);
       else if (option == "--flood") o.flood = number;
       else if (option == "--rate") o.rate_per_s = number;
@@ -91,7 +92,15 @@ bool parse_options(int argc, char** argv, Options& o) {
   // Bounds: nothing here sends more than a million frames or runs longer than ten minutes.
   return o.flood >= 0 && o.flood <= 1000000 && o.rate_per_s > 0 && o.flood_macs >= 1 && o.gratuitous >= 0 &&
          o.gratuitous <= 1000000 && o.interval_ms >= 0 && o.seconds > 0 && o.seconds <= 600 && o.copies >= 0 &&
-         o.copies <= 10000 && (o.flood == 0 || o.to_mac) && (o.garp_op == "both" || o.garp_op == "request" || o.garp_op == "reply");
+         o.copies <= 10000 && (o.flood == 0 || o.to_mac) && (o.outer_vlan < 0 || o.vlan >= 0) && (o.garp_op == "both" || o.garp_op == "request" || o.garp_op == "reply");
+}
+
+// QinQ: an 802.1ad service tag (0x88a8) in front of the 802.1Q tag the frame already carries.
+std::vector<std::uint8_t> with_outer_tag(std::vector<std::uint8_t> frame, int outer_vlan) {
+  if (outer_vlan < 0) return frame;
+  const std::uint8_t tag[4] = {0x88, 0xa8, static_cast<std::uint8_t>(outer_vlan >> 8 & 0x0f), static_cast<std::uint8_t>(outer_vlan)};
+  frame.insert(frame.begin() + 12, tag, tag + 4);
+  return frame;
 }
 
 std::vector<std::uint8_t> padded(std::vector<std::uint8_t> frame, int trailer_bytes = 0) {
@@ -202,7 +211,7 @@ int main(int argc, char** argv) {
         if (o.malformed) {
           for (const auto& broken : test::broken_variants(reply)) send_frame(broken.bytes, broken.reason);
         } else {
-          const auto frame = padded(encode_arp_frame(reply), o.trailer_bytes);
+          const auto frame = padded(with_outer_tag(encode_arp_frame(reply), o.outer_vlan), o.trailer_bytes);
           for (int c = 0; c < o.copies; ++c) pending.push_back({Clock::now() + std::chrono::milliseconds(o.delay_ms), frame});
         }
       }
@@ -214,7 +223,8 @@ int main(int argc, char** argv) {
     }
     // A late wake-up sends what it owes back to back, so the rate holds on average.
     while (flooded < o.flood && start + flood_gap * flooded <= now) {
-      send_frame(padded(encode_arp_frame(reply_to(o, *o.to_mac, *o.to_ip, flood_sender(o, random)))), "flood");
+      send_frame(padded(with_outer_tag(encode_arp_frame(reply_to(o, *o.to_mac, *o.to_ip, flood_sender(o, random))), o.outer_vlan)),
+                 "flood");
       ++flooded;
     }
     while (announced < o.gratuitous && start + std::chrono::milliseconds(o.interval_ms) * announced <= now) {

@@ -2,7 +2,7 @@
 # pifind on a hostile namespace LAN (tests/lan/hosts.txt plus arp_responder hosts): reply floods,
 # gratuitous ARP claims and broken ARP frames. Asserts the exact host set and the counters pifind
 # reports. Needs root; exits 77 without.
-#   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|gratuitous|malformed
+#   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|gratuitous|malformed|tagged
 set -euo pipefail
 pifind=$(readlink -f "$1")
 responder=$(readlink -f "$2")
@@ -149,6 +149,33 @@ malformed)
   grep -q "pifind: ignored $total malformed ARP frames" "$work/bad.err" || fail "malformed: warning: $(cat "$work/bad.err")"
   echo "malformed: $total broken frames sent ($(jq -c .stats.malformed_by_reason "$work/bad.json")), all counted;" \
        "hosts 36/36 (the garbage-trailer host included), none from broken frames"
+  ;;
+tagged)
+  # 802.1Q on VLAN 7: the Pi .72 answers tagged and storms its tagged answer 3000 times a second;
+  # 3000 tagged replies a second for .73 from 5000 invented MACs (nobody real there); .74 answers
+  # double-tagged (802.1ad 100 outside 802.1Q 7), which pifind does not decode.
+  start_responder tagged72 198.18.0.72 88:a2:9e:00:00:72 --vlan 7 --to $scanner_mac $scanner_ip --flood 30000 --rate 3000
+  start_responder tagged73 198.18.0.73 02:00:00:00:00:00 --silent --vlan 7 --to $scanner_mac $scanner_ip --flood 30000 \
+    --rate 3000 --flood-macs 5000
+  start_responder qinq74 198.18.0.74 88:a2:9e:00:00:74 --vlan 7 --outer-vlan 100
+  sleep 0.5
+  scan tagged
+  stop_responders
+  { cat "$work/expected_all"; echo "198.18.0.72,88:a2:9e:00:00:72"; } | sort >"$work/expected_tagged"
+  grep -v '^198.18.0.73,' "$work/tagged.found" | diff -u "$work/expected_tagged" - || fail "tagged: host set outside .73 differs"
+  jq -e '(.hosts[] | select(.ip == "198.18.0.72") | .vlan == 7 and .replies > 100)
+         and ([.hosts[] | select(.ip == "198.18.0.73")] | length == 8 and all(.[]; .vlan == 7 and (.mac | startswith("02:"))))
+         and ([.hosts[] | select(.vlan != null) | .ip] | unique == ["198.18.0.72", "198.18.0.73"])' "$work/tagged.json" >/dev/null \
+    || fail "tagged: $(jq -c '[.hosts[] | select(.vlan != null)]' "$work/tagged.json")"
+  over_cap=$(stat_of tagged replies_over_cap)
+  jq -e --argjson n "$over_cap" '$n > 100 and [.conflicts[] | select(.ip == "198.18.0.73") | .replies_over_cap] == [$n]' \
+    "$work/tagged.json" >/dev/null || fail "tagged: over cap $over_cap, conflicts $(jq -c .conflicts "$work/tagged.json")"
+  qinq_sent=$(sent_count qinq74 answered)
+  not_arp=$(jq .stats.malformed_by_reason.not_arp "$work/tagged.json")
+  [ "$qinq_sent" -gt 0 ] && [ "$not_arp" -eq "$qinq_sent" ] || fail "tagged: $qinq_sent double-tagged replies sent, $not_arp counted"
+  echo "tagged: .72 storm sent $(sent_count tagged72 flood) (pifind counted $(jq '.hosts[] | select(.ip == "198.18.0.72") | .replies' "$work/tagged.json") replies, VLAN 7)," \
+       ".73 flood sent $(sent_count tagged73 flood) (8 MACs kept, $over_cap over the cap), $qinq_sent double-tagged replies all counted malformed;" \
+       "hosts 36/36 + 7 invented at .73; kernel drops $(stat_of tagged capture_drops); max RSS $(cat "$work/tagged.rss_kb") kB"
   ;;
 *)
   fail "unknown mode $mode"

@@ -59,7 +59,14 @@ TEST_CASE("replies to us pass, tagged or not, padded or not; replies to others d
   CHECK(filter.passes(encode_arp_frame(reply)));
   CHECK(filter.passes(padded_to_60(encode_arp_frame(reply))));
   reply.vlan = 7;
-  CHECK(filter.passes(encode_arp_frame(reply)));
+  const auto tagged = encode_arp_frame(reply);
+  CHECK(filter.passes(tagged));
+  // QinQ: an 802.1ad tag in front of the 802.1Q one still passes (to be counted as malformed).
+  auto double_tagged = tagged;
+  const std::vector<std::uint8_t> service_tag = {0x88, 0xa8, 0x00, 0x64};
+  double_tagged.insert(double_tagged.begin() + 12, service_tag.begin(), service_tag.end());
+  CHECK(filter.passes(double_tagged));
+  CHECK_FALSE(decode_arp_frame(double_tagged).frame);
   ArpFrame other = reply_to_us();
   other.target_ip = *Ipv4Address::parse("198.18.0.2");
   CHECK_FALSE(filter.passes(padded_to_60(encode_arp_frame(other))));
