@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 // Without an IPv4 address of its own, the scanner sends RFC 5227 probes (sender 0.0.0.0), which hosts
 // answer with target 0.0.0.0: a LAN can be surveyed before the interface is configured.
-Ipv4Address sender_address(const NetworkInterface& iface) { return iface.address.value_or(Ipv4Address()); }
+Ipv4Address sender_address(const ScanInterface& iface) { return iface.address.value_or(Ipv4Address()); }
 
 // Every target's first answer always fits; second and later MACs of an address share a fixed pool.
 ScanResultLimits limits_for(std::size_t targets) {

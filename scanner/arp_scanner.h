@@ -14,7 +14,7 @@
 namespace pifind {
 
 struct ScanRequest {
-  NetworkInterface interface;
+  ScanInterface interface;
   std::vector<Ipv4Address> targets;
   ScanPolicy policy;
   /// Called now and then with (probes sent, hosts found, targets) while the scan runs.

@@ -14,16 +14,16 @@
 
 namespace pifind {
 
-std::vector<NetworkInterface> list_network_interfaces() {
+std::vector<ScanInterface> list_network_interfaces() {
   ifaddrs* raw = nullptr;
   if (getifaddrs(&raw) != 0) throw Error(system_error_text("getifaddrs", errno));
   const std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> list(raw, freeifaddrs);
-  std::vector<NetworkInterface> interfaces;
-  const auto entry_for = [&](const char* name) -> NetworkInterface& {
+  std::vector<ScanInterface> interfaces;
+  const auto entry_for = [&](const char* name) -> ScanInterface& {
     for (auto& existing : interfaces) {
       if (existing.name == name) return existing;
     }
-    NetworkInterface fresh;
+    ScanInterface fresh;
     fresh.name = name;
     interfaces.push_back(std::move(fresh));
     return interfaces.back();
@@ -31,7 +31,7 @@ std::vector<NetworkInterface> list_network_interfaces() {
   for (const ifaddrs* ifa = raw; ifa != nullptr; ifa = ifa->ifa_next) {
     if (ifa->ifa_addr == nullptr) continue;
     if (ifa->ifa_addr->sa_family == AF_PACKET) {
-      NetworkInterface& iface = entry_for(ifa->ifa_name);
+      ScanInterface& iface = entry_for(ifa->ifa_name);
       const auto* ll = reinterpret_cast<const sockaddr_ll*>(ifa->ifa_addr);
       if (ll->sll_halen == 6) {
         MacAddress::Bytes bytes{};
@@ -41,7 +41,7 @@ std::vector<NetworkInterface> list_network_interfaces() {
       iface.up = (ifa->ifa_flags & IFF_UP) != 0;
       iface.loopback = (ifa->ifa_flags & IFF_LOOPBACK) != 0;
     } else if (ifa->ifa_addr->sa_family == AF_INET) {
-      NetworkInterface& iface = entry_for(ifa->ifa_name);
+      ScanInterface& iface = entry_for(ifa->ifa_name);
       if (iface.address) continue;  // the first IPv4 address is the interface's network
       const auto* in = reinterpret_cast<const sockaddr_in*>(ifa->ifa_addr);
       iface.address = Ipv4Address(ntohl(in->sin_addr.s_addr));
@@ -54,7 +54,7 @@ std::vector<NetworkInterface> list_network_interfaces() {
   return interfaces;
 }
 
-NetworkInterface find_network_interface(const std::string& name) {
+ScanInterface find_network_interface(const std::string& name) {
   const auto interfaces = list_network_interfaces();
   std::string names;
   for (const auto& iface : interfaces) {
@@ -64,7 +64,7 @@ NetworkInterface find_network_interface(const std::string& name) {
   throw Error(fmt::format("unknown interface '{}' (interfaces here: {})", name, names.empty() ? "none" : names));
 }
 
-NetworkInterface default_network_interface() {
+ScanInterface default_network_interface() {
   for (const auto& iface : list_network_interfaces()) {
     if (iface.up && !iface.loopback && iface.address) return iface;
   }

@@ -11,7 +11,9 @@
 
 namespace pifind {
 
-struct NetworkInterface {
+/// Not "NetworkInterface": the agent report has a type of that name, and two different types of one
+/// name in one program (pifind links both) break the ODR; the collector crashed on it.
+struct ScanInterface {
   std::string name;
   MacAddress mac;
   /// The interface's first IPv4 address and its prefix length, if it has one.
@@ -22,13 +24,13 @@ struct NetworkInterface {
 };
 
 /// Every interface with a link-layer address, in the kernel's order.
-std::vector<NetworkInterface> list_network_interfaces();
+std::vector<ScanInterface> list_network_interfaces();
 
 /// The named interface; throws Error("unknown interface 'eth9' (interfaces here: lo, eth0)").
-NetworkInterface find_network_interface(const std::string& name);
+ScanInterface find_network_interface(const std::string& name);
 
 /// The first interface that is up, not loopback and has IPv4 (what `pifind` scans without -I);
 /// throws Error when there is none.
-NetworkInterface default_network_interface();
+ScanInterface default_network_interface();
 
 }  // namespace pifind

@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::uint64_t max_targets_without_force = 65536;
 
-TargetSet resolve_targets(const ScanOptions& options, const NetworkInterface& iface) {
+TargetSet resolve_targets(const ScanOptions& options, const ScanInterface& iface) {
   TargetSet targets;
   const bool explicit_targets = !options.targets.empty() || !options.target_files.empty();
   if (options.localnet && explicit_targets) throw Error("--localnet cannot be combined with targets or --file");
@@ -97,7 +97,7 @@ void print_warnings(const ScanResult& result) {
 }  // namespace
 
 int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
-  NetworkInterface iface = options.interface_name ? find_network_interface(*options.interface_name)
+  ScanInterface iface = options.interface_name ? find_network_interface(*options.interface_name)
                                                   : default_network_interface();
   const TargetSet targets = resolve_targets(options, iface);
   VendorTable vendors = load_vendor_table(options);
