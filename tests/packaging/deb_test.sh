@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages end to end on this machine: cpack builds both .debs from the build tree, dpkg
-# installs them, files, capability, man pages, unit and group are checked, the installed pifind finds
-# the Pis of a namespace LAN as nobody through its file capability alone, and dpkg -r / --purge leave
-# nothing behind. Needs root; exits 77 without, or when pifind is already installed here.
+# installs them, files, capability, man pages, units and group are checked, the installed pifind finds
+# the Pis of a namespace LAN as nobody through its file capability alone, `pifind serve` holds no
+# capability under pifind-serve.service's privileges, and dpkg -r / --purge leave nothing behind.
+# Needs root; exits 77 without, or when pifind is already installed here.
 #   deb_test.sh CPACK BUILD_DIR VERSION
 set -euo pipefail
 cpack=$1
@@ -17,7 +18,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skipped: $*" >&2; exit 77; }
 
 command -v dpkg >/dev/null || skip "not a dpkg system"
-for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv; do
+for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv runuser curl; do
   command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup"
 done
 # Never clobber a real installation (a package, a `cmake --install` to /usr, or an agent's state).
@@ -32,6 +33,8 @@ for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /var/l
 done
 rtc_existed=0
 getent group rtc >/dev/null && rtc_existed=1
+private_existed=0
+[ -d /var/lib/private ] && private_existed=1
 
 work=$(mktemp -d)
 lan_create "pfd$$"
@@ -40,6 +43,7 @@ cleanup() {
   dpkg --purge "${packages[@]}" >/dev/null 2>&1 || true
   rm -f "$unit_link"
   [ "$rtc_existed" = 1 ] || groupdel rtc 2>/dev/null || true
+  [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null || true
   lan_destroy
   rm -rf "$work"
   exit "$status"
@@ -79,6 +83,7 @@ files_of pifind >"$work/pifind.files"
 files_of pifind-agent >"$work/agent.files"
 diff -u - "$work/pifind.files" <<'FILES' || fail "pifind ships other files (- expected, + shipped)"
 /usr/bin/pifind
+/usr/lib/systemd/system/pifind-serve.service
 /usr/share/doc/pifind/changelog.Debian.gz
 /usr/share/man/man1/pifind.1.gz
 /usr/share/man/man5/pifind-inventory.5.gz
@@ -110,8 +115,10 @@ for page in pifind.1 pifind-inventory.5 pifind-agent.8; do
   mandoc -Tlint -W warning "$path" || fail "$path does not lint clean"
 done
 
-systemd-analyze verify /usr/lib/systemd/system/pifind-agent.service >"$work/verify.log" 2>&1 \
-  || { cat "$work/verify.log" >&2; fail "systemd-analyze verify pifind-agent.service"; }
+for unit in pifind-agent.service pifind-serve.service; do
+  systemd-analyze verify "/usr/lib/systemd/system/$unit" >"$work/verify.log" 2>&1 \
+    || { cat "$work/verify.log" >&2; fail "systemd-analyze verify $unit"; }
+done
 
 # --- the installed pifind scans as nobody, with its file capability and nothing else -------------
 lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
@@ -131,10 +138,47 @@ if as_nobody "$work/pifind-nocap" -I eth0 >/dev/null 2>&1; then
   fail "pifind scanned as nobody without cap_net_raw: the test proves nothing"
 fi
 
+# --- the collector under pifind-serve.service's privileges (no systemd here to run the unit itself):
+# an unprivileged user, no new privileges, CAP_NET_RAW in the bounding set. runuser, like systemd,
+# leaves nothing permitted when it changes user (setpriv would keep root's permitted set, and the
+# kernel would then grant the file capability despite no_new_privs).
+as_collector() {  # as_collector BOUNDING_SET COMMAND...
+  local bounding=$1
+  shift
+  ip netns exec "$(lan_ns scanner)" setpriv --no-new-privs --bounding-set="-all,+setuid,+setgid$bounding" \
+    runuser -u nobody -- "$@"
+}
+# Without CAP_NET_RAW in the bounding set the kernel refuses to execute the capability-carrying binary.
+if as_collector "" /usr/bin/pifind serve --help >/dev/null 2>&1; then
+  fail "an empty bounding set ran /usr/bin/pifind: pifind-serve.service's comment is wrong"
+fi
+mkdir "$work/serve"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/serve/fleet.key"
+chmod 600 "$work/serve/fleet.key"
+chown -R 65534:65534 "$work/serve"
+as_collector ,+net_raw /usr/bin/pifind serve --inventory "$work/serve/inventory.json" \
+  --listen 127.0.0.1:0 --key-file "$work/serve/fleet.key" 2>"$work/serve.err" &
+serve_pid=$!
+port=
+for _ in $(seq 50); do
+  port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.err" | cut -d: -f3 || true)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || fail "pifind serve did not start: $(cat "$work/serve.err")"
+health=$(ip netns exec "$(lan_ns scanner)" curl -sS --max-time 5 "http://127.0.0.1:$port/healthz") || fail "GET /healthz"
+[ "$health" = ok ] || fail "/healthz answered '$health'"
+collector_pid=$(pgrep -u nobody -f "^/usr/bin/pifind serve --inventory $work/serve/") || fail "no collector process"
+grep -q '^CapPrm:[[:space:]]*0*$' "/proc/$collector_pid/status" && grep -q '^CapEff:[[:space:]]*0*$' "/proc/$collector_pid/status" \
+  || fail "the collector holds capabilities: $(grep Cap "/proc/$collector_pid/status")"
+kill "$collector_pid"
+wait "$serve_pid" || true
+
 # --- remove and purge -------------------------------------------------------------------------
 # An enabled unit and agent state, as an administrator would leave them.
 systemctl enable pifind-agent.service >/dev/null 2>&1 || fail "systemctl enable pifind-agent.service"
 [ -L "$unit_link" ] || fail "enable made no $unit_link"
+mkdir -p -m 0700 /var/lib/private
 mkdir -p /var/lib/private/pifind-agent
 echo 1 >/var/lib/private/pifind-agent/counter
 ln -s private/pifind-agent /var/lib/pifind-agent
