@@ -65,10 +65,10 @@ flood)
   diff -u "$work/expected_all" "$work/quiet.found" || fail "quiet LAN: host set differs"
   # For the whole scan: a duplicate storm of the Pi at .12 (its own IP and MAC, 3000 per second), and
   # 3000 replies per second for the Pi address .10 from 5000 invented MACs. Both stop at 30000 frames.
-  # FLOOD_RATE_PER_S and FLOOD_MACS change the rate and the MACs (for measuring, not for CI).
+  # FLOOD_RATE_PER_S, FLOOD_FRAMES and FLOOD_MACS change the rate, count and MACs (for measuring, not CI).
   rate=${FLOOD_RATE_PER_S:-3000}
-  start_responder storm 198.18.0.12 dc:a6:32:12:34:56 --silent --to $scanner_mac $scanner_ip --flood 30000 --rate "$rate"
-  start_responder macs 198.18.0.10 02:00:00:00:00:00 --silent --to $scanner_mac $scanner_ip --flood 30000 --rate "$rate" \
+  start_responder storm 198.18.0.12 dc:a6:32:12:34:56 --silent --to $scanner_mac $scanner_ip --flood "${FLOOD_FRAMES:-30000}" --rate "$rate"
+  start_responder macs 198.18.0.10 02:00:00:00:00:00 --silent --to $scanner_mac $scanner_ip --flood "${FLOOD_FRAMES:-30000}" --rate "$rate" \
     --flood-macs "${FLOOD_MACS:-5000}"
   sleep 0.5  # the floods are running before the scan starts
   scan flood
