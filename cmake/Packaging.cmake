@@ -53,7 +53,10 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_NAME pifind)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_DEPENDS libcap2-bin)
-set(CPACK_DEBIAN_PIFIND_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/pifind/postinst)
+set(CPACK_DEBIAN_PIFIND_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/pifind/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/pifind/prerm
+    ${PROJECT_SOURCE_DIR}/packaging/pifind/postrm)
 set(CPACK_DEBIAN_PIFIND_DESCRIPTION [=[find the Raspberry Pis on a LAN and keep a fleet inventory
 pifind sends ARP requests to every address of a LAN segment and lists the
 hosts whose MAC address lies in a Raspberry Pi prefix, with retries that
@@ -61,7 +64,8 @@ adapt to the loss it sees. Its subcommands keep a fleet inventory: `pifind
 serve` collects the reports of pifind-agent, and the inventory becomes ssh
 configs, Ansible inventories, Prometheus metrics and drift audits.
 The package gives /usr/bin/pifind the cap_net_raw file capability, so
-scanning needs no root.]=])
+scanning needs no root, and ships the collector as pifind-serve.service,
+not enabled.]=])
 
 set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_NAME pifind-agent)
 set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_SECTION admin)

@@ -26,9 +26,11 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [ -z "$status" ] || [ "$status" = not-installed ] || skip "package $p is $status here; not touching it"
 done
-unit_link=/etc/systemd/system/multi-user.target.wants/pifind-agent.service
+services=(pifind-agent pifind-serve)
+wants=/etc/systemd/system/multi-user.target.wants
 for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /var/lib/pifind-agent \
-  /var/lib/private/pifind-agent "$unit_link"; do
+  /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve \
+  "$wants/pifind-agent.service" "$wants/pifind-serve.service"; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || skip "$f exists already; not touching it"
 done
 rtc_existed=0
@@ -41,7 +43,9 @@ lan_create "pfd$$"
 cleanup() {
   local status=$?
   dpkg --purge "${packages[@]}" >/dev/null 2>&1 || true
-  rm -f "$unit_link"
+  # What the test itself made (none of it existed before: checked above), should a script have left it.
+  rm -f "$wants/pifind-agent.service" "$wants/pifind-serve.service"
+  rm -rf /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve
   [ "$rtc_existed" = 1 ] || groupdel rtc 2>/dev/null || true
   [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null || true
   lan_destroy
@@ -175,13 +179,15 @@ kill "$collector_pid"
 wait "$serve_pid" || true
 
 # --- remove and purge -------------------------------------------------------------------------
-# An enabled unit and agent state, as an administrator would leave them.
-systemctl enable pifind-agent.service >/dev/null 2>&1 || fail "systemctl enable pifind-agent.service"
-[ -L "$unit_link" ] || fail "enable made no $unit_link"
+# Enabled units and their state, as an administrator and systemd (DynamicUser=yes) would leave them.
 mkdir -p -m 0700 /var/lib/private
-mkdir -p /var/lib/private/pifind-agent
-echo 1 >/var/lib/private/pifind-agent/counter
-ln -s private/pifind-agent /var/lib/pifind-agent
+for service in "${services[@]}"; do
+  systemctl enable "$service.service" >/dev/null 2>&1 || fail "systemctl enable $service.service"
+  [ -L "$wants/$service.service" ] || fail "enable made no $wants/$service.service"
+  mkdir /var/lib/private/$service
+  echo state >/var/lib/private/$service/state
+  ln -s private/$service /var/lib/$service
+done
 
 dpkg -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do
@@ -189,11 +195,14 @@ for f in $(cat "$work/pifind.files" "$work/agent.files"); do
   [ ! -e "$f" ] || fail "$f left behind by dpkg -r"
 done
 [ -f /etc/default/pifind-agent ] || fail "dpkg -r removed the conffile"
-[ ! -L "$unit_link" ] || fail "dpkg -r left the unit enabled ($unit_link)"
-[ -d /var/lib/private/pifind-agent ] || fail "dpkg -r removed the agent's state (only purge should)"
+for service in "${services[@]}"; do
+  [ ! -L "$wants/$service.service" ] || fail "dpkg -r left $service enabled ($wants/$service.service)"
+  [ -f /var/lib/private/$service/state ] || fail "dpkg -r removed $service's state (only purge should)"
+done
 
 dpkg --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
-for f in /etc/default/pifind-agent /var/lib/pifind-agent /var/lib/private/pifind-agent; do
+for f in /etc/default/pifind-agent /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve \
+  /var/lib/private/pifind-serve; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
 done
 for p in "${packages[@]}"; do
