@@ -18,9 +18,12 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skipped: $*" >&2; exit 77; }
 
 command -v dpkg >/dev/null || skip "not a dpkg system"
-for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv runuser curl; do
+for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv runuser curl flock; do
   command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup"
 done
+# One at a time on this machine, whichever build tree runs it (CTest's RESOURCE_LOCK covers one run).
+exec 9>/run/lock/pifind-deb-test.lock
+flock -w 240 9 || skip "another pifind .deb test held /run/lock/pifind-deb-test.lock for 4 minutes"
 # Never clobber a real installation (a package, a `cmake --install` to /usr, or an agent's state).
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
