@@ -2,7 +2,7 @@
 // in power save), many times over (duplicate storms), 802.1Q-tagged, broken, gratuitous, or as a flood
 // of unsolicited replies from one MAC or thousands. Every send loop is bounded in count and in time.
 //   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--seconds N] [--silent]
-//                 [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N]]
+//                 [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N] [--flood-ips N]]
 //                 [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]
 // Prints "ready" once listening, and its counts when the time is up or on SIGTERM.
 #include <arpa/inet.h>
@@ -46,7 +46,7 @@ struct Options {
   // Flood of unsolicited replies to (to_mac, to_ip).
   std::optional<MacAddress> to_mac;
   std::optional<Ipv4Address> to_ip;
-  long flood = 0, rate_per_s = 1000, flood_macs = 1;
+  long flood = 0, rate_per_s = 1000, flood_macs = 1, flood_ips = 1;
   // Gratuitous announcements of `ip` by `mac`.
   long gratuitous = 0, interval_ms = 10;
   std::string garp_op = "both";
@@ -84,15 +84,18 @@ bool parse_options(int argc, char** argv, Options& o) {
       else if (option == "--flood") o.flood = number;
       else if (option == "--rate") o.rate_per_s = number;
       else if (option == "--flood-macs") o.flood_macs = number;
+      else if (option == "--flood-ips") o.flood_ips = number;
       else if (option == "--gratuitous") o.gratuitous = number;
       else if (option == "--interval-ms") o.interval_ms = number;
       else return false;
     }
   }
   // Bounds: nothing here sends more than a million frames or runs longer than ten minutes.
-  return o.flood >= 0 && o.flood <= 1000000 && o.rate_per_s > 0 && o.flood_macs >= 1 && o.gratuitous >= 0 &&
-         o.gratuitous <= 1000000 && o.interval_ms >= 0 && o.seconds > 0 && o.seconds <= 600 && o.copies >= 0 &&
-         o.copies <= 10000 && (o.flood == 0 || o.to_mac) && (o.outer_vlan < 0 || o.vlan >= 0) && (o.garp_op == "both" || o.garp_op == "request" || o.garp_op == "reply");
+  const bool bounded = o.flood <= 1000000 && o.gratuitous <= 1000000 && o.copies <= 10000 && o.seconds <= 600;
+  const bool valid = o.flood >= 0 && o.rate_per_s > 0 && o.flood_macs >= 1 && o.flood_ips >= 1 && o.flood_ips <= 65536 &&
+                     o.gratuitous >= 0 && o.interval_ms >= 0 && o.seconds > 0 && o.copies >= 0 && (o.flood == 0 || o.to_mac) &&
+                     (o.outer_vlan < 0 || o.vlan >= 0) && (o.garp_op == "both" || o.garp_op == "request" || o.garp_op == "reply");
+  return bounded && valid;
 }
 
 // QinQ: an 802.1ad service tag (0x88a8) in front of the 802.1Q tag the frame already carries.
@@ -117,14 +120,20 @@ MacAddress flood_sender(const Options& o, std::mt19937_64& random) {
   return MacAddress::from_u64(0x020000000000ULL | ((index * 0x9e3779b97f4a7c15ULL) & 0x00ffffff0000ULL) | (index & 0xffff));
 }
 
-ArpFrame reply_to(const Options& o, MacAddress to_mac, Ipv4Address to_ip, MacAddress sender) {
+// The flood's sender IPs: IP, or one of the flood_ips addresses from IP on, at random.
+Ipv4Address flood_ip(const Options& o, std::mt19937_64& random) {
+  if (o.flood_ips == 1) return o.ip;
+  return Ipv4Address(o.ip.value() + static_cast<std::uint32_t>(random() % static_cast<std::uint64_t>(o.flood_ips)));
+}
+
+ArpFrame reply_to(const Options& o, MacAddress to_mac, Ipv4Address to_ip, MacAddress sender, std::optional<Ipv4Address> sender_ip = {}) {
   ArpFrame reply;
   reply.ethernet_destination = to_mac;
   reply.ethernet_source = sender;
   if (o.vlan >= 0) reply.vlan = static_cast<std::uint16_t>(o.vlan);
   reply.operation = ArpOperation::reply;
   reply.sender_mac = sender;
-  reply.sender_ip = o.ip;
+  reply.sender_ip = sender_ip.value_or(o.ip);
   reply.target_mac = to_mac;
   reply.target_ip = to_ip;
   return reply;
@@ -151,8 +160,9 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse_options(argc, argv, o)) {
     std::fprintf(stderr,
-                 "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID] [--seconds N] [--silent]\n"
-                 "       [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N]]\n"
+                 "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--seconds N]\n"
+                 "       [--silent] [--malformed] [--trailer BYTES]\n"
+                 "       [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N] [--flood-ips N]]\n"
                  "       [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]\n");
     return 2;
   }
@@ -223,8 +233,9 @@ int main(int argc, char** argv) {
     }
     // A late wake-up sends what it owes back to back, so the rate holds on average.
     while (flooded < o.flood && start + flood_gap * flooded <= now) {
-      send_frame(padded(with_outer_tag(encode_arp_frame(reply_to(o, *o.to_mac, *o.to_ip, flood_sender(o, random))), o.outer_vlan)),
-                 "flood");
+      const MacAddress sender = flood_sender(o, random);
+      const ArpFrame reply = reply_to(o, *o.to_mac, *o.to_ip, sender, flood_ip(o, random));
+      send_frame(padded(with_outer_tag(encode_arp_frame(reply), o.outer_vlan)), "flood");
       ++flooded;
     }
     while (announced < o.gratuitous && start + std::chrono::milliseconds(o.interval_ms) * announced <= now) {

@@ -2,7 +2,7 @@
 # pifind on a hostile namespace LAN (tests/lan/hosts.txt plus arp_responder hosts): reply floods,
 # gratuitous ARP claims and broken ARP frames. Asserts the exact host set and the counters pifind
 # reports. Needs root; exits 77 without.
-#   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|gratuitous|malformed|tagged
+#   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|flood-ips|gratuitous|malformed|tagged
 set -euo pipefail
 pifind=$(readlink -f "$1")
 responder=$(readlink -f "$2")
@@ -50,11 +50,13 @@ stop_responders() {
 sent_count() {  # NAME KIND: frames of KIND the responder sent (0 if none)
   grep -o "sent.*" "$work/$1.log" | tr ' ' '\n' | awk -v kind="$2" 'prev == kind {print; found=1} {prev=$0} END {if (!found) print 0}'
 }
-# scan NAME: pifind --all --format json, with its maximum resident set (kB) in NAME.rss_kb.
+# scan NAME [TARGET...]: pifind --all --format json, with its maximum resident set (kB) in NAME.rss_kb.
 scan() {
-  in_scanner /usr/bin/time -f %M -o "$work/$1.rss_kb" "$pifind" -I eth0 --all --format json >"$work/$1.json" 2>"$work/$1.err" \
-    || fail "$1: exit status $?: $(cat "$work/$1.err")"
-  jq -r '.hosts[] | "\(.ip),\(.mac)"' "$work/$1.json" | sort >"$work/$1.found"
+  local name=$1
+  shift
+  in_scanner /usr/bin/time -f %M -o "$work/$name.rss_kb" "$pifind" -I eth0 --all --format json "$@" >"$work/$name.json" \
+    2>"$work/$name.err" || fail "$name: exit status $?: $(cat "$work/$name.err")"
+  jq -r '.hosts[] | "\(.ip),\(.mac)"' "$work/$name.json" | sort >"$work/$name.found"
 }
 stat_of() { jq -r ".stats.$2" "$work/$1.json"; }
 
@@ -98,6 +100,31 @@ flood)
        "kernel drops $drops, hosts held 42, found 35/35 true hosts;" \
        "max RSS $(cat "$work/quiet.rss_kb") kB quiet, $(cat "$work/flood.rss_kb") kB flooded;" \
        "scan $(stat_of quiet duration_s) s quiet, $(stat_of flood duration_s) s flooded"
+  ;;
+flood-ips)
+  # The total cap: 20,000 replies a second for every address of 198.18.1.0/24 (nobody lives there)
+  # from 100,000 invented MACs, while pifind scans 198.18.0.0/23. Each of those 254 addresses keeps
+  # its first MAC; second and later MACs share the pool of 1,024 extras (one already taken by the real
+  # conflict at 198.18.0.100), so exactly 35 + 254 + 1,023 pairs are held, whatever the flood sends.
+  scan quiet 198.18.0.0/23
+  diff -u "$work/expected_all" "$work/quiet.found" || fail "quiet /23: host set differs"
+  start_responder spread 198.18.1.1 02:00:00:00:00:00 --silent --to $scanner_mac $scanner_ip --flood 60000 --rate 20000 \
+    --flood-macs 100000 --flood-ips 254
+  scan spread 198.18.0.0/23
+  stop_responders
+  grep -v '^198.18.1.' "$work/spread.found" | diff -u "$work/expected_all" - || fail "flood-ips: host set in 198.18.0.0/24 differs"
+  held=$(jq '.hosts | length' "$work/spread.json")
+  [ "$held" -eq $((35 + 254 + 1023)) ] || fail "flood-ips: $held pairs held, expected 35 + 254 + 1023"
+  [ "$(grep -c '^198.18.1.' "$work/spread.found" | tr -d ' ')" -eq $((254 + 1023)) ] || fail "flood-ips: pairs in 198.18.1.0/24"
+  jq -e '[.hosts[] | select(.ip | startswith("198.18.1.")) | .ip] | unique | length == 254' "$work/spread.json" >/dev/null \
+    || fail "flood-ips: not every flooded address kept its first MAC"
+  over_cap=$(stat_of spread replies_over_cap)
+  jq -e --argjson n "$over_cap" '$n > 1000 and ([.conflicts[].replies_over_cap] | add) == $n' "$work/spread.json" >/dev/null \
+    || fail "flood-ips: over cap $over_cap does not add up over the conflicts"
+  echo "flood-ips: sent $(sent_count spread flood) over 254 addresses; pifind received $(stat_of spread received)," \
+       "held $held pairs (35 true + 254 first + 1023 extra), $over_cap over the cap, kernel drops $(stat_of spread capture_drops);" \
+       "max RSS $(cat "$work/quiet.rss_kb") kB quiet, $(cat "$work/spread.rss_kb") kB flooded;" \
+       "scan $(stat_of quiet duration_s) s quiet, $(stat_of spread duration_s) s flooded"
   ;;
 gratuitous)
   # During the scan, every 10 ms: a stranger claims the Pi address .10, another claims .90 where
