@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# pifind on a hostile namespace LAN (tests/lan/hosts.txt plus arp_responder hosts): reply floods,
-# gratuitous ARP claims and broken ARP frames. Asserts the exact host set and the counters pifind
-# reports. Needs root; exits 77 without.
+# pifind on a hostile namespace LAN (tests/lan/hosts.txt plus arp_responder hosts): reply floods (one
+# address or many), a capture buffer overflow, gratuitous ARP claims, broken and 802.1Q/QinQ-tagged
+# frames. Asserts the exact host set and the counters pifind reports. Needs root; exits 77 without.
 #   hostile_lan_test.sh PIFIND_BINARY ARP_RESPONDER_BINARY flood|flood-ips|overflow|gratuitous|malformed|tagged
 set -euo pipefail
 pifind=$(readlink -f "$1")
