@@ -34,16 +34,27 @@ http::request<http::string_body> make_request(const ServerUrl& url, const Signed
   return req;
 }
 
+// Runs one asynchronous step to completion. Beast's stream timer (expires_after) bounds only
+// asynchronous operations: with the synchronous calls a collector that accepts and never answers would
+// hold the agent, and its measurements, for ever.
+template <typename Start>
+beast::error_code run_step(asio::io_context& io, Start start) {
+  beast::error_code result = asio::error::would_block;
+  start([&result](beast::error_code ec, auto&&...) { result = ec; });
+  io.restart();
+  io.run();
+  return result;
+}
+
 template <typename Stream>
-PostResult exchange(Stream& stream, const http::request<http::string_body>& req) {
+PostResult exchange(asio::io_context& io, Stream& stream, const http::request<http::string_body>& req) {
   PostResult result;
-  beast::error_code ec;
-  http::write(stream, req, ec);
+  auto ec = run_step(io, [&](auto done) { http::async_write(stream, req, done); });
   if (ec) return {0, "cannot send the report: " + ec.message(), {}};
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024);
-  http::read(stream, buffer, parser, ec);
+  ec = run_step(io, [&](auto done) { http::async_read(stream, buffer, parser, done); });
   if (ec) return {0, "no valid reply from the collector: " + ec.message(), {}};
   result.status = static_cast<int>(parser.get().result_int());
   result.body = parser.get().body().substr(0, 200);
@@ -105,10 +116,10 @@ PostResult BeastSender::post(const SignedReport& report) {
 
   if (!url_.tls) {
     beast::tcp_stream stream(io);
-    stream.expires_after(timeout_);
-    stream.connect(endpoints, ec);
+    stream.expires_after(timeout_);  // one deadline for connect, request and reply together
+    ec = run_step(io, [&](auto done) { stream.async_connect(endpoints, done); });
     if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
-    auto result = exchange(stream, req);
+    auto result = exchange(io, stream, req);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return result;
   }
@@ -132,13 +143,17 @@ PostResult BeastSender::post(const SignedReport& report) {
                             : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()),
                                                             url_.host.c_str()) == 1;
   if (!named) return {0, "cannot set the TLS server name", {}};
-  beast::get_lowest_layer(stream).expires_after(timeout_);
-  beast::get_lowest_layer(stream).connect(endpoints, ec);
+  auto& tcp_layer = beast::get_lowest_layer(stream);
+  tcp_layer.expires_after(timeout_);  // one deadline for connect, handshake, request and reply together
+  ec = run_step(io, [&](auto done) { tcp_layer.async_connect(endpoints, done); });
   if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
-  stream.handshake(ssl::stream_base::client, ec);
+  ec = run_step(io, [&](auto done) { stream.async_handshake(ssl::stream_base::client, done); });
   if (ec) return {0, "TLS handshake with the collector failed: " + ec.message(), {}};
-  auto result = exchange(stream, req);
-  stream.shutdown(ec);  // a peer that just closes is fine: the reply is already read
+  auto result = exchange(io, stream, req);
+  // A peer that just closes is fine: the reply is already read. One that never answers the
+  // close_notify must not hold the agent either.
+  tcp_layer.expires_after(std::chrono::seconds(2));
+  run_step(io, [&](auto done) { stream.async_shutdown(done); });
   return result;
 }
 

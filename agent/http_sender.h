@@ -40,7 +40,9 @@ class ReportSender {
 
 class BeastSender final : public ReportSender {
  public:
-  /// `ca_file`: trust these CAs instead of the system's (https only).
+  /// `ca_file`: trust these CAs instead of the system's (https only). `timeout` bounds each post as a
+  /// whole (connect, TLS handshake, request and reply), so a collector that hangs cannot stall the agent;
+  /// name resolution is the system resolver's and has its own timeouts.
   BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file = std::nullopt,
               std::chrono::seconds timeout = std::chrono::seconds(10));
   PostResult post(const SignedReport& report) override;

@@ -18,8 +18,15 @@ std::vector<std::string> Reporter::submit(AgentReport report) {
   const std::string body = to_body(report);
   if (body.size() > kMaxReportBytes) throw Error("refusing to send a report larger than the collector accepts");
   const std::uint64_t counter = counter_.next();  // persisted before anything leaves
-  spool_.push({report.agent_id.to_string(), counter, sign_report(key_, report.agent_id, counter, body), body});
+  const auto dropped =
+      spool_.push({report.agent_id.to_string(), counter, sign_report(key_, report.agent_id, counter, body), body});
   std::vector<std::string> log;
+  if (!dropped.empty())
+    log.push_back(fmt::format("spool full ({} reports, {} bytes at most): dropped the oldest, report(s) {}{}; {} "
+                              "dropped in total",
+                              spool_.max_reports(), spool_.max_bytes(), dropped.front(),
+                              dropped.size() > 1 ? fmt::format("..{}", dropped.back()) : std::string(),
+                              spool_.dropped_total()));
   const auto d = flush();
   for (auto& r : d.rejections) log.push_back(std::move(r));
   if (!d.stopped_by.empty())

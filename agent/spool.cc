@@ -53,7 +53,7 @@ std::vector<std::uint64_t> Spool::queued() const {
   return counters;
 }
 
-void Spool::push(const SignedReport& r) {
+std::vector<std::uint64_t> Spool::push(const SignedReport& r) {
   write_file_atomically(file_of(r.counter),
                         fmt::format("{}\n{}\n{}\n{}\n{}", kMagic, r.agent, r.counter, r.signature, r.body));
   auto counters = queued();
@@ -64,19 +64,21 @@ void Spool::push(const SignedReport& r) {
     sizes.push_back(std::filesystem::file_size(file_of(c), ec));
     total += sizes.back();
   }
-  std::int64_t dropped = 0;
+  // The oldest go: every report carries the whole current estimate, so the newest supersedes them.
+  std::vector<std::uint64_t> dropped;
   std::size_t i = 0;
   while (counters.size() - i > max_reports_ || (total > max_bytes_ && counters.size() - i > 1)) {
     std::error_code ec;
     std::filesystem::remove(file_of(counters[i]), ec);
     total -= sizes[i];
+    dropped.push_back(counters[i]);
     ++i;
-    ++dropped;
   }
-  if (dropped > 0) {
+  if (!dropped.empty()) {
     sync_directory(dir_);
-    count_dropped(dropped);
+    count_dropped(static_cast<std::int64_t>(dropped.size()));
   }
+  return dropped;
 }
 
 std::optional<SignedReport> Spool::read(std::uint64_t counter) {

@@ -23,8 +23,11 @@ class Spool {
   /// Creates `dir` if needed. Throws pifind::Error if it cannot.
   Spool(std::filesystem::path dir, std::size_t max_reports = 256, std::size_t max_bytes = 8 * 1024 * 1024);
 
-  /// Stores `report` (atomically), then drops the oldest while over either bound.
-  void push(const SignedReport& report);
+  /// Stores `report` (atomically), then drops the oldest while over either bound. Returns the counters
+  /// dropped, oldest first (empty when the spool had room).
+  std::vector<std::uint64_t> push(const SignedReport& report);
+  std::size_t max_reports() const { return max_reports_; }
+  std::size_t max_bytes() const { return max_bytes_; }
   /// The counters of the queued reports, oldest (smallest) first.
   std::vector<std::uint64_t> queued() const;
   /// Reads one queued report; nothing if its file is gone or unreadable (then it is removed and counted lost).

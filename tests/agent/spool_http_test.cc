@@ -1,5 +1,6 @@
 // The reporting path end to end: counter, signing, spool and a real HTTP round trip to a minimal Beast
 // collector on 127.0.0.1 that verifies with pifind_report's verify_report().
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -203,9 +204,19 @@ TEST_CASE("the spool is bounded: the oldest go and the loss is counted and repor
   TempDir state;
   Reporter offline(FleetKey::from_secret(kSecret), state.path,
                    std::make_unique<BeastSender>(ServerUrl::parse(dead_url())), /*spool_max_reports=*/3);
-  for (int i = 0; i < 5; ++i) offline.submit(report_of("pi-a"));
+  std::vector<std::string> log;
+  for (int i = 0; i < 5; ++i)
+    for (auto& line : offline.submit(report_of("pi-a"))) log.push_back(std::move(line));
   CHECK(offline.spool().queued() == std::vector<std::uint64_t>{3, 4, 5});
   CHECK(offline.spool().dropped_total() == 2);
+  // Each drop is said in the log, with what went and the running total.
+  std::vector<std::string> drops;
+  for (const auto& line : log)
+    if (line.find("spool full") != std::string::npos) drops.push_back(line);
+  REQUIRE(drops.size() == 2);
+  CHECK_THAT(drops[0], Catch::Contains("dropped the oldest, report(s) 1; 1 dropped in total"));
+  CHECK_THAT(drops[1], Catch::Contains("dropped the oldest, report(s) 2; 2 dropped in total"));
+  CHECK_THAT(drops[0], Catch::StartsWith("spool full (3 reports"));
 
   // Each report carries the loss known when it was made (report 5 was made after report 1 went, before
   // report 2 went); the count survives a restart.
@@ -217,6 +228,34 @@ TEST_CASE("the spool is bounded: the oldest go and the loss is counted and repor
   CHECK(body.spool.dropped_total == 1);
   CHECK(body.spool.queued == 3);  // 2, 3 and 4 were queued when it was made
   CHECK(body.counter == 5);
+}
+
+TEST_CASE("a smaller spool bound after a restart drops the oldest at once, counted") {
+  TempDir state;
+  Spool big(state.path / "spool", 10);
+  for (std::uint64_t c = 1; c <= 6; ++c) CHECK(big.push({"b8:27:eb:12:34:56", c, "sha256=00", "{}"}).empty());
+  Spool small(state.path / "spool", 2);  // restarted with --spool-max 2
+  CHECK(small.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"}) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+  CHECK(small.queued() == std::vector<std::uint64_t>{6, 7});
+  CHECK(small.dropped_total() == 5);
+}
+
+TEST_CASE("a collector that accepts the connection and never answers cannot hold the agent") {
+  // Listening without ever accepting: the kernel completes the TCP handshake, nothing answers.
+  asio::io_context io;
+  tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = std::to_string(silent.local_endpoint().port());
+  for (const std::string scheme : {"http", "https"}) {
+    INFO(scheme);
+    BeastSender sender(ServerUrl::parse(scheme + "://127.0.0.1:" + port), std::nullopt, std::chrono::seconds(1));
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = sender.post({"b8:27:eb:12:34:56", 1, "sha256=00", "{}"});
+    const auto took = std::chrono::steady_clock::now() - start;
+    CHECK(r.status == 0);
+    CHECK_THAT(r.error, Catch::Contains("timeout"));
+    CHECK(took < std::chrono::seconds(4));
+    CHECK(took >= std::chrono::milliseconds(900));
+  }
 }
 
 TEST_CASE("a damaged spool file is dropped and counted, not sent") {
