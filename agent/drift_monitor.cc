@@ -1,5 +1,6 @@
 #include "agent/drift_monitor.h"
 
+#include <cerrno>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@ namespace {
 // threshold leaves room for network jitter.
 constexpr std::int64_t kNtpMaxDelayNs = 200'000'000;
 constexpr double kNtpStepToleranceS = 0.25;
+constexpr int kMaxMissesInARow = 30;
 
 // "ntp:pool.example.org" -> "ntp_pool.example.org": a safe file name part.
 std::string file_part(const std::string& name) {
@@ -22,7 +24,42 @@ std::string file_part(const std::string& name) {
   return out.substr(0, 64);
 }
 
-void apply_status(DriftEstimate& e, const std::string& status, const std::string& message) {
+// A stopped RTC gives no rate at all: the estimate from before it stopped is withheld rather than shown
+// as if the RTC still kept time, and the collector (which uses "ok" estimates only) keeps its last one.
+void withhold(DriftEstimate& e, const std::string& message) {
+  e.status = "unavailable";
+  e.message = message;
+  e.ppm.reset();
+  e.stderr_ppm.reset();
+  e.ci95_low_ppm.reset();
+  e.ci95_high_ppm.reset();
+  e.s_per_day.reset();
+  e.residual_rms_s.reset();
+  e.runs_z.reset();
+  e.recent_ppm.reset();
+  e.nonconstant = false;
+  e.allan.clear();
+}
+
+// No crystal is 10 % off: a rate (or interval) beyond that comes from a broken reference, and beyond
+// 1e6 ppm it would get the whole report refused.
+constexpr double kImplausiblePpm = 1e5;
+
+bool implausible(const DriftEstimate& e) {
+  for (const auto* v : {&e.ppm, &e.stderr_ppm, &e.ci95_low_ppm, &e.ci95_high_ppm, &e.recent_ppm})
+    if (*v && !(std::abs(**v) < kImplausiblePpm)) return true;
+  return false;
+}
+
+void apply_status(DriftEstimate& e, const std::string& status, const std::string& message, bool stopped) {
+  if (stopped) {
+    withhold(e, message);
+    return;
+  }
+  if (implausible(e)) {
+    withhold(e, fmt::format("implausible rate or interval ({:.0f} ppm): the reference is not keeping time", e.ppm.value_or(0)));
+    return;
+  }
   // A reference that failed lately but has a good estimate stays "ok"; the message says what happened.
   if (e.status == "ok") {
     if (!message.empty() && e.message.empty()) e.message = "last attempt: " + message;
@@ -69,30 +106,44 @@ void DriftMonitor::save() const {
 std::optional<std::string> DriftMonitor::sample_rtc() {
   if (!rtc_store_) return std::nullopt;
   auto opened = opener_.open(rtc_name_);
-  if (!opened.device) {
-    rtc_status_ = opened.busy ? "busy" : "unavailable";
-    rtc_message_ = opened.error;
-    return opened.error;
-  }
+  if (!opened.device) return rtc_failed(opened.busy ? "busy" : "unavailable", opened.error, false);
   // Predict edges with the current estimate: the window stays narrow.
   const auto segment = rtc_store_->current_segment();
   if (segment.size() >= 8)
     if (const auto fit = fit_common_slope(segment)) sampler_.set_rate_ppm(fit->slope * 1e6);
   const auto result = sampler_.sample(*opened.device);
   rtc_reads_ += result.reads;
+  if (result.outcome == EdgeOutcome::kMissed) {
+    // One miss is routine (the next sample re-locates); a minute of them means the RTC does not tick
+    // once a second, and the report must say so rather than stay "collecting".
+    if (++rtc_misses_ < kMaxMissesInARow) return result.message;
+    return rtc_failed("unavailable",
+                      fmt::format("{} samples in a row found no RTC edge where one was due (last: {})", rtc_misses_,
+                                  result.message),
+                      false);
+  }
+  rtc_misses_ = 0;
   if (result.outcome != EdgeOutcome::kSample) {
-    if (result.outcome != EdgeOutcome::kMissed) {
-      rtc_status_ = "unavailable";
-      rtc_message_ = result.message;
-    }
-    return result.message;
+    // Not advancing, or EINVAL from drivers that check the oscillator-stop flag: the RTC is stopped.
+    const bool stopped = result.outcome == EdgeOutcome::kStopped || result.read_errno == EINVAL;
+    return rtc_failed("unavailable", result.message, stopped);
   }
   const auto& s = *result.sample;
   rtc_store_->add(s.reference_ns, s.raw_ns, boot_id_);
   rtc_minus_system_s_ = static_cast<double>(s.reference_ns - s.realtime_ns) * 1e-9;
   rtc_status_ = "collecting";
+  rtc_stopped_ = false;
   rtc_message_.clear();
   return std::nullopt;
+}
+
+std::optional<std::string> DriftMonitor::rtc_failed(std::string status, const std::string& message, bool stopped) {
+  rtc_status_ = std::move(status);
+  rtc_minus_system_s_.reset();  // no longer current
+  // A stopped RTC stays stopped until a sample succeeds, whatever fails meanwhile.
+  if (stopped) rtc_stopped_ = true;
+  rtc_message_ = stopped ? "rtc stopped: " + message : rtc_stopped_ ? "rtc stopped; last attempt: " + message : message;
+  return rtc_message_;
 }
 
 std::optional<std::string> DriftMonitor::sample_ntp() {
@@ -116,11 +167,11 @@ std::vector<DriftEstimate> DriftMonitor::estimates() const {
   std::vector<DriftEstimate> out;
   if (rtc_store_) {
     out.push_back(estimate_drift(rtc_name_, rtc_store_->samples()));
-    apply_status(out.back(), rtc_status_, rtc_message_);
+    apply_status(out.back(), rtc_status_, rtc_message_, rtc_stopped_);
   }
   if (ntp_store_) {
     out.push_back(estimate_drift(ntp_name_, ntp_store_->samples()));
-    apply_status(out.back(), ntp_status_, ntp_message_);
+    apply_status(out.back(), ntp_status_, ntp_message_, false);
   }
   if (out.size() == 2 && out[0].ppm && out[1].ppm && out[0].stderr_ppm && out[1].stderr_ppm) {
     // x_rtc rises at (system - rtc), x_ntp at (system - true): the RTC runs (ntp - rtc) ppm fast.

@@ -34,7 +34,9 @@ class DriftMonitor {
   /// Persists every store. Throws pifind::Error.
   void save() const;
 
-  /// One RTC edge sample; returns a line for the log when something went wrong (busy, missed, failed).
+  /// One RTC edge sample; returns a line for the log when something went wrong (busy, missed, failed,
+  /// stopped). Until a sample succeeds again, estimates() says so in the RTC's status and message; an RTC
+  /// that stopped ticking ("rtc stopped: ...") has its rate withheld, not reported from before it stopped.
   std::optional<std::string> sample_rtc();
   /// One NTP exchange; returns a line for the log on failure.
   std::optional<std::string> sample_ntp();
@@ -42,12 +44,15 @@ class DriftMonitor {
   /// One DriftEstimate per reference, and when both an RTC and NTP have estimates, the RTC's own
   /// error against NTP ("rtc0-vs-ntp": ppm_ntp - ppm_rtc).
   std::vector<DriftEstimate> estimates() const;
-  /// RTC minus REALTIME from the last edge sample (sub-millisecond), if any.
+  /// RTC minus REALTIME from the last edge sample (sub-millisecond); nothing after a failed one.
   std::optional<double> rtc_minus_system_s() const { return rtc_minus_system_s_; }
   /// RTC_RD_TIME calls so far (for the CPU benchmark).
   std::int64_t rtc_reads() const { return rtc_reads_; }
 
  private:
+  /// Records a failed RTC sample; returns the line for the log.
+  std::optional<std::string> rtc_failed(std::string status, const std::string& message, bool stopped);
+
   RtcOpener& opener_;
   std::string rtc_name_;
   std::string boot_id_;
@@ -58,6 +63,8 @@ class DriftMonitor {
   std::unique_ptr<SampleStore> ntp_store_;
   std::string rtc_status_ = "collecting";
   std::string rtc_message_;
+  bool rtc_stopped_ = false;  ///< found not advancing (or EINVAL), and no sample since
+  int rtc_misses_ = 0;        ///< samples in a row whose edge was not where it was due
   std::string ntp_status_ = "collecting";
   std::string ntp_message_;
   std::optional<double> rtc_minus_system_s_;

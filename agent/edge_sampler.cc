@@ -16,6 +16,7 @@ std::string read_error_text(int error) {
 EdgeResult read_failed(EdgeResult result, int error) {
   result.outcome = EdgeOutcome::kReadFailed;
   result.message = read_error_text(error);
+  result.read_errno = error;
   return result;
 }
 

@@ -32,6 +32,7 @@ struct EdgeResult {
   EdgeOutcome outcome = EdgeOutcome::kMissed;
   std::optional<EdgeSample> sample;
   std::string message;  ///< one line for anything but kSample
+  int read_errno = 0;   ///< kReadFailed: RTC_RD_TIME's errno (EINVAL: time not set or oscillator stopped)
   int reads = 0;        ///< RTC_RD_TIME calls this sample cost
 };
 

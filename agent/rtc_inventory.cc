@@ -1,8 +1,11 @@
 #include "agent/rtc_inventory.h"
 
 #include <cerrno>
+#include <cmath>
 #include <charconv>
 #include <cstring>
+
+#include <fmt/format.h>
 
 namespace pifind::agent {
 
@@ -19,7 +22,10 @@ std::optional<double> read_battery_voltage_v(const Sysroot& root, const std::str
 std::vector<RtcInfo> read_rtcs(const Sysroot& root, RtcOpener& opener, Clock& clock) {
   std::vector<RtcInfo> rtcs;
   for (const auto& name : root.list("/sys/class/rtc")) {
-    if (name.rfind("rtc", 0) != 0 || rtcs.size() >= kMaxRtcs) continue;
+    // rtcN only: anything else in the directory is not an RTC the report could name.
+    const bool rtc_n = name.size() > 3 && name.size() <= 15 && name.starts_with("rtc") &&
+                       name.find_first_not_of("0123456789", 3) == std::string::npos;
+    if (!rtc_n || rtcs.size() >= kMaxRtcs) continue;
     RtcInfo info;
     info.device = name;
     info.driver = root.read_line("/sys/class/rtc/" + name + "/name").value_or("");
@@ -31,9 +37,14 @@ std::vector<RtcInfo> read_rtcs(const Sysroot& root, RtcOpener& opener, Clock& cl
     } else {
       const auto reading = opened.device->read_time();
       const std::int64_t now_ns = clock.realtime_ns();
-      if (reading.unix_s) {
+      const double offset_s =
+          reading.unix_s ? static_cast<double>(*reading.unix_s) - static_cast<double>(now_ns) * 1e-9 : 0;
+      if (reading.unix_s && std::abs(offset_s) >= 1e10) {
+        info.read_error = fmt::format("RTC_RD_TIME: the RTC reads {} s from the system time: not a usable time",
+                                      std::llround(offset_s));
+      } else if (reading.unix_s) {
         info.readable = true;
-        info.rtc_minus_system_s = static_cast<double>(*reading.unix_s) - static_cast<double>(now_ns) * 1e-9;
+        info.rtc_minus_system_s = offset_s;
       } else if (reading.error == EINVAL) {
         info.read_error = "RTC_RD_TIME: time not set or oscillator stopped (EINVAL)";
       } else {

@@ -1,0 +1,306 @@
+// RTC faults (issue 6): busy (EBUSY on open), unreadable (EACCES on open, EIO on RTC_RD_TIME), stopped
+// (time does not advance), implausibly fast. Each shows in the report's own fields, measurement resumes
+// when the fault clears, and nothing crashes. Simulated time; plus the real Linux opener on files that
+// are not RTCs.
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "agent/drift_monitor.h"
+#include "agent/rtc_device.h"
+#include "agent/rtc_inventory.h"
+#include "agent/simulation.h"
+#include "agent_test_support.h"
+
+using namespace pifind;
+using namespace pifind::agent;
+using namespace pifind::agent::test;
+
+namespace {
+
+enum class Fault { kNone, kBusy, kOpenDenied, kReadIo, kReadInvalid, kStopped, kFast };
+
+// A simulated RTC with a switchable fault.
+class FaultyRtc final : public RtcDevice {
+ public:
+  FaultyRtc(SimulatedWorld& world, const Fault& fault, std::int64_t frozen_s)
+      : world_(world), rtc_(world), fault_(fault), frozen_s_(frozen_s) {}
+  RtcReading read_time() override {
+    if (fault_ == Fault::kReadIo || fault_ == Fault::kReadInvalid) {
+      world_.take_read();
+      return {std::nullopt, fault_ == Fault::kReadIo ? EIO : EINVAL};
+    }
+    if (fault_ == Fault::kStopped) {
+      world_.take_read();
+      return {frozen_s_, 0};
+    }
+    if (fault_ == Fault::kFast) {  // an RTC running at 1.5x: a broken oscillator, not a drift
+      const double t = world_.take_read();
+      return {world_.config().start_unix_s + static_cast<std::int64_t>(t * 1.5), 0};
+    }
+    return rtc_.read_time();
+  }
+  std::optional<std::uint32_t> read_voltage_low_flags() override { return std::nullopt; }
+  bool enable_update_interrupt() override { return false; }
+  bool wait_update_interrupt(int) override { return false; }
+
+ private:
+  SimulatedWorld& world_;
+  SimulatedRtc rtc_;
+  const Fault& fault_;
+  std::int64_t frozen_s_;
+};
+
+class FaultyRtcOpener final : public RtcOpener {
+ public:
+  explicit FaultyRtcOpener(SimulatedWorld& world) : world_(world) {}
+  Fault fault = Fault::kNone;
+  /// The RTC stops: from now on it reads the second it had reached.
+  void stop() {
+    fault = Fault::kStopped;
+    frozen_s_ = world_.rtc_seconds_at(world_.true_s());
+  }
+  RtcOpenResult open(const std::string& name) override {
+    if (fault == Fault::kBusy) return {nullptr, true, "/dev/" + name + " is held by another process (EBUSY); retrying later"};
+    if (fault == Fault::kOpenDenied) return {nullptr, false, "cannot open /dev/" + name + ": " + std::strerror(EACCES)};
+    return {std::make_unique<FaultyRtc>(world_, fault, frozen_s_), false, {}};
+  }
+
+ private:
+  SimulatedWorld& world_;
+  std::int64_t frozen_s_ = 0;
+};
+
+void run_faulty(SimulatedClock& clock, SimulatedWorld& world, DriftMonitor& monitor, double seconds) {
+  const double end = world.true_s() + seconds;
+  while (world.true_s() < end) {
+    monitor.sample_rtc();
+    clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
+  }
+}
+
+DriftEstimate rtc0_of(const DriftMonitor& m) {
+  const auto all = m.estimates();
+  REQUIRE_FALSE(all.empty());
+  REQUIRE(all[0].reference == "rtc0");
+  return all[0];
+}
+
+// The estimate's fields must also make a valid report.
+void check_reportable(const DriftMonitor& m) {
+  AgentReport r;
+  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
+  r.counter = 1;
+  r.agent_version = "0.1.0";
+  r.drift = m.estimates();
+  const auto problem = validate(r);
+  INFO(problem.value_or(""));
+  CHECK_FALSE(problem);
+}
+
+}  // namespace
+
+TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each show in the estimate, then it recovers") {
+  for (const auto fault : {Fault::kBusy, Fault::kOpenDenied, Fault::kReadIo, Fault::kReadInvalid}) {
+    INFO("fault " << static_cast<int>(fault));
+    TempDir state;
+    SimulationConfig config;
+    config.system_drift = {{0, 25.0}};
+    SimulatedWorld world(config);
+    SimulatedClock clock(world);
+    FaultyRtcOpener opener(world);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    opener.fault = fault;
+    run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
+    auto e = rtc0_of(monitor);
+    CHECK(e.samples == 0);
+    CHECK_FALSE(e.ppm);
+    CHECK_FALSE(monitor.rtc_minus_system_s());
+    if (fault == Fault::kBusy) {
+      CHECK(e.status == "busy");
+      CHECK_THAT(e.message, Catch::Contains("EBUSY"));
+    } else if (fault == Fault::kOpenDenied) {
+      CHECK(e.status == "unavailable");
+      CHECK_THAT(e.message, Catch::Contains("Permission denied"));
+    } else if (fault == Fault::kReadIo) {
+      CHECK(e.status == "unavailable");
+      CHECK(e.message == "RTC_RD_TIME failed: Input/output error");
+    } else {  // drivers that check the oscillator-stop flag refuse to read
+      CHECK(e.status == "unavailable");
+      CHECK(e.message == "rtc stopped: RTC_RD_TIME failed: time not set or oscillator stopped (EINVAL)");
+    }
+    check_reportable(monitor);
+    opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
+    run_faulty(clock, world, monitor, 600);
+    e = rtc0_of(monitor);
+    CHECK(e.status == "ok");
+    CHECK(e.message.empty());
+    CHECK(e.samples > 250);
+    REQUIRE(e.ppm);
+    CHECK(*e.ppm == Approx(25.0).margin(0.5));
+    CHECK(monitor.rtc_minus_system_s());
+  }
+}
+
+TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happened, and sampling resumes") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, -7.0}};
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  FaultyRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_faulty(clock, world, monitor, 900);
+  const auto before = rtc0_of(monitor);
+  REQUIRE(before.status == "ok");
+  opener.fault = Fault::kReadIo;
+  const auto problem = monitor.sample_rtc();
+  REQUIRE(problem);
+  CHECK_THAT(*problem, Catch::Contains("Input/output error"));
+  auto e = rtc0_of(monitor);
+  CHECK(e.status == "ok");  // the oscillator's rate measured so far still stands
+  CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
+  CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
+  opener.fault = Fault::kNone;
+  run_faulty(clock, world, monitor, 300);
+  e = rtc0_of(monitor);
+  CHECK(e.status == "ok");
+  CHECK(e.message.empty());
+  CHECK(e.samples > before.samples + 100);
+}
+
+TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift number, until it ticks again") {
+  TempDir state;
+  SimulationConfig config;
+  config.system_drift = {{0, 40.0}};
+  SimulatedWorld world(config);
+  SimulatedClock clock(world);
+  FaultyRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_faulty(clock, world, monitor, 900);
+  REQUIRE(rtc0_of(monitor).status == "ok");
+  const auto samples_before = rtc0_of(monitor).samples;
+
+  opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
+  run_faulty(clock, world, monitor, 3600);
+  auto e = rtc0_of(monitor);
+  CHECK(e.status == "unavailable");
+  CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
+  CHECK_THAT(e.message, Catch::Contains("did not advance"));
+  CHECK_FALSE(e.ppm);  // withheld: not the rate from before, not a number made from a frozen clock
+  CHECK_FALSE(e.ci95_low_ppm);
+  CHECK_FALSE(e.s_per_day);
+  CHECK(e.samples == samples_before);  // a frozen RTC adds no samples
+  CHECK_FALSE(monitor.rtc_minus_system_s());
+  check_reportable(monitor);
+  opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
+  monitor.sample_rtc();
+  e = rtc0_of(monitor);
+  CHECK(e.status == "unavailable");
+  CHECK_THAT(e.message, Catch::StartsWith("rtc stopped; last attempt: /dev/rtc0 is held"));
+  CHECK_FALSE(e.ppm);
+
+  opener.fault = Fault::kNone;  // a new battery, time set again
+  run_faulty(clock, world, monitor, 600);
+  e = rtc0_of(monitor);
+  CHECK(e.status == "ok");
+  REQUIRE(e.ppm);
+  CHECK(*e.ci95_low_ppm <= 40.0);
+  CHECK(*e.ci95_high_ppm >= 40.0);
+}
+
+TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with no drift number") {
+  TempDir state;
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  FaultyRtcOpener opener(world);
+  opener.fault = Fault::kFast;
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  run_faulty(clock, world, monitor, 1800);
+  const auto e = rtc0_of(monitor);
+  CHECK(e.status == "unavailable");
+  CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
+  CHECK_FALSE(e.ppm);
+  check_reportable(monitor);
+}
+
+TEST_CASE("samples restored from a state file that give an implausible rate are withheld, not sent") {
+  TempDir state;
+  // A samples file from elsewhere: one segment where the system ran 50 % fast against the RTC.
+  std::string samples;
+  for (int i = 0; i < 100; ++i)
+    samples += fmt::format("{}[1,{},{}]", i ? "," : "", std::int64_t{i} * 2 * kNsPerS, std::int64_t{i} * 3 * kNsPerS);
+  std::ofstream(state.path / "samples-rtc0.json")
+      << R"({"format":"pifind-agent-samples/1","segments":[[1,"boot-1"]],"samples":[)" << samples
+      << R"(],"steps":0})";
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  FaultyRtcOpener opener(world);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  REQUIRE(monitor.load().empty());
+  const auto e = rtc0_of(monitor);
+  CHECK(e.samples == 100);
+  CHECK(e.status == "unavailable");
+  CHECK_THAT(e.message, Catch::Contains("implausible rate"));
+  CHECK_FALSE(e.ppm);
+  check_reportable(monitor);
+}
+
+TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC's read_error") {
+  TempDir dev;
+  std::ofstream(dev.path / "rtc1") << "not a device";  // opens, but RTC_RD_TIME is ENOTTY
+  std::filesystem::create_directories(dev.path / "rtc2");  // a directory: opens read-only, ioctl fails
+  LinuxRtcOpener opener(dev.path.string());
+  for (const char* name : {"rtc0", "rtc1", "rtc2"}) {
+    INFO(name);
+    auto opened = opener.open(name);
+    if (!opened.device) {
+      CHECK(std::string(name) == "rtc0");
+      CHECK_FALSE(opened.busy);
+      CHECK_THAT(opened.error, Catch::Contains("No such file"));
+      continue;
+    }
+    const auto reading = opened.device->read_time();
+    CHECK_FALSE(reading.unix_s);
+    CHECK(reading.error == ENOTTY);
+    CHECK_FALSE(opened.device->read_voltage_low_flags());
+    CHECK_FALSE(opened.device->enable_update_interrupt());
+  }
+  // The monitor on such a device: unavailable with the reason, no crash.
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  DriftMonitor monitor(clock, opener, "rtc1", "boot-1", dev.path / "state");
+  const auto problem = monitor.sample_rtc();
+  REQUIRE(problem);
+  CHECK_THAT(*problem, Catch::Contains("RTC_RD_TIME failed"));
+  const auto e = monitor.estimates().at(0);
+  CHECK(e.status == "unavailable");
+  CHECK_THAT(e.message, Catch::Contains("RTC_RD_TIME failed"));
+}
+
+TEST_CASE("the RTC list carries busy, permission, EIO and stopped-oscillator errors in read_error") {
+  Sysroot root(fixture("pi1-rasclock"));
+  SimulatedWorld world({});
+  SimulatedClock clock(world);
+  FakeRtcOpener opener;
+  const std::pair<FakeRtcBehaviour, const char*> cases[] = {
+      {{true, 0, std::nullopt, 0, std::nullopt}, "EBUSY"},
+      {{false, EACCES, std::nullopt, 0, std::nullopt}, "Permission denied"},
+      {{false, 0, std::nullopt, EIO, std::nullopt}, "RTC_RD_TIME: Input/output error"},
+      {{false, 0, std::nullopt, EINVAL, std::nullopt}, "oscillator stopped (EINVAL)"},
+      {{false, 0, 253'402'300'799, 0, std::nullopt}, "not a usable time"},  // 9999-12-31
+  };
+  for (const auto& [behaviour, expected] : cases) {
+    INFO(expected);
+    opener.devices["rtc0"] = behaviour;
+    const auto rtcs = read_rtcs(root, opener, clock);
+    REQUIRE(rtcs.size() == 1);
+    CHECK_FALSE(rtcs[0].readable);
+    CHECK_FALSE(rtcs[0].rtc_minus_system_s);
+    CHECK_THAT(rtcs[0].read_error, Catch::Contains(expected));
+  }
+}
