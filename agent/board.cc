@@ -119,8 +119,9 @@ std::optional<BoardRevision> decode_revision(std::string_view code) {
 }
 
 std::string read_model(const Sysroot& root) {
+  // A device-tree string ends at its NUL (what follows is not part of it); one without a NUL is whole.
   auto model = root.read("/proc/device-tree/model", 1024);
-  return model ? trim(*model) : std::string();
+  return model ? trim(std::string_view(*model).substr(0, model->find('\0'))) : std::string();
 }
 
 }  // namespace pifind::agent

@@ -23,7 +23,8 @@ CpuInfo parse_cpuinfo(std::string_view text);
 /// unknown old-style code; unlisted new-style types decode with board "unknown (0xNN)".
 std::optional<BoardRevision> decode_revision(std::string_view code);
 
-/// /proc/device-tree/model without its trailing NUL; empty on machines without a device tree.
+/// /proc/device-tree/model up to its NUL (or whole, without one); empty on machines without a device
+/// tree or when the file is unreadable or over 1 KiB.
 std::string read_model(const Sysroot& root);
 
 }  // namespace pifind::agent

@@ -9,6 +9,25 @@
 #include "inventory/error.h"
 
 namespace pifind::agent {
+namespace {
+
+// Every text taken from a file, fit for the report: one odd file must not get the whole report refused.
+void clean_texts(AgentReport& r) {
+  Identity& id = r.identity;
+  for (auto* s : {&id.model, &id.serial, &id.os.pretty_name, &id.os.id, &id.os.version_id, &id.kernel_release,
+                  &id.machine, &id.boot_id})
+    *s = report_text(*s, kMaxTextBytes);
+  for (auto& d : r.rtc.devices) {
+    d.driver = report_text(d.driver, kMaxTextBytes);
+    d.read_error = report_text(d.read_error, kMaxTextBytes);
+  }
+  r.rtc.fake_hwclock.saved_utc = report_text(r.rtc.fake_hwclock.saved_utc, 64);
+  r.clocksource.current = report_text(r.clocksource.current, 64);
+  for (auto& c : r.clocksource.available) c = report_text(c, 64);
+  r.discipline.drift_file = report_text(r.discipline.drift_file, kMaxTextBytes);
+}
+
+}  // namespace
 
 AgentReport gather_facts(const FactsSources& s) {
   AgentReport r;
@@ -39,6 +58,7 @@ AgentReport gather_facts(const FactsSources& s) {
   r.rtc.fake_hwclock = read_fake_hwclock(s.root, now_ns);
   r.clocksource = read_clocksource(s.root);
   r.discipline = read_discipline(s.root, s.kernel);
+  clean_texts(r);
   return r;
 }
 

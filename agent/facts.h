@@ -19,8 +19,10 @@ struct FactsSources {
   KernelTimeSource& kernel;
 };
 
-/// Everything but drift and spool state. counter is 0 (the reporter assigns it). Throws pifind::Error
-/// if the machine has no interface with a MAC (then it has no identity to report under).
+/// Everything but drift and spool state. counter is 0 (the reporter assigns it). A missing, unreadable
+/// or oversized file leaves its field empty (absent for numbers); garbage in a text file shows as '?'
+/// in its own field: the report stays valid. Throws pifind::Error if the machine has no interface with
+/// a MAC (then it has no identity to report under).
 AgentReport gather_facts(const FactsSources& sources);
 
 }  // namespace pifind::agent

@@ -1,9 +1,11 @@
 #include "agent/fake_hwclock.h"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace pifind::agent {
 
@@ -25,7 +27,10 @@ std::optional<std::int64_t> parse_fake_hwclock_time(std::string_view text) {
 
 FakeHwclock read_fake_hwclock(const Sysroot& root, std::int64_t now_unix_ns) {
   FakeHwclock f;
-  auto exists = [&](std::string_view path) { return std::filesystem::exists(root.path(path)); };
+  auto exists = [&](std::string_view path) {
+    std::error_code ec;  // a symlink loop or an unreadable directory counts as absent, never throws
+    return std::filesystem::exists(root.path(path), ec);
+  };
   f.installed = exists("/sbin/fake-hwclock") || exists("/usr/sbin/fake-hwclock");
   f.enabled = exists("/etc/systemd/system/sysinit.target.wants/fake-hwclock.service");
   for (const auto& name : root.list("/etc/rcS.d"))
@@ -34,8 +39,11 @@ FakeHwclock read_fake_hwclock(const Sysroot& root, std::int64_t now_unix_ns) {
   if (!line) return f;
   f.data_present = true;
   f.saved_utc = line->substr(0, 64);
-  if (const auto saved = parse_fake_hwclock_time(*line))
-    f.age_s = static_cast<double>(now_unix_ns) * 1e-9 - static_cast<double>(*saved);
+  if (const auto saved = parse_fake_hwclock_time(*line)) {
+    // A saved time centuries away ("9999-12-31 ...") is corrupt, and outside what a report may carry.
+    const double age_s = static_cast<double>(now_unix_ns) * 1e-9 - static_cast<double>(*saved);
+    if (std::abs(age_s) < 1e10) f.age_s = age_s;
+  }
   return f;
 }
 

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -25,6 +26,13 @@ int prefix_length(const sockaddr* mask) {
   int bits = 0;
   for (std::size_t i = 0; i < n; ++i) bits += __builtin_popcount(bytes[i]);
   return bits;
+}
+
+// What the report accepts as an interface name (inventory/report.h): others are left out, not sent.
+bool reportable_name(const std::string& name) {
+  return !name.empty() && name.size() <= 15 &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-") ==
+             std::string::npos;
 }
 
 void add_live_addresses(std::vector<NetworkInterface>& interfaces) {
@@ -67,7 +75,7 @@ std::string read_hostname(const Sysroot& root) {
 std::vector<NetworkInterface> read_interfaces(const Sysroot& root) {
   std::vector<NetworkInterface> interfaces;
   for (const auto& name : root.list("/sys/class/net")) {
-    if (name == "lo" || interfaces.size() >= kMaxInterfaces) continue;
+    if (name == "lo" || !reportable_name(name) || interfaces.size() >= kMaxInterfaces) continue;
     const auto text = root.read_line("/sys/class/net/" + name + "/address");
     if (!text) continue;
     const auto mac = MacAddress::parse(*text);
@@ -101,8 +109,10 @@ std::string primary_interface(const Sysroot& root, const std::vector<NetworkInte
   }
   // Hardware first (virtual interfaces such as docker0, bridges and veths have no device link), then
   // globally administered MACs (QEMU's 52:54:00 is locally administered, so hardware must come first).
-  for (const auto& i : interfaces)
-    if (std::filesystem::exists(root.path("/sys/class/net/" + i.name + "/device"))) return i.name;
+  for (const auto& i : interfaces) {
+    std::error_code ec;  // a symlink loop counts as no device link, never throws
+    if (std::filesystem::exists(root.path("/sys/class/net/" + i.name + "/device"), ec)) return i.name;
+  }
   for (const auto& i : interfaces)
     if (!i.mac.is_locally_administered()) return i.name;
   return interfaces.empty() ? std::string() : interfaces.front().name;

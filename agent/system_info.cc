@@ -45,7 +45,7 @@ std::optional<double> read_uptime_s(const Sysroot& root) {
   if (!line) return std::nullopt;
   char* end = nullptr;
   const double v = std::strtod(line->c_str(), &end);
-  if (end == line->c_str() || !std::isfinite(v) || v < 0) return std::nullopt;
+  if (end == line->c_str() || !std::isfinite(v) || v < 0 || v > 1e10) return std::nullopt;
   return v;
 }
 

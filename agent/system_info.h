@@ -17,7 +17,7 @@ OsInfo parse_os_release(std::string_view text);
 OsInfo read_os(const Sysroot& root);
 /// Kernel release and machine: uname(2) on the live system, /proc/sys/kernel/{osrelease,arch} otherwise.
 std::pair<std::string, std::string> read_kernel(const Sysroot& root);
-/// /proc/uptime, first field.
+/// /proc/uptime, first field; nothing if missing, unparsable or beyond 1e10 s.
 std::optional<double> read_uptime_s(const Sysroot& root);
 /// /proc/sys/kernel/random/boot_id; empty if unreadable.
 std::string read_boot_id(const Sysroot& root);

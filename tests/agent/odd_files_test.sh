@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# End to end on the odd-sysfs fixture (no RTC class, no clocksource files, garbage cpuinfo and os-release,
+# a directory for /proc/uptime): `facts` exits 0 with each odd field defused, and `--once` signs and spools a
+# valid report (exit 1: collector down) instead of refusing it (exit 2). Usage: odd_files_test.sh AGENT FIXTURE
+set -euo pipefail
+agent=$1
+fixture=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$agent" facts --sysroot "$fixture" --state-dir "$dir/none" > "$dir/facts.json" 2> "$dir/err" || {
+  cat "$dir/err"; echo "facts failed"; exit 1; }
+expect() { grep -qF -- "$1" "$dir/facts.json" || { cat "$dir/facts.json"; echo "missing: $1"; exit 1; }; }
+expect '"agent_id": "b8:27:eb:0d:d0:01"'
+expect '"model": "Raspberry Pi 4 Model B Rev 1.4"'
+expect '"serial": "1000??? abc"'
+expect '"pretty_name": "Rasp?bian? GNU/Linux"'
+expect '"devices": []'
+expect '"reference": "none"'
+if grep -q '"revision": {' "$dir/facts.json"; then echo "a garbage Revision was decoded"; exit 1; fi
+
+printf 'fleet-key-for-the-odd-files-test-0123456789\n' > "$dir/fleet.key"
+chmod 600 "$dir/fleet.key"
+set +e
+"$agent" --once --server http://127.0.0.1:9 --key-file "$dir/fleet.key" --state-dir "$dir/state" \
+  --sysroot "$fixture" 2> "$dir/err"
+status=$?
+set -e
+cat "$dir/err"
+[ "$status" -eq 1 ] || { echo "expected exit 1 (spooled), got $status"; exit 1; }
+grep -q "unreachable" "$dir/err"
+ls "$dir/state/spool/00000000000000000001.report" > /dev/null
+echo "ok"
