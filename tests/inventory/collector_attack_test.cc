@@ -17,7 +17,9 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "collector_fixture.h"
 #include "inventory/inventory_file.h"
@@ -494,7 +496,7 @@ TEST_CASE("Reports that break the schema get 400 with a one-line reason") {
   CHECK(server.serve().running());
 }
 
-TEST_CASE("Hostile hostnames are refused; hostile text elsewhere is stored and cannot inject into any output") {
+TEST_CASE("Hostile hostnames are refused, and hostile text elsewhere is stored but cannot inject into any output") {
   AttackedServer server;
   server.good_agent_lands();
   const std::vector<std::pair<std::string, std::string>> hostnames = {
@@ -602,4 +604,56 @@ TEST_CASE("Hostile hostnames are refused; hostile text elsewhere is stored and c
     const auto data = test::http_request(server.port(), "GET", "/v1/inventory").body;
     CHECK(nlohmann::json::parse(data).dump().find("onerror") != std::string::npos);
   }
+}
+
+TEST_CASE("When every connection is being answered, a newcomer at the cap gets 503 and the rest are unharmed") {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  std::mutex held_mutex;
+  std::vector<std::function<void(HttpResponse)>> held;
+  HttpLimits limits;
+  limits.max_connections = 2;
+  HttpServer server(
+      io, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
+      [&](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+        if (request.target() == "/hold") {
+          const std::lock_guard lock(held_mutex);
+          held.push_back(std::move(reply));
+          return;
+        }
+        reply(text_response(request.version(), http::status::ok, "ok"));
+      },
+      limits);
+  server.start();
+  std::thread runner([&] { io.run(); });
+  Socket a(connect_to(server.port())), b(connect_to(server.port()));
+  for (const Socket* s : {&a, &b}) send_bytes(s->fd, "GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 200; ++i) {
+    {
+      const std::lock_guard lock(held_mutex);
+      if (held.size() == 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto refused = test::http_request(server.port(), "GET", "/other");
+  CHECK(refused.status == 503);
+  CHECK_THAT(refused.body, Contains("too many connections"));
+  {
+    const std::lock_guard lock(held_mutex);
+    REQUIRE(held.size() == 2);
+    for (auto& reply : held) reply(text_response(11, http::status::ok, "done"));
+  }
+  for (const Socket* s : {&a, &b}) {
+    std::string reply;
+    for (int i = 0; i < 100 && reply.find("done") == std::string::npos; ++i)
+      reply += read_until_close(s->fd, std::chrono::milliseconds(20));
+    CHECK(status_of(reply) == 200);
+  }
+  // Both are idle keep-alive connections now: a newcomer displaces one of them.
+  CHECK(test::http_request(server.port(), "GET", "/other").status == 200);
+  CHECK(server.evicted_connections() == 1);
+  server.stop();
+  io.stop();
+  runner.join();
 }

@@ -1,8 +1,10 @@
 // Crash safety of `pifind serve` as a real process: SIGKILL at random moments under concurrent signed
 // reports must never lose an acknowledged report nor leave a broken file; a full disk (tmpfs, root only)
 // is answered 503 with one log line, keeps the previous file, and recovers once space is freed.
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "collector_fixture.h"
@@ -32,10 +35,29 @@ std::vector<std::string> temporary_files(const std::filesystem::path& dir) {
   return found;
 }
 
+// A free port below the ephemeral range. The server's port must not be one a client's connect() may pick
+// as its own while the server is down: a connect to 127.0.0.1:P from 127.0.0.1:P connects to itself, and
+// the restarted server then cannot bind P.
+std::uint16_t free_port_below_ephemeral_range() {
+  std::mt19937 random(static_cast<unsigned>(::getpid()));
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(20000 + random() % 10000);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  throw std::runtime_error("no free port in 20000-29999");
+}
+
 // Every acknowledged (agent, counter) is in `file`: its agent's last counter is at least as high.
 std::size_t check_acks_in_file(const std::filesystem::path& file,
                                const std::vector<std::pair<int, std::uint64_t>>& acks) {
-  const Inventory inventory = read_inventory_file(file);  // throws if the file does not parse
+  const Inventory inventory = read_inventory_file(file, acks.empty());  // throws if the file does not parse
   std::size_t verified = 0;
   for (const auto& [agent, counter] : acks) {
     const auto* record = inventory.find_by_mac(test::sample_report(agent, 1).agent_id);
@@ -53,10 +75,11 @@ std::size_t check_acks_in_file(const std::filesystem::path& file,
 TEST_CASE("SIGKILL under load never loses an acknowledged report nor breaks the file") {
   test::ScratchDir dir;
   test::write_key_file(dir / "fleet.key");
-  const test::ServeProcess::Options options{dir / "fleet.json", dir / "fleet.key", dir / "serve.log", 0, {}, 0};
+  // The clients keep their address across restarts.
+  const test::ServeProcess::Options options{
+      dir / "fleet.json", dir / "fleet.key", dir / "serve.log", free_port_below_ephemeral_range(), {}, 0};
   auto serve = std::make_unique<test::ServeProcess>(options);
-  auto restart_options = options;
-  restart_options.port = serve->port();  // the clients keep their address across restarts
+  const auto& restart_options = options;
 
   constexpr int kClients = 4, kAgentsPerClient = 5, kRounds = 6;
   std::mutex acks_mutex;
@@ -98,6 +121,8 @@ TEST_CASE("SIGKILL under load never loses an acknowledged report nor breaks the 
   int temp_files_seen = 0;
   for (int round = 0; round < kRounds; ++round) {
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    INFO(serve->log());
+    REQUIRE(serve->running());  // it never dies on its own
     const int status = serve->kill_and_wait(SIGKILL);
     CHECK(WIFSIGNALED(status));
     std::vector<std::pair<int, std::uint64_t>> snapshot;
