@@ -47,8 +47,13 @@ std::optional<TimePoint> parse_utc(std::string_view text) {
   const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                                          std::chrono::day{static_cast<unsigned>(day)}};
   if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  return std::chrono::sys_days{date} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  const std::chrono::sys_seconds instant = std::chrono::sys_days{date} + std::chrono::hours{hour} +
+                                           std::chrono::minutes{minute} + std::chrono::seconds{second};
+  // TimePoint counts nanoseconds in 64 bits (years 1678-2262): a year like 4052 would overflow, not parse.
+  // (Compared in seconds: converting `instant` to TimePoint first is the overflow.)
+  constexpr auto limit = std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max());
+  if (instant.time_since_epoch() > limit || instant.time_since_epoch() < -limit) return std::nullopt;
+  return TimePoint{instant};
 }
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {

@@ -22,6 +22,14 @@ TEST_CASE("Malformed instants are refused") {
   }
 }
 
+TEST_CASE("Instants a TimePoint cannot hold are refused, not overflowed (found by inventory_file_fuzz)") {
+  CHECK_FALSE(parse_utc("4052-11-01T00:10:00Z"));
+  CHECK_FALSE(parse_utc("1600-01-01T00:00:00Z"));
+  const auto last_year = parse_utc("2262-01-01T00:00:00Z");
+  REQUIRE(last_year);
+  CHECK(format_utc(*last_year) == "2262-01-01T00:00:00Z");
+}
+
 TEST_CASE("Durations take one unit and a positive count") {
   CHECK(parse_duration("90s") == std::chrono::seconds(90));
   CHECK(parse_duration("15m") == std::chrono::minutes(15));
