@@ -96,6 +96,9 @@ std::optional<double> runs_test_z(const std::vector<double>& residuals) {
   return (runs - mu) / std::sqrt(var);
 }
 
+// The resampled grid of overlapping_adev(): 8 MiB of doubles, ~24 days of 2-second samples.
+constexpr double kMaxAllanGridPoints = 1 << 20;
+
 std::vector<AllanPoint> overlapping_adev(std::span<const DriftSample> one_segment) {
   std::vector<AllanPoint> out;
   if (one_segment.size() < 5) return out;
@@ -104,6 +107,9 @@ std::vector<AllanPoint> overlapping_adev(std::span<const DriftSample> one_segmen
   for (std::size_t i = 1; i < points.size(); ++i) spacing.push_back(points[i].t_s - points[i - 1].t_s);
   const double tau0 = median(spacing);
   if (!(tau0 > 0)) return out;
+  // One reference reading years off (an RTC reset to 2000, a corrupt log row) stretches the segment to
+  // hundreds of millions of grid points: gigabytes and minutes for a deviation that means nothing there.
+  if (!((points.back().t_s - points.front().t_s) / tau0 <= kMaxAllanGridPoints)) return out;
   // Resample x onto a uniform grid by linear interpolation (the sampler skips an edge now and then).
   std::vector<double> x;
   std::size_t j = 0;

@@ -127,6 +127,15 @@ TEST_CASE("overlapping Allan deviation of white phase noise falls as 1/tau") {
   CHECK(adev[3].tau_s == Approx(1000));
 }
 
+TEST_CASE("a reading decades off gives no Allan deviation instead of a grid of gigabytes (found by seed_log_fuzz)") {
+  auto s = line(0, 1e-3, 100);
+  constexpr std::int64_t twenty_years_ns = 20LL * 365 * 86400 * 1'000'000'000;
+  s.front().reference_ns -= twenty_years_ns;  // both clocks set back: x stays on the line, so no new segment
+  s.front().raw_ns -= twenty_years_ns;
+  CHECK(overlapping_adev(s).empty());
+  CHECK(overlapping_adev(line(0, 1e-3, 100)).size() == 2);  // tau 2 and 20 s without the stray reading
+}
+
 TEST_CASE("Student t quantiles") {
   CHECK(student_t_975(1) == Approx(12.706));
   CHECK(student_t_975(10) == Approx(2.228));
