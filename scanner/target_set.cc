@@ -11,8 +11,21 @@
 namespace pifind {
 namespace {
 
+// Control characters as \xNN: a target argument holding a newline must not split the one-line error.
+std::string one_line(std::string_view message) {
+  std::string out;
+  for (const char c : message) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f)
+      out += fmt::format("\\x{:02x}", byte);
+    else
+      out += c;
+  }
+  return out;
+}
+
 [[noreturn]] void malformed(std::string_view text, std::string_view reason) {
-  throw Error(fmt::format("malformed target '{}': {}", text, reason));
+  throw Error(one_line(fmt::format("malformed target '{}': {}", text, reason)));
 }
 
 Ipv4Address parse_address_or_throw(std::string_view whole, std::string_view part) {
