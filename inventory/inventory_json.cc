@@ -286,11 +286,12 @@ Inventory inventory_from_text(std::string_view text) {
   json document;
   try {
     document = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     // nlohmann's message is already one line: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    // A number too large for a double (1e2370) is an out_of_range error from the same parse, not a parse_error.
     std::string message = e.what();
-    const auto at = message.find("parse error");
-    throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at)));
+    const auto at = message.find("] ");
+    throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at + 2)));
   }
   if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
   const auto [major, minor] = parse_schema(document);
