@@ -10,13 +10,16 @@
 namespace pifind::agent {
 namespace {
 
+// CMOS times after 2100-01-01 are refused: in nanoseconds, plus up to 1e9 s of difference, they must fit 64 bits.
+constexpr long long kMaxCmosSeconds = 4'102'444'800;
+
 // "1367834856 -0.002202 ..." : an integer, then a decimal; anything after is adjtimex's other columns.
 bool parse_row(const std::string& line, std::int64_t& cmos_s, double& diff_s) {
   const char* p = line.c_str();
   char* end = nullptr;
   errno = 0;
   const long long cmos = std::strtoll(p, &end, 10);
-  if (end == p || errno != 0 || (*end != ' ' && *end != '\t') || cmos <= 0) return false;
+  if (end == p || errno != 0 || (*end != ' ' && *end != '\t') || cmos <= 0 || cmos > kMaxCmosSeconds) return false;
   p = end;
   const double diff = std::strtod(p, &end);
   if (end == p || !std::isfinite(diff) || std::abs(diff) > 1e9) return false;

@@ -64,6 +64,13 @@ TEST_CASE("a log without rows is a one-line error") {
   CHECK_THROWS_WITH(run_analyze("/nonexistent/log", false, out), Catch::Contains("cannot open"));
 }
 
+TEST_CASE("a CMOS time past 2100 is an ignored line, not a nanosecond overflow (found by seed_log_fuzz)") {
+  const auto log = parse_seed_log("1367834856 -0.002202\n1367834367834889 -0.002055\n1367834860 -0.002746\n");
+  CHECK(log.rows == 2);
+  CHECK(log.ignored_lines == 1);
+  CHECK(log.samples.back().reference_ns == 1367834860LL * 1'000'000'000);
+}
+
 TEST_CASE("analyze exits 1 when the log is too short for an estimate") {
   TempDir dir;
   const auto path = dir.path / "short.log";
