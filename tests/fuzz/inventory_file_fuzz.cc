@@ -1,0 +1,34 @@
+// libFuzzer target: the inventory file's text as read_inventory_file() parses it (inventory_from_text).
+// A loaded inventory must save and load back to the same text, also through the collector's line cache.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "inventory/error.h"
+#include "inventory/inventory_json.h"
+#include "tests/fuzz/fuzz_check.h"
+
+using namespace pifind;
+using pifind::fuzz::one_line;
+using pifind::fuzz::require;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  Inventory loaded;
+  try {
+    loaded = inventory_from_text(text);
+  } catch (const Error& e) {
+    require(one_line(e.what()), "inventory errors are one line");
+    return 0;
+  }
+  const TimePoint updated{std::chrono::seconds(1'764'000'000)};
+  const std::string saved = inventory_to_text(loaded, updated);
+  Inventory reloaded = inventory_from_text(saved);
+  require(reloaded.size() == loaded.size(), "a re-saved inventory keeps every device");
+  require(inventory_to_text(reloaded, updated) == saved, "a loaded inventory re-saves and re-loads identically");
+  InventoryTextCache cache;
+  require(cache.render(reloaded, updated) == saved, "the collector's cached text equals the plain text");
+  return 0;
+}
