@@ -19,6 +19,7 @@
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/rtc_device.h"
+#include "agent/simulated_pi.h"
 #include "agent/sntp.h"
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
@@ -40,6 +41,7 @@ struct Options {
   std::string key_file;
   std::string ca_file;
   std::string ntp_server;
+  std::string simulate;
   double interval_s = 300;
   double sample_interval_s = 2;
   double ntp_interval_s = 64;
@@ -72,13 +74,29 @@ std::pair<std::string, std::string> split_host_port(const std::string& text) {
   return {text, "123"};
 }
 
+// The clock and RTCs the agent measures: the real ones, or a simulated Pi with --simulate.
+class Hardware {
+ public:
+  explicit Hardware(const Options& o) : linux_rtc_(Sysroot(o.sysroot).path("/dev").string()) {
+    if (!o.simulate.empty()) simulated_ = std::make_unique<SimulatedPi>(parse_simulation_spec(o.simulate));
+  }
+  Clock& clock() { return simulated_ ? simulated_->clock() : system_clock_; }
+  RtcOpener& rtc_opener() { return simulated_ ? simulated_->rtc_opener() : static_cast<RtcOpener&>(linux_rtc_); }
+
+ private:
+  SystemClock system_clock_;
+  LinuxRtcOpener linux_rtc_;
+  std::unique_ptr<SimulatedPi> simulated_;
+};
+
 // Everything one running agent needs, wired to the real system (or a sysroot for the files).
 class Agent {
  public:
-  explicit Agent(const Options& o)
+  Agent(const Options& o, Hardware& hardware)
       : options_(o),
+        clock_(hardware.clock()),
         root_(o.sysroot),
-        opener_(root_.path("/dev").string()),
+        opener_(hardware.rtc_opener()),
         facts_{root_, clock_, opener_, kernel_},
         state_dir_(o.state_dir.empty() ? default_state_dir() : o.state_dir) {}
 
@@ -195,9 +213,9 @@ class Agent {
   }
 
   Options options_;
-  SystemClock clock_;
+  Clock& clock_;
   Sysroot root_;
-  LinuxRtcOpener opener_;
+  RtcOpener& opener_;
   LinuxKernelTimeSource kernel_;
   FactsSources facts_;
   std::filesystem::path state_dir_;
@@ -233,6 +251,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--max-samples", o.max_samples, "samples kept per reference (older ones thinned)")
       ->check(CLI::Range(16, 1000000));
+  app.add_option("--simulate", o.simulate,
+                 "measure a simulated Pi instead of this machine's clocks (demos, tests): "
+                 "drift=PPM,drift@SECONDS=PPM,rtc=PPM,speed=N,seed=N; see pifind-agent(8)");
   app.add_flag("--once", o.once, "send one report and exit (1 if it could only be spooled)");
 
   auto* facts = app.add_subcommand("facts", "print the report as JSON and exit");
@@ -258,7 +279,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*analyze) return run_analyze(log_file, analyze_json, std::cout);
-    Agent agent(o);
+    Hardware hardware(o);
+    Agent agent(o, hardware);
     if (*facts) {
       agent.start_monitor(false);
       agent.measure(o.measure_s);

@@ -1,0 +1,56 @@
+// The simulated hardware behind `pifind-agent --simulate SPEC`, for demos and end-to-end tests: an
+// oscillator and an RTC with the drifts SPEC gives, in simulated time that runs `speed` times real time.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "agent/clock.h"
+#include "agent/rtc_device.h"
+#include "agent/simulation.h"
+
+namespace pifind::agent {
+
+/// What `--simulate` asks for. SPEC is comma-separated key=value:
+///   drift=PPM         the oscillator's rate error from the start (default 0)
+///   drift@SECONDS=PPM from that many simulated seconds on (a VM's host migration, a warming case)
+///   rtc=PPM           the RTC's own rate error (default 0)
+///   speed=N           simulated seconds per real second (default 1; 0 = never wait)
+///   seed=N            the RTC read-latency generator's seed (default 1)
+struct SimulationSpec {
+  SimulationConfig config;
+  double speed = 1;
+};
+
+/// Parses SPEC; throws pifind::Error naming the bad item.
+SimulationSpec parse_simulation_spec(std::string_view spec);
+
+/// Simulated time, paced: sleeping advances the simulated world by the duration and waits
+/// duration / speed of real time (interrupted early by a signal, like SystemClock).
+class PacedSimulatedClock final : public Clock {
+ public:
+  PacedSimulatedClock(SimulatedWorld& world, double speed) : inner_(world), speed_(speed) {}
+  std::int64_t monotonic_raw_ns() override { return inner_.monotonic_raw_ns(); }
+  std::int64_t realtime_ns() override { return inner_.realtime_ns(); }
+  void sleep_for_ns(std::int64_t duration_ns) override;
+
+ private:
+  SimulatedClock inner_;
+  double speed_;
+};
+
+/// One simulated Pi: the world, its clock and its RTC opener, living as long as the agent.
+class SimulatedPi {
+ public:
+  /// The world starts at the current real time.
+  explicit SimulatedPi(const SimulationSpec& spec);
+  Clock& clock() { return clock_; }
+  RtcOpener& rtc_opener() { return opener_; }
+
+ private:
+  SimulatedWorld world_;
+  PacedSimulatedClock clock_;
+  SimulatedRtcOpener opener_;
+};
+
+}  // namespace pifind::agent
