@@ -91,9 +91,22 @@ lan_loss_counters() {
 
 lan_destroy() {
   [ -n "${LAN_ID:-}" ] || return 0
-  local ns
-  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAN_ID}-"); do
-    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  local ns namespaces pids=() i
+  namespaces=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAN_ID}-" || true)
+  # Every process inside the LAN gets SIGTERM and up to 3 s to exit (a process blocked on a peer that
+  # is already gone may not notice), then SIGKILL; only then do the namespaces go.
+  for ns in $namespaces; do
+    pids+=($(ip netns pids "$ns" 2>/dev/null))
+  done
+  if [ ${#pids[@]} -gt 0 ]; then
+    kill "${pids[@]}" 2>/dev/null || true
+    for ((i = 0; i < 30; i++)); do
+      kill -0 "${pids[@]}" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+  fi
+  for ns in $namespaces; do
     ip netns del "$ns" 2>/dev/null || true
   done
 }
