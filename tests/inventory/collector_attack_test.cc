@@ -266,6 +266,29 @@ TEST_CASE("Oversized bodies are refused with 413 at once, in bounded memory, whi
   CHECK(server.serve().running());
 }
 
+TEST_CASE("Bodies held just under the size limit cost a bounded amount of memory per connection") {
+  const rlim_t files = raise_file_limit();
+  const int connections = static_cast<int>(std::min<rlim_t>(1000, files - 100));
+  AttackedServer server({"--request-timeout", "60s"});
+  const long baseline_kib = server.serve().rss_kib();
+  std::vector<std::unique_ptr<Socket>> holders;
+  const std::string request = post_head("Content-Length: 65000\r\n") + std::string(60000, '{');
+  for (int i = 0; i < connections; ++i) {
+    holders.push_back(std::make_unique<Socket>(connect_to(server.port())));
+    REQUIRE(holders.back()->fd >= 0);
+    REQUIRE(send_bytes(holders.back()->fd, request));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double good_s = server.good_agent_lands();
+  const long held_kib = server.serve().rss_kib();
+  const double per_connection_kib = static_cast<double>(held_kib - baseline_kib) / connections;
+  // The bound: one body (64 KiB) and one read buffer (16 KiB) per connection.
+  CHECK(per_connection_kib < 80);
+  WARN(fmt::format("{} connections each holding 60000 bytes of a 65000-byte body: RSS {} -> {} KiB ({:.1f} KiB "
+                   "each), good agent acked in {:.3f} s",
+                   connections, baseline_kib, held_kib, per_connection_kib, good_s));
+}
+
 TEST_CASE("Slowloris: trickled headers and bodies are cut off at the request timeout; good agents are served") {
   AttackedServer server({"--request-timeout", "2s"});
   constexpr int kTricklers = 100;
