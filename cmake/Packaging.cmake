@@ -2,10 +2,14 @@
 # `pifind` (scanner, collector, fleet commands) and `pifind-agent` (the agent, its unit, group and udev rule).
 # Maintainer scripts live in packaging/<package>/; man pages are installed gzipped (cmake/ManPages.cmake).
 
-# Native builds only: the architecture comes from dpkg and the Depends from the host's package
-# database, neither of which describes a cross build's target; the agent-only build has no `pifind`.
-if(CMAKE_CROSSCOMPILING OR PIFIND_AGENT_ONLY)
+# A native build packages both; a cross build (scripts/cross) only pifind-agent, for the target's
+# Debian architecture. A native agent-only build packages nothing.
+if(CMAKE_CROSSCOMPILING)
+  set(PIFIND_DEB_PACKAGES pifind-agent)
+elseif(PIFIND_AGENT_ONLY)
   return()
+else()
+  set(PIFIND_DEB_PACKAGES pifind pifind-agent)
 endif()
 
 # Installed only when a component is asked for (as CPack does), never by a plain `cmake --install`
@@ -19,7 +23,7 @@ set(PIFIND_DEB_MAINTAINER "pifind maintainers <maintainers@users.noreply.r-seed-
 # Every Debian package carries its changelog, gzipped: one entry for this version, dated from
 # SOURCE_DATE_EPOCH when that is set (reproducible builds), else from the time of configuring.
 string(TIMESTAMP PIFIND_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
-foreach(PIFIND_DEB_PACKAGE IN ITEMS pifind pifind-agent)
+foreach(PIFIND_DEB_PACKAGE IN LISTS PIFIND_DEB_PACKAGES)
   set(changelog ${PROJECT_BINARY_DIR}/packaging/${PIFIND_DEB_PACKAGE}/changelog.Debian)
   configure_file(${PROJECT_SOURCE_DIR}/packaging/changelog.Debian.in ${changelog} @ONLY)
   execute_process(COMMAND gzip -9nf ${changelog} COMMAND_ERROR_IS_FATAL ANY)
@@ -38,7 +42,7 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 # Component packages, and only ours: anything installed without a component is not packaged.
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL pifind pifind-agent)
+set(CPACK_COMPONENTS_ALL ${PIFIND_DEB_PACKAGES})
 set(CPACK_COMPONENTS_GROUPING IGNORE)
 
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
@@ -47,7 +51,21 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Depends: the shared libraries each binary links, as dpkg-shlibdeps finds them, plus what the
 # maintainer scripts run. Architecture: dpkg --print-architecture (CPackDeb's default).
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# A cross build has no package database of the target's to ask (its sysroot is unpacked, not installed),
+# so the agent's Depends are written out: what dpkg-shlibdeps gives for the native agent on Debian 12,
+# the same libraries at the same versions on every architecture. scripts/cross checks the binary's
+# NEEDED libraries and glibc symbol versions against it.
+if(CMAKE_CROSSCOMPILING)
+  if(NOT PIFIND_DEB_ARCHITECTURE)
+    message(FATAL_ERROR "Packaging: a cross toolchain must set PIFIND_DEB_ARCHITECTURE (arm64, armhf)")
+  endif()
+  set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE ${PIFIND_DEB_ARCHITECTURE})
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS OFF)
+  set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_DEPENDS
+      "libc6 (>= 2.35), libfmt9 (>= 9.1.0+ds1), libgcc-s1 (>= 3.4), libssl3 (>= 3.0.0), libstdc++6 (>= 11)")
+else()
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+endif()
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_PIFIND_PACKAGE_NAME pifind)

@@ -3,6 +3,7 @@
 # tests under qemu-arm. Use through scripts/cross armhf, or cmake -DCMAKE_SYSROOT=DIR with this file.
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
 set(PIFIND_CROSS_TRIPLET arm-linux-gnueabihf)
+set(PIFIND_DEB_ARCHITECTURE armhf)  # what cmake/Packaging.cmake names the .deb for
 set(PIFIND_CROSS_QEMU qemu-arm)
 include(${CMAKE_CURRENT_LIST_DIR}/debian-cross.cmake)
 # GCC notes on every std::vector argument that its ARM parameter passing changed in GCC 7.1: irrelevant here,
