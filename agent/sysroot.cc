@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "inventory/report.h"
 #include "inventory/report_atomic_file.h"
 
 namespace pifind::agent {
@@ -46,43 +47,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-namespace {
-
-// The length of the valid UTF-8 sequence at the start of `s`, 0 if it does not start with one.
-std::size_t utf8_length(std::string_view s) {
-  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c >= 0xe0 && c <= 0xef) {
-    if (!cont(1) || !cont(2)) return 0;
-    if ((c == 0xe0 && b(1) < 0xa0) || (c == 0xed && b(1) > 0x9f)) return 0;  // overlong, surrogate
-    return 3;
-  }
-  if (c >= 0xf0 && c <= 0xf4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if ((c == 0xf0 && b(1) < 0x90) || (c == 0xf4 && b(1) > 0x8f)) return 0;  // overlong, > U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-}  // namespace
-
-std::string report_text(std::string_view raw, std::size_t max_bytes) {
-  const std::string trimmed = trim(raw);
-  std::string_view rest = trimmed;
-  std::string out;
-  while (!rest.empty()) {
-    const std::size_t n = utf8_length(rest);
-    const bool control = n == 1 && (static_cast<unsigned char>(rest[0]) < 0x20 || rest[0] == 0x7f);
-    const std::string_view piece = n == 0 || control ? std::string_view("?") : rest.substr(0, n);
-    if (out.size() + piece.size() > max_bytes) break;
-    out += piece;
-    rest.remove_prefix(n == 0 ? 1 : n);
-  }
-  return out;
-}
+std::string report_text(std::string_view raw, std::size_t max_bytes) { return to_clean_text(trim(raw), max_bytes); }
 
 }  // namespace pifind::agent

@@ -35,10 +35,10 @@ class Sysroot {
 /// `s` without leading and trailing whitespace (and NULs, which device-tree strings end with).
 std::string trim(std::string_view s);
 
-/// `raw` (text read from a system file) fit for a report text field: trimmed, each control character
-/// and each byte that is not part of valid UTF-8 replaced by '?', and cut to at most `max_bytes` on a
-/// character boundary. A garbage file then shows as garbage in its own field instead of making the
-/// whole report invalid (or unencodable as JSON).
+/// `raw` (text read from a system file) fit for a report text field: trimmed, then every character the
+/// collector refuses (pifind::is_clean_text) and every byte that is not valid UTF-8 replaced by '?', and
+/// cut to at most `max_bytes` on a character boundary. A garbage file then shows as garbage in its own
+/// field instead of making the whole report invalid (or unencodable as JSON).
 std::string report_text(std::string_view raw, std::size_t max_bytes);
 
 }  // namespace pifind::agent

@@ -295,24 +295,6 @@ DriftEstimate drift_from_json(const json& j, const std::string& w) {
 
 // --- validation helpers ---------------------------------------------------------------------------
 
-// Printable ASCII or UTF-8 (the JSON parser already refused malformed UTF-8); no control characters: no
-// terminal escapes (C0, DEL, C1 such as U+009B CSI), no line breaks that YAML or logs honour (U+0085,
-// U+2028, U+2029), no bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069) that make a
-// listing read differently from what it holds.
-bool is_clean_text(std::string_view s, std::size_t max_bytes = kMaxTextBytes) {
-  if (s.size() > max_bytes) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
-    const auto third = i + 2 < s.size() ? static_cast<unsigned char>(s[i + 2]) : 0;
-    if (c < 0x20 || c == 0x7f) return false;
-    if (c == 0xc2 && next >= 0x80 && next <= 0x9f) return false;
-    if (c == 0xe2 && next == 0x80 && third >= 0xa8 && third <= 0xae) return false;
-    if (c == 0xe2 && next == 0x81 && third >= 0xa6 && third <= 0xa9) return false;
-  }
-  return true;
-}
-
 bool is_interface_name(std::string_view s) {
   if (s.empty() || s.size() > 15) return false;
   for (char c : s) {
@@ -484,6 +466,67 @@ std::optional<std::string> validate(const AgentReport& r) {
   }
   if (r.spool.queued < 0 || r.spool.dropped_total < 0) return "spool counts must not be negative";
   return std::nullopt;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `s` (no overlongs, surrogates or > U+10FFFF),
+// 0 if it does not start with one; `code_point` gets its value.
+std::size_t utf8_sequence(std::string_view s, char32_t& code_point) {
+  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xc0) == 0x80; };
+  const unsigned char c = b(0);
+  if (c < 0x80) {
+    code_point = c;
+    return 1;
+  }
+  if (c >= 0xc2 && c <= 0xdf && cont(1)) {
+    code_point = (c & 0x1fu) << 6 | (b(1) & 0x3fu);
+    return 2;
+  }
+  if (c >= 0xe0 && c <= 0xef && cont(1) && cont(2) && !(c == 0xe0 && b(1) < 0xa0) && !(c == 0xed && b(1) > 0x9f)) {
+    code_point = (c & 0x0fu) << 12 | (b(1) & 0x3fu) << 6 | (b(2) & 0x3fu);
+    return 3;
+  }
+  if (c >= 0xf0 && c <= 0xf4 && cont(1) && cont(2) && cont(3) && !(c == 0xf0 && b(1) < 0x90) &&
+      !(c == 0xf4 && b(1) > 0x8f)) {
+    code_point = (c & 0x07u) << 18 | (b(1) & 0x3fu) << 12 | (b(2) & 0x3fu) << 6 | (b(3) & 0x3fu);
+    return 4;
+  }
+  return 0;
+}
+
+// No terminal escapes (C0, DEL, C1 such as U+009B CSI), no line breaks that YAML or logs honour (U+0085,
+// U+2028, U+2029), no bidirectional overrides or isolates (U+202A-U+202E, U+2066-U+2069) that make a
+// listing read differently from what it holds.
+bool is_refused_character(char32_t c) {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+}  // namespace
+
+bool is_clean_text(std::string_view s, std::size_t max_bytes) {
+  if (s.size() > max_bytes) return false;
+  while (!s.empty()) {
+    char32_t c = 0;
+    const std::size_t n = utf8_sequence(s, c);
+    if (n == 0 || is_refused_character(c)) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+std::string to_clean_text(std::string_view raw, std::size_t max_bytes) {
+  std::string out;
+  while (!raw.empty()) {
+    char32_t c = 0;
+    const std::size_t n = utf8_sequence(raw, c);
+    const std::string_view piece = n == 0 || is_refused_character(c) ? std::string_view("?") : raw.substr(0, n);
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    raw.remove_prefix(n == 0 ? 1 : n);
+  }
+  return out;
 }
 
 }  // namespace pifind

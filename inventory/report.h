@@ -180,4 +180,14 @@ std::optional<std::string> validate(const AgentReport& report);
 /// True for RFC 1123 host names (labels of [A-Za-z0-9-], not starting or ending with '-', <= 253).
 bool is_valid_hostname(std::string_view name);
 
+/// True if `s` may stand in a report's text field: at most `max_bytes`, valid UTF-8, and none of the
+/// characters that change how a listing reads: C0 and C1 controls, DEL, U+2028/U+2029, bidi overrides
+/// and isolates. validate() applies it to every text field.
+bool is_clean_text(std::string_view s, std::size_t max_bytes = kMaxTextBytes);
+
+/// `raw` made fit for a text field (what the agent does with what it reads from system files): each
+/// character is_clean_text() refuses, and each byte that is not valid UTF-8, becomes '?'; cut to at most
+/// `max_bytes` on a character boundary. is_clean_text(to_clean_text(x, n), n) holds for every x.
+std::string to_clean_text(std::string_view raw, std::size_t max_bytes);
+
 }  // namespace pifind

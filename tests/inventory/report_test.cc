@@ -156,3 +156,34 @@ TEST_CASE("fields added within a major version are optional on read") {
   CHECK_FALSE(r.rtc.fake_hwclock.installed);
   CHECK_FALSE(r.rtc.fake_hwclock.enabled);
 }
+
+TEST_CASE("to_clean_text makes any bytes a text field the collector accepts, and keeps clean text as it is") {
+  const std::string clean[] = {"Raspberry Pi 5 Model B Rev 1.0", "Debian GNU/Linux 12 (bookworm)", "Ωmega café 日本",
+                               "emoji \xF0\x9F\x8D\x93 ok", ""};
+  for (const auto& s : clean) {
+    CHECK(is_clean_text(s));
+    CHECK(to_clean_text(s, kMaxTextBytes) == s);
+  }
+  const std::pair<std::string, std::string> hostile[] = {
+      {"line\nbreak", "line?break"},
+      {"esc\x1b[31mred", "esc?[31mred"},
+      {"del\x7f", "del?"},
+      {"csi \xC2\x9B" "2J", "csi ?2J"},                  // U+009B, a C1 terminal escape
+      {"nel \xC2\x85 yaml", "nel ? yaml"},                // U+0085, a line break to YAML
+      {"ls \xE2\x80\xA8 ps \xE2\x80\xA9", "ls ? ps ?"},    // U+2028, U+2029
+      {"rlo \xE2\x80\xAEtxt.exe", "rlo ?txt.exe"},        // U+202E right-to-left override
+      {"iso \xE2\x81\xA6x\xE2\x81\xA9", "iso ?x?"},        // U+2066 .. U+2069 isolates
+      {"bad \xff\xfe utf8", "bad ?? utf8"},
+      {"overlong \xC0\xAF", "overlong ??"},
+      {"surrogate \xED\xA0\x80", "surrogate ???"},
+      {"cut \xE2\x82", "cut ??"},
+  };
+  for (const auto& [raw, expected] : hostile) {
+    CHECK_FALSE(is_clean_text(raw));
+    CHECK(to_clean_text(raw, kMaxTextBytes) == expected);
+    CHECK(is_clean_text(to_clean_text(raw, kMaxTextBytes)));
+  }
+  // Cut to the bound on a character boundary: a 3-byte character that would cross it is left out.
+  CHECK(to_clean_text("ab\xE6\x97\xA5", 4) == "ab");
+  CHECK(to_clean_text(std::string(1000, 'x'), 64).size() == 64);
+}
