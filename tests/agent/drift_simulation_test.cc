@@ -43,7 +43,7 @@ TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitt
     config.system_drift = {{0, ppm}};
     config.read_latency_min_s = 100e-6;
     config.read_latency_max_s = 1e-3;
-    config.seed = static_cast<std::uint64_t>(ppm * 1000 + 77);
+    config.seed = static_cast<std::uint64_t>(std::llround(ppm * 1000)) + 77;  // negative ppm wraps, defined
     SimulatedWorld world(config);
     SimulatedClock clock(world);
     SimulatedRtcOpener opener(world);
