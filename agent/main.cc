@@ -171,7 +171,7 @@ class Agent {
       if (clock_.monotonic_raw_ns() - last_save_ns_ >= kSaveEveryNs) save();
       try {
         for (const auto& line : reporter.submit(report())) log_line(line);
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {  // one bad report, whatever threw, must not stop the daemon
         log_line(e.what());
       }
     }
@@ -207,7 +207,7 @@ class Agent {
     if (!persistent_ || !monitor_) return;
     try {
       monitor_->save();
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // a full card loses samples, not the agent
       log_line(e.what());
     }
   }
