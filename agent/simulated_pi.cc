@@ -48,6 +48,14 @@ void apply_item(SimulationSpec& spec, std::string_view item, std::vector<DriftSe
   }
 }
 
+// The config with its Unix time chosen so that the world's true time reads as now.
+SimulationConfig starting_now(SimulationConfig config) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  config.start_unix_s = now.tv_sec - static_cast<std::int64_t>(SimulatedWorld::kStartTrueS);
+  return config;
+}
+
 }  // namespace
 
 SimulationSpec parse_simulation_spec(std::string_view text) {
@@ -60,10 +68,10 @@ SimulationSpec parse_simulation_spec(std::string_view text) {
     if (!item.empty()) apply_item(spec, item, later);
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
   }
-  // The world's true time starts at 1000 s (SimulatedWorld); drift@ times count from the agent's start.
+  // drift@ times count from the agent's start, the world's true time from kStartTrueS.
   std::sort(later.begin(), later.end(), [](const auto& a, const auto& b) { return a.from_true_s < b.from_true_s; });
   for (auto segment : later) {
-    segment.from_true_s += 1000;
+    segment.from_true_s += SimulatedWorld::kStartTrueS;
     spec.config.system_drift.push_back(segment);
   }
   return spec;
@@ -79,15 +87,6 @@ void PacedSimulatedClock::sleep_for_ns(std::int64_t duration_ns) {
   }
   inner_.sleep_for_ns(duration_ns);
 }
-
-namespace {
-SimulationConfig starting_now(SimulationConfig config) {
-  timespec now{};
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  config.start_unix_s = now.tv_sec - 1000;  // the world's true time starts at 1000 s
-  return config;
-}
-}  // namespace
 
 SimulatedPi::SimulatedPi(const SimulationSpec& spec)
     : world_(starting_now(spec.config)), clock_(world_, spec.speed), opener_(world_) {}

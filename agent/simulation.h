@@ -30,6 +30,9 @@ struct SimulationConfig {
 
 class SimulatedWorld {
  public:
+  /// True time (s) when the world is created: drift schedules and start_unix_s are counted against it.
+  static constexpr double kStartTrueS = 1000.0;
+
   explicit SimulatedWorld(SimulationConfig config);
 
   double true_s() const { return true_s_; }
@@ -55,7 +58,7 @@ class SimulatedWorld {
   double ppm_at(double true_s) const;
   SimulationConfig config_;
   std::mt19937_64 rng_;
-  double true_s_ = 1000.0;
+  double true_s_ = kStartTrueS;
   double boot_true_s_ = 0;
   std::int64_t reads_ = 0;
 };
