@@ -77,15 +77,26 @@ SimulationSpec parse_simulation_spec(std::string_view text) {
   return spec;
 }
 
+namespace {
+std::int64_t monotonic_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec * kNsPerS + now.tv_nsec;
+}
+}  // namespace
+
+PacedSimulatedClock::PacedSimulatedClock(SimulatedWorld& world, double speed)
+    : inner_(world), speed_(speed), start_raw_ns_(inner_.monotonic_raw_ns()), start_real_ns_(monotonic_ns()) {}
+
 void PacedSimulatedClock::sleep_for_ns(std::int64_t duration_ns) {
   if (duration_ns <= 0) return;
-  if (speed_ > 0) {
-    const auto real_ns = static_cast<std::int64_t>(static_cast<double>(duration_ns) / speed_);
-    timespec ts{static_cast<time_t>(real_ns / kNsPerS), static_cast<long>(real_ns % kNsPerS)};
-    // EINTR: the agent is stopping; it re-plans from the simulated clock, which has advanced anyway.
-    ::clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);
-  }
   inner_.sleep_for_ns(duration_ns);
+  if (speed_ <= 0) return;
+  const auto due_ns = start_real_ns_ + static_cast<std::int64_t>(
+                                           static_cast<double>(inner_.monotonic_raw_ns() - start_raw_ns_) / speed_);
+  const timespec due{static_cast<time_t>(due_ns / kNsPerS), static_cast<long>(due_ns % kNsPerS)};
+  // EINTR: the agent is stopping; it re-plans from the simulated clock, which has advanced anyway.
+  ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, nullptr);
 }
 
 SimulatedPi::SimulatedPi(const SimulationSpec& spec)

@@ -25,11 +25,12 @@ struct SimulationSpec {
 /// Parses SPEC; throws pifind::Error naming the bad item.
 SimulationSpec parse_simulation_spec(std::string_view spec);
 
-/// Simulated time, paced: sleeping advances the simulated world by the duration and waits
-/// duration / speed of real time (interrupted early by a signal, like SystemClock).
+/// Simulated time, paced: sleeping advances the simulated world by the duration, then waits until real
+/// time has caught up with it at `speed` (measured from construction, so the time the agent spends
+/// computing does not slow the simulation down); a signal ends the wait early, as with SystemClock.
 class PacedSimulatedClock final : public Clock {
  public:
-  PacedSimulatedClock(SimulatedWorld& world, double speed) : inner_(world), speed_(speed) {}
+  PacedSimulatedClock(SimulatedWorld& world, double speed);
   std::int64_t monotonic_raw_ns() override { return inner_.monotonic_raw_ns(); }
   std::int64_t realtime_ns() override { return inner_.realtime_ns(); }
   void sleep_for_ns(std::int64_t duration_ns) override;
@@ -37,6 +38,8 @@ class PacedSimulatedClock final : public Clock {
  private:
   SimulatedClock inner_;
   double speed_;
+  std::int64_t start_raw_ns_;   ///< the simulated oscillator at construction
+  std::int64_t start_real_ns_;  ///< CLOCK_MONOTONIC at construction
 };
 
 /// One simulated Pi: the world, its clock and its RTC opener, living as long as the agent.
