@@ -26,6 +26,28 @@ long status_field_kib(pid_t pid, const std::string& name) {
   return -1;
 }
 
+// The child's environment. A child held to a file-descriptor limit runs out of descriptors on purpose, and
+// UBSan's vptr check then reports every object as having an invalid vptr: it probes the vtable by writing
+// it into a pipe(), which fails with EMFILE (tests/inventory/ubsan_out_of_fds.supp). That child gets the
+// suppression; ASan and every other UBSan check stay on.
+std::vector<std::string> child_environment(bool starved_of_descriptors) {
+  std::vector<std::string> environment;
+  std::string ubsan_options;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string variable = *entry;
+    if (variable.rfind("UBSAN_OPTIONS=", 0) == 0)
+      ubsan_options = variable.substr(std::string("UBSAN_OPTIONS=").size());
+    else
+      environment.push_back(variable);
+  }
+  if (starved_of_descriptors) {
+    if (!ubsan_options.empty()) ubsan_options += ":";
+    ubsan_options += "suppressions=" PIFIND_UBSAN_OUT_OF_FDS_SUPPRESSIONS;
+  }
+  if (!ubsan_options.empty()) environment.push_back("UBSAN_OPTIONS=" + ubsan_options);
+  return environment;
+}
+
 }  // namespace
 
 void write_key_file(const std::filesystem::path& path) {
@@ -45,6 +67,13 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
                                    "--listen",
                                    "127.0.0.1:" + std::to_string(options_.port)};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<std::string> environment = child_environment(options_.max_files > 0);
+  std::vector<char*> envp;
+  for (auto& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
@@ -60,10 +89,7 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
       const rlimit limit{options_.max_files, options_.max_files};
       if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(125);
     }
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   const std::string marker = "pifind serve: http://127.0.0.1:";
