@@ -87,6 +87,17 @@ TEST_CASE("SIGKILL under load never loses an acknowledged report nor breaks the 
   std::atomic<bool> running{true};
   std::atomic<long> unanswered{0}, refused{0};
   std::vector<std::thread> clients;
+  // A failed REQUIRE below unwinds through here: stop and join the clients so Catch reports that failure
+  // (a joinable std::thread would call std::terminate and hide it).
+  struct StopClients {
+    std::atomic<bool>& running;
+    std::vector<std::thread>& clients;
+    ~StopClients() {
+      running = false;
+      for (auto& t : clients)
+        if (t.joinable()) t.join();
+    }
+  } stop_clients{running, clients};
   for (int c = 0; c < kClients; ++c)
     clients.emplace_back([&, c] {
       std::vector<std::uint64_t> counters(kAgentsPerClient, 0);

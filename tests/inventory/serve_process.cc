@@ -95,7 +95,8 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
   const std::string marker = "pifind serve: http://127.0.0.1:";
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const std::string text = log();
-    if (const auto at = text.find(marker); at != std::string::npos) {
+    // The whole line: stderr may have been read between the marker and the port's digits.
+    if (const auto at = text.find(marker); at != std::string::npos && text.find('\n', at) != std::string::npos) {
       port_ = static_cast<std::uint16_t>(std::stoul(text.substr(at + marker.size())));
       return;
     }
