@@ -12,25 +12,40 @@ namespace {
 struct Point {
   double t_s;
   double x_s;
-  std::uint32_t segment;
+  std::size_t group;  ///< dense index of the point's segment, 0 .. segments-1
+};
+
+struct Points {
+  std::vector<Point> points;
+  std::size_t segments = 0;
 };
 
 // Relative to each segment's first sample, differences taken in integers so nothing is lost to
-// doubles holding 1.7e18 ns.
-std::vector<Point> to_points(std::span<const DriftSample> samples) {
-  std::map<std::uint32_t, const DriftSample*> first;
-  for (const auto& s : samples) first.emplace(s.segment, &s);
-  std::vector<Point> points;
-  points.reserve(samples.size());
+// doubles holding 1.7e18 ns. A segment's samples come in one run in time order, so the segment table is
+// looked up only where the segment changes: the fit runs on every RTC sample, over up to 2048 of them.
+Points to_points(std::span<const DriftSample> samples) {
+  struct Group {
+    std::size_t index;
+    const DriftSample* first;
+  };
+  std::map<std::uint32_t, Group> groups;
+  Points out;
+  out.points.reserve(samples.size());
   const std::int64_t ref0 = samples.empty() ? 0 : samples.front().reference_ns;
+  const Group* group = nullptr;
+  std::uint32_t group_segment = 0;
   for (const auto& s : samples) {
-    const DriftSample& f = *first.at(s.segment);
-    const std::int64_t dref = s.reference_ns - f.reference_ns;
-    const std::int64_t draw = s.raw_ns - f.raw_ns;
-    points.push_back({static_cast<double>(s.reference_ns - ref0) * 1e-9, static_cast<double>(draw - dref) * 1e-9,
-                      s.segment});
+    if (group == nullptr || s.segment != group_segment) {
+      group = &groups.try_emplace(s.segment, Group{groups.size(), &s}).first->second;
+      group_segment = s.segment;
+    }
+    const std::int64_t dref = s.reference_ns - group->first->reference_ns;
+    const std::int64_t draw = s.raw_ns - group->first->raw_ns;
+    out.points.push_back(
+        {static_cast<double>(s.reference_ns - ref0) * 1e-9, static_cast<double>(draw - dref) * 1e-9, group->index});
   }
-  return points;
+  out.segments = groups.size();
+  return out;
 }
 
 double median(std::vector<double> v) {
@@ -41,35 +56,39 @@ double median(std::vector<double> v) {
 }  // namespace
 
 std::optional<LinearFit> fit_common_slope(std::span<const DriftSample> samples) {
-  const auto points = to_points(samples);
-  struct Sums {
+  const auto [points, segments] = to_points(samples);
+  struct Mean {
     double n = 0, t = 0, x = 0;
   };
-  std::map<std::uint32_t, Sums> seg;
+  std::vector<Mean> mean(segments);
   for (const auto& p : points) {
-    auto& s = seg[p.segment];
-    s.n += 1;
-    s.t += p.t_s;
-    s.x += p.x_s;
+    auto& m = mean[p.group];
+    m.n += 1;
+    m.t += p.t_s;
+    m.x += p.x_s;
+  }
+  for (auto& m : mean) {
+    m.t /= m.n;
+    m.x /= m.n;
   }
   double sxx = 0, sxy = 0;
   for (const auto& p : points) {
-    const auto& s = seg[p.segment];
-    const double dt = p.t_s - s.t / s.n;
+    const double dt = p.t_s - mean[p.group].t;
     sxx += dt * dt;
-    sxy += dt * (p.x_s - s.x / s.n);
+    sxy += dt * (p.x_s - mean[p.group].x);
   }
-  const int dof = static_cast<int>(points.size()) - static_cast<int>(seg.size()) - 1;
+  const int dof = static_cast<int>(points.size()) - static_cast<int>(segments) - 1;
   if (dof < 1 || !(sxx > 0)) return std::nullopt;
   LinearFit fit;
   fit.slope = sxy / sxx;
   fit.samples = points.size();
-  fit.segments = seg.size();
+  fit.segments = segments;
   fit.dof = dof;
+  fit.residuals_s.reserve(points.size());
   double ss = 0;
   for (const auto& p : points) {
-    const auto& s = seg[p.segment];
-    const double r = (p.x_s - s.x / s.n) - fit.slope * (p.t_s - s.t / s.n);
+    const auto& m = mean[p.group];
+    const double r = (p.x_s - m.x) - fit.slope * (p.t_s - m.t);
     fit.residuals_s.push_back(r);
     ss += r * r;
   }
@@ -102,7 +121,7 @@ constexpr double kMaxAllanGridPoints = 1 << 20;
 std::vector<AllanPoint> overlapping_adev(std::span<const DriftSample> one_segment) {
   std::vector<AllanPoint> out;
   if (one_segment.size() < 5) return out;
-  const auto points = to_points(one_segment);
+  const auto points = to_points(one_segment).points;
   std::vector<double> spacing;
   for (std::size_t i = 1; i < points.size(); ++i) spacing.push_back(points[i].t_s - points[i - 1].t_s);
   const double tau0 = median(spacing);
