@@ -41,11 +41,24 @@ getent group rtc >/dev/null && rtc_existed=1
 private_existed=0
 [ -d /var/lib/private ] && private_existed=1
 
+# dpkg refuses at once while another dpkg or apt holds its lock (unattended-upgrades, a setup run): wait
+# for it, up to 2 minutes, rather than fail or, in cleanup, leave the packages installed.
+dpkg_waiting() {
+  local output
+  for _ in $(seq 240); do
+    if output=$(dpkg "$@" 2>&1); then printf '%s\n' "$output"; return 0; fi
+    grep -q 'lock was locked by another process' <<<"$output" || { printf '%s\n' "$output"; return 1; }
+    sleep 0.5
+  done
+  printf '%s\n' "$output"
+  return 1
+}
+
 work=$(mktemp -d)
 lan_create "pfd$$"
 cleanup() {
   local status=$?
-  dpkg --purge "${packages[@]}" >/dev/null 2>&1 || true
+  dpkg_waiting --purge "${packages[@]}" >/dev/null 2>&1 || true
   # What the test itself made (none of it existed before: checked above), should a script have left it.
   rm -f "$wants/pifind-agent.service" "$wants/pifind-serve.service"
   rm -rf /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve
@@ -83,7 +96,7 @@ field pifind Depends | grep -q 'libpcap0.8' || fail "pifind: Depends lacks libpc
 [ "$(field pifind Section)" = net ] && [ "$(field pifind-agent Section)" = admin ] || fail "sections"
 
 # --- install ----------------------------------------------------------------------------------
-dpkg -i "$(deb pifind)" "$(deb pifind-agent)" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i failed"; }
+dpkg_waiting -i "$(deb pifind)" "$(deb pifind-agent)" >"$work/install.log" 2>&1 || { cat "$work/install.log" >&2; fail "dpkg -i failed"; }
 
 files_of() { dpkg -L "$1" | while read -r f; do [ -d "$f" ] || echo "$f"; done | sort; }
 files_of pifind >"$work/pifind.files"
@@ -192,7 +205,7 @@ for service in "${services[@]}"; do
   ln -s private/$service /var/lib/$service
 done
 
-dpkg -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
+dpkg_waiting -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do
   [ "$f" = /etc/default/pifind-agent ] && continue   # a conffile: stays until purge
   [ ! -e "$f" ] || fail "$f left behind by dpkg -r"
@@ -203,7 +216,7 @@ for service in "${services[@]}"; do
   [ -f /var/lib/private/$service/state ] || fail "dpkg -r removed $service's state (only purge should)"
 done
 
-dpkg --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
+dpkg_waiting --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
 for f in /etc/default/pifind-agent /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve \
   /var/lib/private/pifind-serve; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
