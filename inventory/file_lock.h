@@ -8,8 +8,9 @@ namespace pifind {
 
 class FileLock {
  public:
-  /// Blocks until this process holds flock(LOCK_EX) on "<file>.lock" (created 0600 if absent).
-  /// Throws Error if the lock file cannot be opened or locked.
+  /// Blocks until this process holds flock(LOCK_EX) on "<file>.lock" (created 0600 if absent; created by
+  /// root in another user's directory, it belongs to that user). Throws Error if the lock file cannot be
+  /// opened (a symlink is refused) or locked.
   explicit FileLock(const std::filesystem::path& file);
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

@@ -2,6 +2,8 @@
 #include "inventory/whole_file.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -46,4 +48,41 @@ TEST_CASE("The file lock uses a sidecar and can be taken again once released") {
   CHECK(std::filesystem::exists(FileLock::lock_path_for(file)));
   { const FileLock lock(file); }
   CHECK_THROWS_AS(FileLock(dir / "no-such-dir" / "fleet.json"), Error);
+}
+
+TEST_CASE("A lock file root creates in another user's directory belongs to that user; a symlink is refused") {
+  test::ScratchDir dir;
+  const auto file = dir / "fleet.json";
+  std::filesystem::create_symlink("/etc/hostname", FileLock::lock_path_for(file));
+  CHECK_THROWS_WITH(FileLock(file), Catch::Matchers::Contains("cannot open lock file"));
+  std::filesystem::remove(FileLock::lock_path_for(file));
+  if (::geteuid() != 0) {
+    WARN("skipped the ownership half: it needs root");
+    return;
+  }
+  // The collector's state directory belongs to its (dynamic) user; root scans into the inventory there.
+  constexpr uid_t kUser = 65534;
+  constexpr gid_t kGroup = 65534;
+  REQUIRE(::chown(dir.path().c_str(), kUser, kGroup) == 0);
+  { const FileLock lock(file); }
+  struct stat st {};
+  REQUIRE(::stat(FileLock::lock_path_for(file).c_str(), &st) == 0);
+  CHECK(st.st_uid == kUser);
+  CHECK(st.st_gid == kGroup);
+  // That user takes the lock afterwards.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (::setgid(kGroup) != 0 || ::setuid(kUser) != 0) ::_exit(3);
+    try {
+      const FileLock lock(file);
+      ::_exit(0);
+    } catch (const Error&) {
+      ::_exit(1);
+    }
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
