@@ -143,7 +143,7 @@ TEST_CASE("a busy RTC is reported as busy and retried later") {
   CHECK(e.samples > 50);
 }
 
-TEST_CASE("samples survive a restart; a reboot starts a new segment with the same slope") {
+TEST_CASE("samples survive a restart, a reboot starts a new segment with the same slope") {
   TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 40.689}};

@@ -136,7 +136,7 @@ TEST_CASE("odd sysfs: huge, endless and dangling files are bounded reads that gi
   check_sendable(r);
 }
 
-TEST_CASE("odd sysfs: a device-tree model ends at its NUL; odd RTC entries, battery voltage and uptime are left out") {
+TEST_CASE("odd sysfs: a device-tree model ends at its NUL, odd RTC entries, battery voltage and uptime are left out") {
   TempDir dir;
   const auto root = copy_fixture("pi5-rpirtc", dir);
   const Sysroot sysroot(root);

@@ -50,7 +50,7 @@ TEST_CASE("The file lock uses a sidecar and can be taken again once released") {
   CHECK_THROWS_AS(FileLock(dir / "no-such-dir" / "fleet.json"), Error);
 }
 
-TEST_CASE("A lock file root creates in another user's directory belongs to that user; a symlink is refused") {
+TEST_CASE("A lock file root creates in another user's directory belongs to that user, a symlink is refused") {
   test::ScratchDir dir;
   const auto file = dir / "fleet.json";
   std::filesystem::create_symlink("/etc/hostname", FileLock::lock_path_for(file));

@@ -289,7 +289,7 @@ TEST_CASE("Bodies held just under the size limit cost a bounded amount of memory
                    connections, baseline_kib, held_kib, per_connection_kib, good_s));
 }
 
-TEST_CASE("Slowloris: trickled headers and bodies are cut off at the request timeout; good agents are served") {
+TEST_CASE("Slowloris: trickled headers and bodies are cut off at the request timeout, good agents are served") {
   AttackedServer server({"--request-timeout", "2s"});
   constexpr int kTricklers = 100;
   std::vector<std::unique_ptr<Socket>> sockets;

@@ -20,7 +20,7 @@ HostEntry answered_host(const char* address, const char* hardware) {
 
 }  // namespace
 
-TEST_CASE("a foreign claim names the MACs that answered; a self-announcement is left out") {
+TEST_CASE("a foreign claim names the MACs that answered, a self-announcement is left out") {
   ArpClaimLog log;
   for (int i = 0; i < 3; ++i) log.add(claim_ip("198.18.0.10"), claim_mac("02:66:00:00:00:10"));
   log.add(claim_ip("198.18.0.11"), claim_mac("b8:27:eb:ff:ff:ff"));  // the Pi announcing itself

@@ -53,7 +53,7 @@ std::vector<std::uint8_t> padded_to_60(std::vector<std::uint8_t> bytes) {
 
 }  // namespace
 
-TEST_CASE("replies to us pass, tagged or not, padded or not; replies to others do not") {
+TEST_CASE("replies to us pass, tagged or not, padded or not, replies to others do not") {
   const CompiledFilter filter;
   ArpFrame reply = reply_to_us();
   CHECK(filter.passes(encode_arp_frame(reply)));
@@ -95,7 +95,7 @@ TEST_CASE("gratuitous ARP passes, as request or reply, from anyone") {
   }
 }
 
-TEST_CASE("broken ARP passes so it can be counted; short frames are not lost in the kernel") {
+TEST_CASE("broken ARP passes so it can be counted, short frames are not lost in the kernel") {
   const CompiledFilter filter;
   const auto good = encode_arp_frame(reply_to_us());
   for (std::size_t length : {14u, 20u, 34u, 41u}) {
