@@ -1,6 +1,7 @@
 #include "serve_process.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -74,9 +75,12 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
   std::vector<char*> envp;
   for (auto& variable : environment) envp.push_back(variable.data());
   envp.push_back(nullptr);
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // The server dies with the test, also when the test itself is killed or aborts.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(124);
     const int err = ::open(options_.log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     const int null = ::open("/dev/null", O_RDWR);
     if (err < 0 || null < 0) ::_exit(126);
