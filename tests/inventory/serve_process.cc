@@ -32,12 +32,13 @@ long status_field_kib(pid_t pid, const std::string& name) {
 // it into a pipe(), which fails with EMFILE (tests/inventory/ubsan_out_of_fds.supp). That child gets the
 // suppression; ASan and every other UBSan check stay on.
 std::vector<std::string> child_environment(bool starved_of_descriptors) {
+  const std::string prefix = "UBSAN_OPTIONS=";
   std::vector<std::string> environment;
   std::string ubsan_options;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string variable = *entry;
-    if (variable.rfind("UBSAN_OPTIONS=", 0) == 0)
-      ubsan_options = variable.substr(std::string("UBSAN_OPTIONS=").size());
+    if (variable.rfind(prefix, 0) == 0)
+      ubsan_options = variable.substr(prefix.size());
     else
       environment.push_back(variable);
   }
@@ -45,8 +46,16 @@ std::vector<std::string> child_environment(bool starved_of_descriptors) {
     if (!ubsan_options.empty()) ubsan_options += ":";
     ubsan_options += "suppressions=" PIFIND_UBSAN_OUT_OF_FDS_SUPPRESSIONS;
   }
-  if (!ubsan_options.empty()) environment.push_back("UBSAN_OPTIONS=" + ubsan_options);
+  if (!ubsan_options.empty()) environment.push_back(prefix + ubsan_options);
   return environment;
+}
+
+// execve()'s view of `strings`: their characters, then a null pointer.
+std::vector<char*> null_terminated(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
 }
 
 }  // namespace
@@ -68,13 +77,9 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
                                    "--listen",
                                    "127.0.0.1:" + std::to_string(options_.port)};
   argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
   std::vector<std::string> environment = child_environment(options_.max_files > 0);
-  std::vector<char*> envp;
-  for (auto& variable : environment) envp.push_back(variable.data());
-  envp.push_back(nullptr);
+  const std::vector<char*> args = null_terminated(argv);
+  const std::vector<char*> envp = null_terminated(environment);
   const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
