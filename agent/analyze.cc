@@ -5,8 +5,8 @@
 
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::agent {
 

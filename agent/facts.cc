@@ -6,7 +6,7 @@
 #include "agent/identity.h"
 #include "agent/rtc_inventory.h"
 #include "agent/system_info.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

@@ -6,7 +6,7 @@
 #include "agent/rtc_device.h"
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

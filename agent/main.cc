@@ -23,8 +23,8 @@
 #include "agent/sntp.h"
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace {
 

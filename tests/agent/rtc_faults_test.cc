@@ -15,10 +15,11 @@
 #include "agent/rtc_inventory.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -92,10 +93,7 @@ DriftEstimate rtc0_of(const DriftMonitor& m) {
 
 // The estimate's fields must also make a valid report.
 void check_reportable(const DriftMonitor& m) {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
-  r.counter = 1;
-  r.agent_version = "0.1.0";
+  AgentReport r = test::minimal_report(*MacAddress::parse("b8:27:eb:12:34:56"), 1);
   r.drift = m.estimates();
   const auto problem = validate(r);
   INFO(problem.value_or(""));
@@ -113,7 +111,7 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     SimulatedWorld world(config);
     SimulatedClock clock(world);
     FaultyRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     opener.fault = fault;
     run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
     auto e = rtc0_of(monitor);
@@ -153,7 +151,7 @@ TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happ
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
   const auto before = rtc0_of(monitor);
   REQUIRE(before.status == "ok");
@@ -180,7 +178,7 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
   REQUIRE(rtc0_of(monitor).status == "ok");
   const auto samples_before = rtc0_of(monitor).samples;
@@ -219,7 +217,7 @@ TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with 
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
   opener.fault = Fault::kFast;
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 1800);
   const auto e = rtc0_of(monitor);
   CHECK(e.status == "unavailable");
@@ -234,13 +232,13 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
   std::string samples;
   for (int i = 0; i < 100; ++i)
     samples += fmt::format("{}[1,{},{}]", i ? "," : "", std::int64_t{i} * 2 * kNsPerS, std::int64_t{i} * 3 * kNsPerS);
-  std::ofstream(state.path / "samples-rtc0.json")
+  std::ofstream(state.path() / "samples-rtc0.json")
       << R"({"format":"pifind-agent-samples/1","segments":[[1,"boot-1"]],"samples":[)" << samples
       << R"(],"steps":0})";
   SimulatedWorld world({});
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   REQUIRE(monitor.load().empty());
   const auto e = rtc0_of(monitor);
   CHECK(e.samples == 100);
@@ -252,9 +250,9 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
 
 TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC's read_error") {
   TempDir dev;
-  std::ofstream(dev.path / "rtc1") << "not a device";  // opens, but RTC_RD_TIME is ENOTTY
-  std::filesystem::create_directories(dev.path / "rtc2");  // a directory: opens read-only, ioctl fails
-  LinuxRtcOpener opener(dev.path.string());
+  std::ofstream(dev.path() / "rtc1") << "not a device";  // opens, but RTC_RD_TIME is ENOTTY
+  std::filesystem::create_directories(dev.path() / "rtc2");  // a directory: opens read-only, ioctl fails
+  LinuxRtcOpener opener(dev.path().string());
   for (const char* name : {"rtc0", "rtc1", "rtc2"}) {
     INFO(name);
     auto opened = opener.open(name);
@@ -273,7 +271,7 @@ TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC'
   // The monitor on such a device: unavailable with the reason, no crash.
   SimulatedWorld world({});
   SimulatedClock clock(world);
-  DriftMonitor monitor(clock, opener, "rtc1", "boot-1", dev.path / "state");
+  DriftMonitor monitor(clock, opener, "rtc1", "boot-1", dev.path() / "state");
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("RTC_RD_TIME failed"));

@@ -9,8 +9,8 @@
 
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
-#include "inventory/error.h"
-#include "inventory/report.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/report.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;

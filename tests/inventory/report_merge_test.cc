@@ -1,9 +1,9 @@
-#include "inventory/report_merge.h"
+#include "inventory/store/report_merge.h"
 
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/scan_merge.h"
+#include "inventory/store/scan_merge.h"
 
 using namespace pifind;
 

@@ -1,9 +1,9 @@
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using nlohmann::json;
