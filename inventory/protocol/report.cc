@@ -1,13 +1,13 @@
 #include "inventory/protocol/report.h"
 
 #include <cmath>
-#include <cstdio>
 #include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "inventory/core/error.h"
+#include "inventory/core/json_reader.h"
 
 namespace pifind {
 namespace {
@@ -96,200 +96,122 @@ json to_json(const DriftEstimate& e) {
   return j;
 }
 
-// --- reading: every accessor names the field it failed on -------------------------------------------
+// --- reading: JsonReader names the field any failure is about ----------------------------------------
 
-const json& field(const json& j, const char* key, const std::string& where) {
-  if (!j.is_object()) throw Error(fmt::format("report: {} is not an object", where));
-  const auto it = j.find(key);
-  if (it == j.end()) throw Error(fmt::format("report: missing field {}.{}", where, key));
-  return *it;
-}
-
-std::string get_string(const json& j, const char* key, const std::string& where) {
-  const json& v = field(j, key, where);
-  if (!v.is_string()) throw Error(fmt::format("report: {}.{} must be a string", where, key));
-  return v.get<std::string>();
-}
-
-bool get_bool(const json& j, const char* key, const std::string& where) {
-  const json& v = field(j, key, where);
-  if (!v.is_boolean()) throw Error(fmt::format("report: {}.{} must be true or false", where, key));
-  return v.get<bool>();
-}
-
-double to_double(const json& v, const char* key, const std::string& where) {
-  if (!v.is_number()) throw Error(fmt::format("report: {}.{} must be a number", where, key));
-  const double d = v.get<double>();
-  if (!std::isfinite(d)) throw Error(fmt::format("report: {}.{} must be finite", where, key));
-  return d;
-}
-
-double get_double(const json& j, const char* key, const std::string& where) {
-  return to_double(field(j, key, where), key, where);
-}
-
-std::int64_t get_int(const json& j, const char* key, const std::string& where) {
-  const json& v = field(j, key, where);
-  if (v.is_number_unsigned()) {
-    if (v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-      throw Error(fmt::format("report: {}.{} is out of range", where, key));
-    return static_cast<std::int64_t>(v.get<std::uint64_t>());
-  }
-  if (!v.is_number_integer()) throw Error(fmt::format("report: {}.{} must be an integer", where, key));
-  return v.get<std::int64_t>();
-}
-
-template <typename T>
-std::optional<T> opt(const json& j, const char* key, const std::string& where,
-                     T (*get)(const json&, const char*, const std::string&)) {
-  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return get(j, key, where);
-}
-
-std::optional<int> opt_int(const json& j, const char* key, const std::string& where) {
-  auto v = opt<std::int64_t>(j, key, where, get_int);
+std::optional<int> optional_int(const JsonReader& r, const char* field) {
+  const auto v = r.optional_integer(field);
   if (!v) return std::nullopt;
-  if (*v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
-    throw Error(fmt::format("report: {}.{} is out of range", where, key));
+  if (*v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max()) r.fail(field, "is out of range");
   return static_cast<int>(*v);
 }
 
-const json& get_array(const json& j, const char* key, const std::string& where, std::size_t max_items) {
-  const json& v = field(j, key, where);
-  if (!v.is_array()) throw Error(fmt::format("report: {}.{} must be an array", where, key));
-  if (v.size() > max_items)
-    throw Error(fmt::format("report: {}.{} has {} entries, at most {} allowed", where, key, v.size(), max_items));
-  return v;
+BoardRevision revision_from_json(const JsonReader& r) {
+  BoardRevision b;
+  b.code = r.text("code");
+  b.new_style = r.flag("new_style");
+  b.board = r.text("board");
+  b.processor = r.text("processor");
+  b.manufacturer = r.text("manufacturer");
+  b.memory_mb = optional_int(r, "memory_mb");
+  b.pcb_revision = optional_int(r, "pcb_revision");
+  return b;
 }
 
-std::vector<std::string> get_strings(const json& j, const char* key, const std::string& where, std::size_t max) {
-  std::vector<std::string> out;
-  for (const auto& v : get_array(j, key, where, max)) {
-    if (!v.is_string()) throw Error(fmt::format("report: {}.{} must hold strings", where, key));
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-MacAddress get_mac(const json& j, const char* key, const std::string& where) {
-  const auto text = get_string(j, key, where);
-  const auto mac = MacAddress::parse(text);
-  if (!mac) throw Error(fmt::format("report: {}.{} is not a MAC address", where, key));
-  return *mac;
-}
-
-BoardRevision revision_from_json(const json& j) {
-  const std::string w = "identity.revision";
-  BoardRevision r;
-  r.code = get_string(j, "code", w);
-  r.new_style = get_bool(j, "new_style", w);
-  r.board = get_string(j, "board", w);
-  r.processor = get_string(j, "processor", w);
-  r.manufacturer = get_string(j, "manufacturer", w);
-  r.memory_mb = opt_int(j, "memory_mb", w);
-  r.pcb_revision = opt_int(j, "pcb_revision", w);
-  return r;
-}
-
-Identity identity_from_json(const json& j) {
-  const std::string w = "identity";
+Identity identity_from_json(const JsonReader& r) {
   Identity id;
-  id.hostname = get_string(j, "hostname", w);
-  std::size_t index = 0;
-  for (const auto& ij : get_array(j, "interfaces", w, kMaxInterfaces)) {
-    const std::string iw = fmt::format("identity.interfaces[{}]", index++);
-    id.interfaces.push_back({get_string(ij, "name", iw), get_mac(ij, "mac", iw),
-                             get_strings(ij, "addresses", iw, kMaxAddressesPerInterface)});
+  id.hostname = r.text("hostname");
+  const json& interfaces = r.array("interfaces", kMaxInterfaces);
+  for (std::size_t i = 0; i < interfaces.size(); ++i) {
+    const JsonReader ir = r.element("interfaces", interfaces, i);
+    id.interfaces.push_back({ir.text("name"), ir.mac("mac"), ir.texts("addresses", kMaxAddressesPerInterface)});
   }
-  id.primary_interface = get_string(j, "primary_interface", w);
-  id.model = get_string(j, "model", w);
-  if (j.contains("revision") && !j.at("revision").is_null()) id.revision = revision_from_json(j.at("revision"));
-  id.serial = get_string(j, "serial", w);
-  const json& os = field(j, "os", w);
-  id.os = {get_string(os, "pretty_name", "identity.os"), get_string(os, "id", "identity.os"),
-           get_string(os, "version_id", "identity.os")};
-  id.kernel_release = get_string(j, "kernel_release", w);
-  id.machine = get_string(j, "machine", w);
-  id.uptime_s = opt<double>(j, "uptime_s", w, get_double);
-  id.boot_id = get_string(j, "boot_id", w);
+  id.primary_interface = r.text("primary_interface");
+  id.model = r.text("model");
+  if (const auto revision = r.optional_object("revision")) id.revision = revision_from_json(*revision);
+  id.serial = r.text("serial");
+  const JsonReader os = r.object("os");
+  id.os = {os.text("pretty_name"), os.text("id"), os.text("version_id")};
+  id.kernel_release = r.text("kernel_release");
+  id.machine = r.text("machine");
+  id.uptime_s = r.optional_number("uptime_s");
+  id.boot_id = r.text("boot_id");
   return id;
 }
 
-RtcSection rtc_from_json(const json& j) {
+RtcSection rtc_from_json(const JsonReader& r) {
   RtcSection rtc;
-  std::size_t index = 0;
-  for (const auto& dj : get_array(j, "devices", "rtc", kMaxRtcs)) {
-    const std::string w = fmt::format("rtc.devices[{}]", index++);
+  const json& devices = r.array("devices", kMaxRtcs);
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const JsonReader dr = r.element("devices", devices, i);
     RtcInfo d;
-    d.device = get_string(dj, "device", w);
-    d.driver = get_string(dj, "driver", w);
-    d.hctosys = opt<bool>(dj, "hctosys", w, get_bool);
-    d.readable = get_bool(dj, "readable", w);
-    d.read_error = get_string(dj, "read_error", w);
-    d.rtc_minus_system_s = opt<double>(dj, "rtc_minus_system_s", w, get_double);
-    const json& b = field(dj, "battery", w);
-    const std::string bw = w + ".battery";
-    if (auto flags = opt<std::int64_t>(b, "vl_flags", bw, get_int)) {
-      if (*flags < 0 || *flags > 0xffffffffLL) throw Error(fmt::format("report: {}.vl_flags is out of range", bw));
+    d.device = dr.text("device");
+    d.driver = dr.text("driver");
+    d.hctosys = dr.optional_flag("hctosys");
+    d.readable = dr.flag("readable");
+    d.read_error = dr.text("read_error");
+    d.rtc_minus_system_s = dr.optional_number("rtc_minus_system_s");
+    const JsonReader battery = dr.object("battery");
+    if (const auto flags = battery.optional_integer("vl_flags")) {
+      if (*flags < 0 || *flags > 0xffffffffLL) battery.fail("vl_flags", "is out of range");
       d.battery.vl_flags = static_cast<std::uint32_t>(*flags);
     }
-    d.battery.voltage_v = opt<double>(b, "voltage_v", bw, get_double);
+    d.battery.voltage_v = battery.optional_number("voltage_v");
     rtc.devices.push_back(std::move(d));
   }
-  const json& f = field(j, "fake_hwclock", "rtc");
+  const JsonReader f = r.object("fake_hwclock");
   // Added in 1.0 after the first drafts: optional on read, as every later 1.x field will be.
-  rtc.fake_hwclock.installed = opt<bool>(f, "installed", "rtc.fake_hwclock", get_bool).value_or(false);
-  rtc.fake_hwclock.enabled = opt<bool>(f, "enabled", "rtc.fake_hwclock", get_bool).value_or(false);
-  rtc.fake_hwclock.data_present = get_bool(f, "data_present", "rtc.fake_hwclock");
-  rtc.fake_hwclock.saved_utc = get_string(f, "saved_utc", "rtc.fake_hwclock");
-  rtc.fake_hwclock.age_s = opt<double>(f, "age_s", "rtc.fake_hwclock", get_double);
+  rtc.fake_hwclock.installed = f.optional_flag("installed").value_or(false);
+  rtc.fake_hwclock.enabled = f.optional_flag("enabled").value_or(false);
+  rtc.fake_hwclock.data_present = f.flag("data_present");
+  rtc.fake_hwclock.saved_utc = f.text("saved_utc");
+  rtc.fake_hwclock.age_s = f.optional_number("age_s");
   return rtc;
 }
 
-Discipline discipline_from_json(const json& j) {
-  const std::string w = "discipline";
+Discipline discipline_from_json(const JsonReader& r) {
   Discipline d;
-  d.daemons = get_strings(j, "daemons", w, kMaxListItems);
-  d.drift_file = get_string(j, "drift_file", w);
-  d.drift_file_ppm = opt<double>(j, "drift_file_ppm", w, get_double);
-  if (j.contains("kernel") && !j.at("kernel").is_null()) {
-    const json& k = j.at("kernel");
-    const std::string kw = "discipline.kernel";
+  d.daemons = r.texts("daemons", kMaxListItems);
+  d.drift_file = r.text("drift_file");
+  d.drift_file_ppm = r.optional_number("drift_file_ppm");
+  if (const auto k = r.optional_object("kernel")) {
     KernelTimeState s;
-    s.synchronised = get_bool(k, "synchronised", kw);
-    const auto state = get_int(k, "state", kw);
-    if (state < -1 || state > 5) throw Error("report: discipline.kernel.state is out of range");
+    s.synchronised = k->flag("synchronised");
+    const auto state = k->integer("state");
+    if (state < -1 || state > 5) k->fail("state", "is out of range");
     s.state = static_cast<int>(state);
-    s.status = get_int(k, "status", kw);
-    s.freq_ppm = get_double(k, "freq_ppm", kw);
-    s.offset_s = get_double(k, "offset_s", kw);
-    s.maxerror_s = get_double(k, "maxerror_s", kw);
-    s.esterror_s = get_double(k, "esterror_s", kw);
-    s.tick_us = get_int(k, "tick_us", kw);
+    s.status = k->integer("status");
+    s.freq_ppm = k->number("freq_ppm");
+    s.offset_s = k->number("offset_s");
+    s.maxerror_s = k->number("maxerror_s");
+    s.esterror_s = k->number("esterror_s");
+    s.tick_us = k->integer("tick_us");
     d.kernel = s;
   }
   return d;
 }
 
-DriftEstimate drift_from_json(const json& j, const std::string& w) {
+DriftEstimate drift_from_json(const JsonReader& r) {
   DriftEstimate e;
-  e.reference = get_string(j, "reference", w);
-  e.status = get_string(j, "status", w);
-  e.message = get_string(j, "message", w);
-  e.samples = get_int(j, "samples", w);
-  e.segments = get_int(j, "segments", w);
-  e.window_s = get_double(j, "window_s", w);
-  e.ppm = opt<double>(j, "ppm", w, get_double);
-  e.stderr_ppm = opt<double>(j, "stderr_ppm", w, get_double);
-  e.ci95_low_ppm = opt<double>(j, "ci95_low_ppm", w, get_double);
-  e.ci95_high_ppm = opt<double>(j, "ci95_high_ppm", w, get_double);
-  e.s_per_day = opt<double>(j, "s_per_day", w, get_double);
-  e.residual_rms_s = opt<double>(j, "residual_rms_s", w, get_double);
-  e.nonconstant = get_bool(j, "nonconstant", w);
-  e.runs_z = opt<double>(j, "runs_z", w, get_double);
-  e.recent_ppm = opt<double>(j, "recent_ppm", w, get_double);
-  for (const auto& a : get_array(j, "allan", w, kMaxListItems))
-    e.allan.push_back({get_double(a, "tau_s", w + ".allan"), get_double(a, "adev", w + ".allan")});
+  e.reference = r.text("reference");
+  e.status = r.text("status");
+  e.message = r.text("message");
+  e.samples = r.integer("samples");
+  e.segments = r.integer("segments");
+  e.window_s = r.number("window_s");
+  e.ppm = r.optional_number("ppm");
+  e.stderr_ppm = r.optional_number("stderr_ppm");
+  e.ci95_low_ppm = r.optional_number("ci95_low_ppm");
+  e.ci95_high_ppm = r.optional_number("ci95_high_ppm");
+  e.s_per_day = r.optional_number("s_per_day");
+  e.residual_rms_s = r.optional_number("residual_rms_s");
+  e.nonconstant = r.flag("nonconstant");
+  e.runs_z = r.optional_number("runs_z");
+  e.recent_ppm = r.optional_number("recent_ppm");
+  const json& allan = r.array("allan", kMaxListItems);
+  for (std::size_t i = 0; i < allan.size(); ++i) {
+    const JsonReader a = r.element("allan", allan, i);
+    e.allan.push_back({a.number("tau_s"), a.number("adev")});
+  }
   return e;
 }
 
@@ -341,7 +263,7 @@ bool is_valid_hostname(std::string_view name) {
 nlohmann::json to_json(const AgentReport& r) {
   json drift = json::array();
   for (const auto& e : r.drift) drift.push_back(to_json(e));
-  json j{{"schema", fmt::format("{}.{}", r.schema_major, r.schema_minor)},
+  json j{{"schema", SchemaVersion{r.schema_major, r.schema_minor}.to_string()},
          {"agent_id", r.agent_id.to_string()},
          {"counter", r.counter},
          {"agent_version", r.agent_version},
@@ -364,38 +286,33 @@ AgentReport parse_report(std::string_view body) {
   if (j.is_discarded()) throw Error("report: not valid JSON");
   if (!j.is_object()) throw Error("report: not a JSON object");
 
+  const JsonReader top(j, "report");
   AgentReport r;
-  const std::string schema = get_string(j, "schema", "report");
-  int major = 0, minor = 0;
-  char tail = 0;
-  if (std::sscanf(schema.c_str(), "%d.%d%c", &major, &minor, &tail) != 2 || major < 0 || minor < 0)
-    throw Error(fmt::format("report: schema '{}' is not MAJOR.MINOR", schema.substr(0, 32)));
-  if (major > kReportSchemaMajor)
+  const std::string schema = top.text("schema");
+  const auto version = SchemaVersion::parse(schema);
+  if (!version) top.fail("schema", "is not MAJOR.MINOR");
+  if (version->major > kReportSchemaMajor)
     throw Error(fmt::format("report: schema {} is newer than this reader understands ({}.x); upgrade pifind", schema,
                             kReportSchemaMajor));
-  if (major < kReportSchemaMajor)
+  if (version->major < kReportSchemaMajor)
     throw Error(fmt::format("report: schema {} is older than this reader supports ({}.x)", schema, kReportSchemaMajor));
-  r.schema_major = major;
-  r.schema_minor = minor;
-  r.agent_id = get_mac(j, "agent_id", "report");
-  const json& counter = field(j, "counter", "report");
-  if (!counter.is_number_unsigned() && !(counter.is_number_integer() && counter.get<std::int64_t>() >= 0))
-    throw Error("report: report.counter must be a non-negative integer");
-  r.counter = counter.get<std::uint64_t>();
+  r.schema_major = version->major;
+  r.schema_minor = version->minor;
+  r.agent_id = top.mac("agent_id");
+  r.counter = top.count("counter");
   if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    throw Error("report: report.counter is out of range");
-  r.agent_version = get_string(j, "agent_version", "report");
-  r.generated_unix_s = opt<double>(j, "generated_unix_s", "report", get_double);
-  r.identity = identity_from_json(field(j, "identity", "report"));
-  r.rtc = rtc_from_json(field(j, "rtc", "report"));
-  const json& cs = field(j, "clocksource", "report");
-  r.clocksource = {get_string(cs, "current", "clocksource"), get_strings(cs, "available", "clocksource", kMaxListItems)};
-  r.discipline = discipline_from_json(field(j, "discipline", "report"));
-  std::size_t index = 0;
-  for (const auto& e : get_array(j, "drift", "report", kMaxDriftEstimates))
-    r.drift.push_back(drift_from_json(e, fmt::format("drift[{}]", index++)));
-  const json& sp = field(j, "spool", "report");
-  r.spool = {get_int(sp, "queued", "spool"), get_int(sp, "dropped_total", "spool")};
+    top.fail("counter", "is out of range");
+  r.agent_version = top.text("agent_version");
+  r.generated_unix_s = top.optional_number("generated_unix_s");
+  r.identity = identity_from_json(top.object("identity"));
+  r.rtc = rtc_from_json(top.object("rtc"));
+  const JsonReader cs = top.object("clocksource");
+  r.clocksource = {cs.text("current"), cs.texts("available", kMaxListItems)};
+  r.discipline = discipline_from_json(top.object("discipline"));
+  const json& drift = top.array("drift", kMaxDriftEstimates);
+  for (std::size_t i = 0; i < drift.size(); ++i) r.drift.push_back(drift_from_json(top.element("drift", drift, i)));
+  const JsonReader sp = top.object("spool");
+  r.spool = {sp.integer("queued"), sp.integer("dropped_total")};
 
   if (auto problem = validate(r)) throw Error("report: " + *problem);
   return r;

@@ -1,13 +1,14 @@
 #include "inventory/store/inventory_json.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
+#include "inventory/core/json_reader.h"
 
 namespace pifind {
 namespace {
@@ -25,142 +26,75 @@ json drift_to_json(const DriftSummary& d) {
   return j;
 }
 
-// ---- reading: every accessor names the field it failed on -------------------------------------------
+// ---- reading: JsonReader names the field any failure is about --------------------------------------
 
-struct Reader {
-  const json& object;
-  std::string where;  // "device b8:27:eb:00:00:01" or "document"
+// Lists in a record are bounded only by the file's size: the collector caps what reports add.
+constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
 
-  [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
-    throw Error(fmt::format("{}: '{}' {}", where, field, problem));
-  }
-  const json* find(const char* field) const {
-    const auto it = object.find(field);
-    return it == object.end() || it->is_null() ? nullptr : &*it;
-  }
-  const json& need(const char* field) const {
-    const json* v = find(field);
-    if (!v) fail(field, "is missing");
-    return *v;
-  }
-  std::string text(const char* field, bool required = false) const {
-    const json* v = required ? &need(field) : find(field);
-    if (!v) return {};
-    if (!v->is_string()) fail(field, "is not a string");
-    return v->get<std::string>();
-  }
-  double number(const char* field) const {
-    const json& v = need(field);
-    if (!v.is_number()) fail(field, "is not a number");
-    return v.get<double>();
-  }
-  std::uint64_t count(const char* field) const {
-    const json& v = need(field);
-    if (!v.is_number_unsigned()) fail(field, "is not a non-negative integer");
-    return v.get<std::uint64_t>();
-  }
-  std::optional<bool> flag(const char* field) const {
-    const json* v = find(field);
-    if (!v) return std::nullopt;
-    if (!v->is_boolean()) fail(field, "is not true or false");
-    return v->get<bool>();
-  }
-  TimePoint time(const char* field) const {
-    const auto t = parse_utc(text(field, true));
-    if (!t) fail(field, "is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
-    return *t;
-  }
-  MacAddress mac(const char* field) const {
-    const auto m = MacAddress::parse(text(field, true));
-    if (!m) fail(field, "is not a MAC address");
-    return *m;
-  }
-  const json& array(const char* field) const {
-    static const json empty = json::array();
-    const json* v = find(field);
-    if (!v) return empty;
-    if (!v->is_array()) fail(field, "is not an array");
-    return *v;
-  }
-  Reader sub(const json& value, const std::string& field) const {
-    if (!value.is_object()) fail(field, "is not an object");
-    return Reader{value, where + ": " + field};
-  }
-};
-
-DriftSummary drift_from_json(const Reader& r) {
+DriftSummary drift_from_json(const JsonReader& r) {
   DriftSummary d;
   d.drift_ppm = r.number("drift_ppm");
   d.uncertainty_ppm = r.number("uncertainty_ppm");
-  d.offset_s = r.find("offset_s") ? r.number("offset_s") : 0;
-  d.reference = r.text("reference");
-  d.constant = r.flag("constant").value_or(true);
-  d.samples = r.find("samples") ? r.count("samples") : 0;
-  d.window_s = r.find("window_s") ? r.number("window_s") : 0;
+  d.offset_s = r.optional_number("offset_s").value_or(0);
+  d.reference = r.text_or_empty("reference");
+  d.constant = r.optional_flag("constant").value_or(true);
+  d.samples = r.has("samples") ? r.count("samples") : 0;
+  d.window_s = r.optional_number("window_s").value_or(0);
   d.measured_at = r.time("measured_at");
   return d;
 }
 
 InventoryRecord record_from_json(const MacAddress& id, const json& object) {
-  const Reader r{object, "device " + id.to_string()};
-  if (!object.is_object()) r.fail("record", "is not an object");
+  const JsonReader r(object, "device " + id.to_string());
   InventoryRecord rec;
   rec.id = id;
-  const json& macs = r.array("macs");
+  const json& macs = r.optional_array("macs", kUnbounded);
   for (std::size_t i = 0; i < macs.size(); ++i) {
-    const Reader m = r.sub(macs[i], fmt::format("macs[{}]", i));
-    rec.macs.push_back({m.mac("mac"), m.text("interface"), m.time("first_seen"), m.time("last_seen")});
+    const JsonReader m = r.element("macs", macs, i);
+    rec.macs.push_back({m.mac("mac"), m.text_or_empty("interface"), m.time("first_seen"), m.time("last_seen")});
   }
-  const json& ips = r.array("ips");
+  const json& ips = r.optional_array("ips", kUnbounded);
   for (std::size_t i = 0; i < ips.size(); ++i) {
-    const Reader a = r.sub(ips[i], fmt::format("ips[{}]", i));
-    const auto ip = Ipv4Address::parse(a.text("ip", true));
+    const JsonReader a = r.element("ips", ips, i);
+    const auto ip = Ipv4Address::parse(a.text("ip"));
     if (!ip) a.fail("ip", "is not an IPv4 address");
-    rec.ips.push_back({*ip, a.mac("mac"), a.text("seen_via"), a.time("first_seen"), a.time("last_seen"),
-                       a.flag("current").value_or(true)});
+    rec.ips.push_back({*ip, a.mac("mac"), a.text_or_empty("seen_via"), a.time("first_seen"), a.time("last_seen"),
+                       a.optional_flag("current").value_or(true)});
   }
-  rec.vendor = r.text("vendor");
-  rec.raspberry_pi = r.flag("raspberry_pi").value_or(false);
-  rec.hostname = r.text("hostname");
-  rec.model = r.text("model");
-  rec.serial = r.text("serial");
-  if (const json* t = r.find("time")) {
-    const Reader tr = r.sub(*t, "time");
-    rec.time.rtc_present = tr.flag("rtc_present");
-    rec.time.rtc_name = tr.text("rtc_name");
-    rec.time.clocksource = tr.text("clocksource");
-    rec.time.time_discipline = tr.text("time_discipline");
-    rec.time.ntp_synchronised = tr.flag("ntp_synchronised");
+  rec.vendor = r.text_or_empty("vendor");
+  rec.raspberry_pi = r.optional_flag("raspberry_pi").value_or(false);
+  rec.hostname = r.text_or_empty("hostname");
+  rec.model = r.text_or_empty("model");
+  rec.serial = r.text_or_empty("serial");
+  if (const auto t = r.optional_object("time")) {
+    rec.time.rtc_present = t->optional_flag("rtc_present");
+    rec.time.rtc_name = t->text_or_empty("rtc_name");
+    rec.time.clocksource = t->text_or_empty("clocksource");
+    rec.time.time_discipline = t->text_or_empty("time_discipline");
+    rec.time.ntp_synchronised = t->optional_flag("ntp_synchronised");
   }
-  if (const json* d = r.find("drift")) rec.drift = drift_from_json(r.sub(*d, "drift"));
-  const json& history = r.array("drift_history");
+  if (const auto d = r.optional_object("drift")) rec.drift = drift_from_json(*d);
+  const json& history = r.optional_array("drift_history", kUnbounded);
   for (std::size_t i = 0; i < history.size(); ++i) {
-    const Reader h = r.sub(history[i], fmt::format("drift_history[{}]", i));
+    const JsonReader h = r.element("drift_history", history, i);
     rec.add_drift_sample({h.time("at"), h.number("drift_ppm"), h.number("uncertainty_ppm"),
-                          h.find("offset_s") ? h.number("offset_s") : 0});
+                          h.optional_number("offset_s").value_or(0)});
   }
-  if (const json* a = r.find("agent")) {
-    const Reader ar = r.sub(*a, "agent");
-    rec.agent = AgentState{ar.text("id"), ar.count("last_counter"), ar.time("last_report")};
-  }
+  if (const auto a = r.optional_object("agent"))
+    rec.agent = AgentState{a->text_or_empty("id"), a->count("last_counter"), a->time("last_report")};
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
   return rec;
 }
 
-std::pair<int, int> parse_schema(const json& document) {
+SchemaVersion parse_schema(const json& document) {
   const auto it = document.find("schema");
   if (it == document.end() || !it->is_string())
     throw Error("not a pifind inventory: no \"schema\" version string");
   const std::string text = it->get<std::string>();
-  int major = -1, minor = -1;
-  const char* begin = text.data();
-  const char* end = text.data() + text.size();
-  std::from_chars_result r = std::from_chars(begin, end, major);
-  if (r.ec == std::errc{} && r.ptr != end && *r.ptr == '.') r = std::from_chars(r.ptr + 1, end, minor);
-  if (r.ec != std::errc{} || r.ptr != end || major < 0 || minor < 0)
-    throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
-  return {major, minor};
+  const auto version = SchemaVersion::parse(text);
+  if (!version) throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
+  return *version;
 }
 
 }  // namespace
@@ -221,7 +155,7 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
 json inventory_to_json(const Inventory& inventory, TimePoint updated) {
   json devices = json::object();
   for (const auto& [id, rec] : inventory.records()) devices[id.to_string()] = record_to_json(rec);
-  return {{"schema", fmt::format("{}.{}", kInventorySchemaMajor, kInventorySchemaMinor)},
+  return {{"schema", SchemaVersion{kInventorySchemaMajor, kInventorySchemaMinor}.to_string()},
           {"updated", format_utc(updated)},
           {"devices", std::move(devices)}};
 }
@@ -294,11 +228,11 @@ Inventory inventory_from_text(std::string_view text) {
     throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at + 2)));
   }
   if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
-  const auto [major, minor] = parse_schema(document);
-  if (major > kInventorySchemaMajor)
-    throw Error(fmt::format("schema {}.{} is newer than this pifind understands ({}.x); upgrade pifind", major, minor,
-                            kInventorySchemaMajor));
-  if (major < 1) throw Error(fmt::format("schema {}.{} is not a version pifind ever wrote", major, minor));
+  const SchemaVersion schema = parse_schema(document);
+  if (schema.major > kInventorySchemaMajor)
+    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
+                            schema.to_string(), kInventorySchemaMajor));
+  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
   Inventory inventory;
   const auto devices = document.find("devices");
   if (devices == document.end()) return inventory;

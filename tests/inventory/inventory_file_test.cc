@@ -67,7 +67,7 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
         "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
         "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
         "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
-       "device b8:27:eb:00:00:01: ips[0]: 'ip' is not an IPv4 address"},
+       "device b8:27:eb:00:00:01: 'ips[0].ip' is not an IPv4 address"},
       {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [], "first_seen": "yesterday"}}})",
        "device b8:27:eb:00:00:01: 'first_seen' is not an RFC 3339"},
   };

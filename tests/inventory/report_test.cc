@@ -122,7 +122,7 @@ TEST_CASE("report parsing rejects hostile or malformed input with one line") {
   CHECK_THROWS_WITH(parse_report("[]"), "report: not a JSON object");
   CHECK_THROWS_WITH(parse_report(std::string(kMaxReportBytes + 1, ' ')), Catch::Contains("larger than"));
   CHECK_THROWS_WITH(parse_report(with(body, "\"boot_id\"", "\"boot_idx\"")),
-                    Catch::Contains("missing field identity.boot_id"));
+                    Catch::Contains("'identity.boot_id' is missing"));
 }
 
 TEST_CASE("report validation bounds list sizes") {
