@@ -82,7 +82,7 @@ json to_json(const Discipline& d) {
 json to_json(const DriftEstimate& e) {
   json allan = json::array();
   for (const auto& a : e.allan) allan.push_back({{"tau_s", a.tau_s}, {"adev", a.adev}});
-  json j{{"reference", e.reference}, {"status", e.status},     {"message", e.message},
+  json j{{"reference", e.reference}, {"status", drift_status_name(e.status)},     {"message", e.message},
          {"samples", e.samples},     {"segments", e.segments}, {"window_s", e.window_s},
          {"nonconstant", e.nonconstant}, {"allan", std::move(allan)}};
   put(j, "ppm", e.ppm);
@@ -193,7 +193,9 @@ Discipline discipline_from_json(const JsonReader& r) {
 DriftEstimate drift_from_json(const JsonReader& r) {
   DriftEstimate e;
   e.reference = r.text("reference");
-  e.status = r.text("status");
+  const auto status = parse_drift_status(r.text("status"));
+  if (!status) r.fail("status", "is not ok, collecting, busy or unavailable");
+  e.status = *status;
   e.message = r.text("message");
   e.samples = r.integer("samples");
   e.segments = r.integer("segments");
@@ -240,6 +242,22 @@ bool is_address_text(std::string_view s) {
 bool in_range(const std::optional<double>& v, double lo, double hi) { return !v || (*v >= lo && *v <= hi); }
 
 }  // namespace
+
+std::string_view drift_status_name(DriftStatus status) {
+  switch (status) {
+    case DriftStatus::kOk: return "ok";
+    case DriftStatus::kCollecting: return "collecting";
+    case DriftStatus::kBusy: return "busy";
+    case DriftStatus::kUnavailable: return "unavailable";
+  }
+  return "unavailable";
+}
+
+std::optional<DriftStatus> parse_drift_status(std::string_view text) {
+  for (const auto status : {DriftStatus::kOk, DriftStatus::kCollecting, DriftStatus::kBusy, DriftStatus::kUnavailable})
+    if (drift_status_name(status) == text) return status;
+  return std::nullopt;
+}
 
 bool is_valid_hostname(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
@@ -372,10 +390,8 @@ std::optional<std::string> validate(const AgentReport& r) {
 
   if (r.drift.size() > kMaxDriftEstimates) return "drift has too many entries";
   for (const auto& e : r.drift) {
-    if (!is_clean_text(e.reference, 128) || !is_clean_text(e.status, 32) || !is_clean_text(e.message))
+    if (!is_clean_text(e.reference, 128) || !is_clean_text(e.message))
       return "drift has a text field that is too long or not printable";
-    if (e.status != "ok" && e.status != "collecting" && e.status != "busy" && e.status != "unavailable")
-      return fmt::format("drift status '{}' is unknown", e.status.substr(0, 32));
     if (e.samples < 0 || e.segments < 0 || e.window_s < 0) return "drift counts must not be negative";
     for (const auto* v : {&e.ppm, &e.stderr_ppm, &e.ci95_low_ppm, &e.ci95_high_ppm, &e.recent_ppm})
       if (!in_range(*v, -1e6, 1e6)) return "drift ppm is out of range";

@@ -124,12 +124,24 @@ struct AllanPoint {
   double adev = 0;  ///< dimensionless (fractional frequency)
 };
 
+/// Where a drift estimate stands. In JSON: "ok", "collecting", "busy", "unavailable".
+enum class DriftStatus {
+  kOk,          ///< ppm and its uncertainty are set
+  kCollecting,  ///< too few samples yet
+  kBusy,        ///< the reference is held by another process (an RTC open elsewhere); retried
+  kUnavailable  ///< the reference cannot be read or does not keep time; `message` says why
+};
+/// The JSON text of `status`.
+std::string_view drift_status_name(DriftStatus status);
+/// The status named `text`, or nothing for any other text.
+std::optional<DriftStatus> parse_drift_status(std::string_view text);
+
 /// How the system oscillator's rate differs from a reference (an RTC or an NTP server), measured on
 /// CLOCK_MONOTONIC_RAW. Positive ppm: the system oscillator runs fast relative to the reference.
 struct DriftEstimate {
   std::string reference;      ///< "rtc0", "ntp:pool.example.org"
-  std::string status;         ///< "ok", "collecting" (too few samples), "busy", "unavailable"
-  std::string message;        ///< one line of why, for anything but "ok"
+  DriftStatus status = DriftStatus::kCollecting;
+  std::string message;        ///< one line of why, for anything but kOk
   std::int64_t samples = 0;   ///< samples in the fit
   std::int64_t segments = 0;  ///< boot / step segments fitted with a common slope
   double window_s = 0;        ///< reference time spanned by the samples

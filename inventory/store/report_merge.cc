@@ -37,7 +37,7 @@ bool against_an_rtc(const std::string& reference) {
 const DriftEstimate* best_estimate(const std::vector<DriftEstimate>& estimates) {
   const DriftEstimate* best = nullptr;
   for (const auto& e : estimates) {
-    if (e.status != "ok" || !e.ppm || !e.stderr_ppm || !measures_the_oscillator(e.reference)) continue;
+    if (e.status != DriftStatus::kOk || !e.ppm || !e.stderr_ppm || !measures_the_oscillator(e.reference)) continue;
     if (!best || (against_an_rtc(e.reference) && !against_an_rtc(best->reference))) best = &e;
   }
   return best;

@@ -50,7 +50,7 @@ TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitt
     DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     run_for(world, clock, monitor, 1800);
     const auto e = rtc_estimate(monitor);
-    REQUIRE(e.status == "ok");
+    REQUIRE(e.status == DriftStatus::kOk);
     REQUIRE(e.ppm);
     CHECK(*e.ci95_low_ppm <= ppm);
     CHECK(*e.ci95_high_ppm >= ppm);
@@ -96,7 +96,7 @@ TEST_CASE("a drift that changes midway is flagged") {
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_for(world, clock, monitor, 3600);
   const auto e = rtc_estimate(monitor);
-  REQUIRE(e.status == "ok");
+  REQUIRE(e.status == DriftStatus::kOk);
   CHECK(e.nonconstant);
   REQUIRE(e.recent_ppm);
   CHECK(*e.recent_ppm == Approx(43.0).margin(0.3));
@@ -135,11 +135,11 @@ TEST_CASE("a busy RTC is reported as busy and retried later") {
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("EBUSY"));
   auto e = rtc_estimate(monitor);
-  CHECK(e.status == "busy");
+  CHECK(e.status == DriftStatus::kBusy);
   CHECK_THAT(e.message, Catch::Contains("retrying later"));
   run_for(world, clock, monitor, 120);
   e = rtc_estimate(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.samples > 50);
 }
 
@@ -176,7 +176,7 @@ TEST_CASE("with no RTC and no NTP the report says there is nothing to measure ag
   DriftMonitor monitor(clock, opener, "", "boot-1", state.path());
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
   CHECK_THAT(e[0].message, Catch::Contains("nothing to measure"));
 }
 
@@ -239,7 +239,7 @@ TEST_CASE("slow NTP exchanges are not used") {
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
   CHECK(e[0].samples == 0);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
 }
 
 TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the fit") {

@@ -169,7 +169,7 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
     REQUIRE(!oldest.drift.empty());
     REQUIRE(!newest.drift.empty());
     CHECK(newest.drift[0].window_s > oldest.drift[0].window_s + 14000);  // 47 reports of 300 s later
-    CHECK(newest.drift[0].status == "ok");
+    CHECK(newest.drift[0].status == DriftStatus::kOk);
     REQUIRE(newest.drift[0].ppm);
     CHECK(*newest.drift[0].ppm == Approx(12.0).margin(0.05));
     CHECK(newest.spool.dropped_total == 23);  // made before report 24 went

@@ -119,23 +119,23 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     CHECK_FALSE(e.ppm);
     CHECK_FALSE(monitor.rtc_minus_system_s());
     if (fault == Fault::kBusy) {
-      CHECK(e.status == "busy");
+      CHECK(e.status == DriftStatus::kBusy);
       CHECK_THAT(e.message, Catch::Contains("EBUSY"));
     } else if (fault == Fault::kOpenDenied) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK_THAT(e.message, Catch::Contains("Permission denied"));
     } else if (fault == Fault::kReadIo) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "RTC_RD_TIME failed: Input/output error");
     } else {  // drivers that check the oscillator-stop flag refuse to read
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "rtc stopped: RTC_RD_TIME failed: time not set or oscillator stopped (EINVAL)");
     }
     check_reportable(monitor);
     opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
     run_faulty(clock, world, monitor, 600);
     e = rtc0_of(monitor);
-    CHECK(e.status == "ok");
+    CHECK(e.status == DriftStatus::kOk);
     CHECK(e.message.empty());
     CHECK(e.samples > 250);
     REQUIRE(e.ppm);
@@ -154,19 +154,19 @@ TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happ
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
   const auto before = rtc0_of(monitor);
-  REQUIRE(before.status == "ok");
+  REQUIRE(before.status == DriftStatus::kOk);
   opener.fault = Fault::kReadIo;
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("Input/output error"));
   auto e = rtc0_of(monitor);
-  CHECK(e.status == "ok");  // the oscillator's rate measured so far still stands
+  CHECK(e.status == DriftStatus::kOk);  // the oscillator's rate measured so far still stands
   CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
   CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
   opener.fault = Fault::kNone;
   run_faulty(clock, world, monitor, 300);
   e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.message.empty());
   CHECK(e.samples > before.samples + 100);
 }
@@ -180,13 +180,13 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   FaultyRtcOpener opener(world);
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
-  REQUIRE(rtc0_of(monitor).status == "ok");
+  REQUIRE(rtc0_of(monitor).status == DriftStatus::kOk);
   const auto samples_before = rtc0_of(monitor).samples;
 
   opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
   run_faulty(clock, world, monitor, 3600);
   auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
   CHECK_THAT(e.message, Catch::Contains("did not advance"));
   CHECK_FALSE(e.ppm);  // withheld: not the rate from before, not a number made from a frozen clock
@@ -198,14 +198,14 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
   monitor.sample_rtc();
   e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped; last attempt: /dev/rtc0 is held"));
   CHECK_FALSE(e.ppm);
 
   opener.fault = Fault::kNone;  // a new battery, time set again
   run_faulty(clock, world, monitor, 600);
   e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= 40.0);
   CHECK(*e.ci95_high_ppm >= 40.0);
@@ -220,7 +220,7 @@ TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with 
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 1800);
   const auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
   CHECK_FALSE(e.ppm);
   check_reportable(monitor);
@@ -242,7 +242,7 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
   REQUIRE(monitor.load().empty());
   const auto e = rtc0_of(monitor);
   CHECK(e.samples == 100);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("implausible rate"));
   CHECK_FALSE(e.ppm);
   check_reportable(monitor);
@@ -276,7 +276,7 @@ TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC'
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("RTC_RD_TIME failed"));
   const auto e = monitor.estimates().at(0);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("RTC_RD_TIME failed"));
 }
 

@@ -43,7 +43,7 @@ AgentReport sample_report() {
   r.discipline.drift_file_ppm = -8.802;
   DriftEstimate e;
   e.reference = "rtc0";
-  e.status = "ok";
+  e.status = DriftStatus::kOk;
   e.samples = 1800;
   e.segments = 1;
   e.window_s = 3600;

@@ -22,7 +22,7 @@ AgentReport pi_report(const MacAddress& agent, std::uint64_t counter, const std:
   r.clocksource.current = "arch_sys_counter";
   DriftEstimate e;
   e.reference = "rtc0";
-  e.status = "ok";
+  e.status = DriftStatus::kOk;
   e.samples = 20;
   e.window_s = 1200;
   e.ppm = drift_ppm;
