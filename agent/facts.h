@@ -10,8 +10,6 @@
 
 namespace pifind::agent {
 
-inline constexpr const char* kAgentVersion = "0.1.0";
-
 struct FactsSources {
   const Sysroot& root;
   Clock& clock;
