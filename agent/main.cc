@@ -24,6 +24,7 @@
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
 #include "inventory/core/error.h"
+#include "inventory/core/host_port.h"
 #include "inventory/core/version.h"
 #include "inventory/core/whole_file.h"
 
@@ -60,19 +61,6 @@ std::string default_state_dir() {
     return dir.substr(0, dir.find(':'));  // systemd lists several separated by ':'
   }
   return "/var/lib/pifind-agent";
-}
-
-std::pair<std::string, std::string> split_host_port(const std::string& text) {
-  if (text.starts_with("[")) {
-    const auto close = text.find(']');
-    if (close == std::string::npos) throw Error("--ntp-server has an unclosed '['");
-    const std::string port = close + 2 <= text.size() && text[close + 1] == ':' ? text.substr(close + 2) : "123";
-    return {text.substr(1, close - 1), port};
-  }
-  const auto colon = text.find(':');
-  if (colon != std::string::npos && text.find(':', colon + 1) == std::string::npos)
-    return {text.substr(0, colon), text.substr(colon + 1)};
-  return {text, "123"};
 }
 
 // The clock and RTCs the agent measures: the real ones, or a simulated Pi with --simulate.
@@ -115,9 +103,9 @@ class Agent {
     DriftMonitor::NtpQuery query;
     std::string ntp_name;
     if (!options_.ntp_server.empty()) {
-      const auto [host, port] = split_host_port(options_.ntp_server);
-      ntp_name = "ntp:" + host;
-      query = [this, host = host, port = port] { return query_sntp(host, port, clock_); };
+      const HostPort server = HostPort::parse(options_.ntp_server, 123, "--ntp-server");
+      ntp_name = "ntp:" + server.host;
+      query = [this, server] { return query_sntp(server.host, std::to_string(server.port), clock_); };
     }
     monitor_ = std::make_unique<DriftMonitor>(clock_, opener_, rtc, report.identity.boot_id, state_dir_, ntp_name,
                                               query, options_.max_samples);
