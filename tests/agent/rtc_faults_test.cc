@@ -13,6 +13,7 @@
 #include "agent/drift_monitor.h"
 #include "agent/rtc_device.h"
 #include "agent/rtc_inventory.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
 #include "tests/support/sample_report.h"
@@ -76,12 +77,9 @@ class FaultyRtcOpener final : public RtcOpener {
   std::int64_t frozen_s_ = 0;
 };
 
-void run_faulty(SimulatedClock& clock, SimulatedWorld& world, DriftMonitor& monitor, double seconds) {
-  const double end = world.true_s() + seconds;
-  while (world.true_s() < end) {
-    monitor.sample_rtc();
-    clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
-  }
+// The agent's own sampling schedule, an RTC edge every 2 s.
+void run_faulty(SimulatedClock& clock, DriftMonitor& monitor, double seconds) {
+  SampleSchedule(clock, monitor, {}).run_for(seconds);
 }
 
 DriftEstimate rtc0_of(const DriftMonitor& m) {
@@ -113,7 +111,7 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     FaultyRtcOpener opener(world);
     DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     opener.fault = fault;
-    run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
+    run_faulty(clock, monitor, 600);  // ten minutes of the fault
     auto e = rtc0_of(monitor);
     CHECK(e.samples == 0);
     CHECK_FALSE(e.ppm);
@@ -133,7 +131,7 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     }
     check_reportable(monitor);
     opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
-    run_faulty(clock, world, monitor, 600);
+    run_faulty(clock, monitor, 600);
     e = rtc0_of(monitor);
     CHECK(e.status == DriftStatus::kOk);
     CHECK(e.message.empty());
@@ -152,7 +150,7 @@ TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happ
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 900);
+  run_faulty(clock, monitor, 900);
   const auto before = rtc0_of(monitor);
   REQUIRE(before.status == DriftStatus::kOk);
   opener.fault = Fault::kReadIo;
@@ -164,7 +162,7 @@ TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happ
   CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
   CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
   opener.fault = Fault::kNone;
-  run_faulty(clock, world, monitor, 300);
+  run_faulty(clock, monitor, 300);
   e = rtc0_of(monitor);
   CHECK(e.status == DriftStatus::kOk);
   CHECK(e.message.empty());
@@ -179,12 +177,12 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 900);
+  run_faulty(clock, monitor, 900);
   REQUIRE(rtc0_of(monitor).status == DriftStatus::kOk);
   const auto samples_before = rtc0_of(monitor).samples;
 
   opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
-  run_faulty(clock, world, monitor, 3600);
+  run_faulty(clock, monitor, 3600);
   auto e = rtc0_of(monitor);
   CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
@@ -203,7 +201,7 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   CHECK_FALSE(e.ppm);
 
   opener.fault = Fault::kNone;  // a new battery, time set again
-  run_faulty(clock, world, monitor, 600);
+  run_faulty(clock, monitor, 600);
   e = rtc0_of(monitor);
   CHECK(e.status == DriftStatus::kOk);
   REQUIRE(e.ppm);
@@ -218,7 +216,7 @@ TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with 
   FaultyRtcOpener opener(world);
   opener.fault = Fault::kFast;
   DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 1800);
+  run_faulty(clock, monitor, 1800);
   const auto e = rtc0_of(monitor);
   CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
