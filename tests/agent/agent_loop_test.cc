@@ -15,12 +15,22 @@ using namespace pifind;
 using namespace pifind::agent;
 using namespace pifind::test;
 
-TEST_CASE("AgentLoop measures a simulated Pi 5 through its own schedule and reports the drift") {
-  TempDir state;
+namespace {
+
+// pifind-agent on the Pi 5 fixture tree with --simulate SPEC and its state in `state`.
+AgentOptions simulated_pi5(const TempDir& state, const std::string& spec) {
   AgentOptions options;
   options.sysroot = fixture("pi5-rpirtc").string();
   options.state_dir = state.path().string();
-  options.simulate = "drift=25,rtc=-2,speed=0,seed=3";
+  options.simulate = spec;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("AgentLoop measures a simulated Pi 5 through its own schedule and reports the drift") {
+  TempDir state;
+  const AgentOptions options = simulated_pi5(state, "drift=25,rtc=-2,speed=0,seed=3");
   AgentHardware hardware(options);
   std::atomic<bool> stop{false};
   std::vector<std::string> log;
@@ -42,10 +52,7 @@ TEST_CASE("AgentLoop measures a simulated Pi 5 through its own schedule and repo
 
 TEST_CASE("AgentLoop stops measuring at once when asked, and says what is missing to send") {
   TempDir state;
-  AgentOptions options;
-  options.sysroot = fixture("pi5-rpirtc").string();
-  options.state_dir = state.path().string();
-  options.simulate = "speed=0";
+  const AgentOptions options = simulated_pi5(state, "speed=0");
   AgentHardware hardware(options);
   std::atomic<bool> stop{true};
   AgentLoop agent(options, hardware, stop, [](const std::string&) {});
