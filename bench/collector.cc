@@ -172,7 +172,8 @@ int main(int argc, char** argv) {
 
   Collector collector(file, key);
   net::io_context server_io;
-  HttpServer server(server_io, {net::ip::make_address("127.0.0.1"), 0}, make_collector_handler(collector, {}));
+  CollectorRoutes routes(collector, {});
+  HttpServer server(server_io, {net::ip::make_address("127.0.0.1"), 0}, routes.handler());
   collector.start();
   server.start();
   std::thread server_thread([&] { server_io.run(); });

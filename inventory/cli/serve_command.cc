@@ -66,8 +66,16 @@ int run_serve_command(int argc, char** argv) {
   app.add_option("--max-uncertainty", thresholds.max_uncertainty_ppm, "Dashboard audit: largest uncertainty, ppm")
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
+  std::string compact_after = "60s";
+  app.add_option("--compact-after", compact_after,
+                 "Fold the journal into the inventory file once its oldest change is this old (0s: at once); "
+                 "the file alone is at most this much (plus one compaction) behind")
+      ->check(duration_validator(true))
+      ->capture_default_str();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
+  CompactionPolicy compaction;
+  compaction.after = *parse_duration(compact_after, true);
   limits.io_timeout = std::max(std::chrono::seconds(1), *parse_duration(request_timeout));
 
   return run_reporting_errors("pifind serve", [&] {
@@ -81,10 +89,11 @@ int run_serve_command(int argc, char** argv) {
       log_line("--max-connections " + std::to_string(limits.max_connections) + " is more than the file descriptor " +
                "limit leaves room for (" + std::to_string(budget) + "); idle connections will be dropped when they run out");
     }
-    Collector collector(file, fleet_key);
+    Collector collector(file, fleet_key, compaction);
     collector.set_log(log_line);
     boost::asio::io_context io;
-    HttpServer server(io, endpoint, make_collector_handler(collector, thresholds), limits, tls, log_line);
+    CollectorRoutes routes(collector, thresholds);  // after io: its renders post their replies there
+    HttpServer server(io, endpoint, routes.handler(), limits, tls, log_line);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
       server.stop();

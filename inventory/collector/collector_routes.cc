@@ -1,5 +1,7 @@
 #include "inventory/collector/collector_routes.h"
 
+#include <boost/asio/post.hpp>
+
 #include "inventory/collector/dashboard_page.h"
 #include "inventory/collector/metrics.h"
 #include "inventory/store/inventory_json.h"
@@ -9,11 +11,14 @@ namespace {
 
 namespace http = boost::beast::http;
 
-HttpResponse body_response(const HttpRequest& request, const char* content_type, std::string body) {
-  HttpResponse response{http::status::ok, request.version()};
+// Renders queued at once before GET pages are refused with 503: each may take a while at 100,000 devices, and
+// a client asking faster than they render must not grow the queue without bound.
+constexpr std::size_t kMaxRendering = 8;
+
+HttpResponse ok_response(unsigned version, const char* content_type) {
+  HttpResponse response{http::status::ok, version};
   response.set(http::field::content_type, content_type);
   response.set(http::field::cache_control, "no-store");
-  response.body() = std::move(body);
   return response;
 }
 
@@ -35,46 +40,81 @@ void handle_report(Collector& collector, const HttpRequest& request, const std::
   });
 }
 
+// The inventory document streamed from the snapshot's device lines, which the body keeps alive.
+HttpResponse inventory_response(unsigned version, std::shared_ptr<const InventorySnapshot> snapshot, TimePoint now) {
+  struct Owner {
+    std::shared_ptr<const InventorySnapshot> snapshot;
+    DocumentPieces document;
+  };
+  auto owner = std::make_shared<Owner>(Owner{snapshot, DocumentPieces(now, 0, snapshot->lines())});
+  HttpResponse response = ok_response(version, "application/json");
+  response.body().assign(owner->document.all(), owner);
+  return response;
+}
+
 }  // namespace
 
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
-  return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
-    try {
-      const std::string_view target(request.target().data(), request.target().size());
-      const std::string_view path = target.substr(0, target.find('?'));
-      const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
-      auto wrong_method = [&](const char* allowed) {
-        auto response = text_response(request.version(), http::status::method_not_allowed,
-                                      std::string("use ") + allowed + " for " + std::string(path));
-        response.set(http::field::allow, allowed);
-        reply(std::move(response));
-      };
-      if (path == kReportsPath) {
-        if (request.method() != http::verb::post) return wrong_method("POST");
-        return handle_report(collector, request, reply);
-      }
-      if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
-        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
-      if (!get) return wrong_method("GET");
-      if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
-      const auto now = std::chrono::system_clock::now();
-      std::string body;
-      if (path == "/metrics") {
-        const CollectorStats stats = collector.stats();
-        collector.with_inventory([&](const Inventory& inv) { body = render_metrics(inv, stats, now); });
-        return reply(body_response(request, "text/plain; version=0.0.4; charset=utf-8", std::move(body)));
-      }
-      if (path == "/v1/inventory") {
-        collector.with_inventory([&](const Inventory& inv) { body = inventory_to_text(inv, now); });
-        return reply(body_response(request, "application/json", std::move(body)));
-      }
-      collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now), inv); });
-      return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
-    } catch (const std::exception& e) {
-      reply(text_response(request.version(), http::status::internal_server_error, e.what()));
+CollectorRoutes::CollectorRoutes(Collector& collector, AuditThresholds thresholds)
+    : collector_(collector), thresholds_(thresholds) {}
+
+CollectorRoutes::~CollectorRoutes() { renderer_.join(); }
+
+HttpHandler CollectorRoutes::handler() {
+  return [this](const HttpRequest& request, std::function<void(HttpResponse)> reply) { handle(request, std::move(reply)); };
+}
+
+void CollectorRoutes::handle(const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+  try {
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+    auto wrong_method = [&](const char* allowed) {
+      auto response = text_response(request.version(), http::status::method_not_allowed,
+                                    std::string("use ") + allowed + " for " + std::string(path));
+      response.set(http::field::allow, allowed);
+      reply(std::move(response));
+    };
+    if (path == kReportsPath) {
+      if (request.method() != http::verb::post) return wrong_method("POST");
+      return handle_report(collector_, request, reply);
     }
-  };
+    if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
+      return reply(text_response(request.version(), http::status::not_found, "no such resource"));
+    if (!get) return wrong_method("GET");
+    const unsigned version = request.version();
+    if (path == "/healthz") {
+      HttpResponse response = ok_response(version, "text/plain; charset=utf-8");
+      response.body() = std::string("ok\n");
+      return reply(std::move(response));
+    }
+    if (rendering_ >= kMaxRendering)
+      return reply(text_response(version, http::status::service_unavailable, "too many pages being rendered; retry"));
+    ++rendering_;
+    boost::asio::post(renderer_, [this, page = std::string(path), version, reply = std::move(reply),
+                                  thresholds = thresholds_] {
+      try {
+        // The snapshot and counters are taken here: a queued request gets the freshest state.
+        const auto snapshot = collector_.snapshot();
+        const auto now = std::chrono::system_clock::now();
+        if (page == "/v1/inventory") {
+          reply(inventory_response(version, snapshot, now));
+        } else if (page == "/metrics") {
+          HttpResponse response = ok_response(version, "text/plain; version=0.0.4; charset=utf-8");
+          response.body() = render_metrics(snapshot->records, collector_.stats(), now);
+          reply(std::move(response));
+        } else {
+          HttpResponse response = ok_response(version, "text/html; charset=utf-8");
+          response.body() = render_dashboard_page(audit_fleet(snapshot->records, thresholds, now), snapshot->records);
+          reply(std::move(response));
+        }
+      } catch (const std::exception& e) {
+        reply(text_response(version, http::status::internal_server_error, e.what()));
+      }
+      --rendering_;
+    });
+  } catch (const std::exception& e) {
+    reply(text_response(request.version(), http::status::internal_server_error, e.what()));
+  }
 }
 
 }  // namespace pifind

@@ -1,6 +1,13 @@
 // The collector's HTTP surface: POST /v1/reports, GET /v1/inventory, /metrics, /healthz and / (dashboard),
-// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason.
+// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. The GET pages are rendered
+// from the collector's snapshot on a thread of their own: never under a lock commits need, and never on the
+// I/O thread every report passes through (at 100,000 devices a dashboard takes a while).
 #pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "inventory/collector/collector.h"
 #include "inventory/collector/http_server.h"
@@ -8,7 +15,27 @@
 
 namespace pifind {
 
-/// The request handler for HttpServer. `thresholds` are the dashboard's audit thresholds.
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds);
+class CollectorRoutes {
+ public:
+  /// `thresholds` are the dashboard's audit thresholds.
+  CollectorRoutes(Collector& collector, AuditThresholds thresholds);
+  CollectorRoutes(const CollectorRoutes&) = delete;
+  CollectorRoutes& operator=(const CollectorRoutes&) = delete;
+  /// Waits for the pages being rendered. Their replies are posted to the server's io_context, so destroy
+  /// this after that stopped running and before it is destroyed.
+  ~CollectorRoutes();
+
+  /// The request handler for HttpServer; it refers to this object.
+  HttpHandler handler();
+
+ private:
+  void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply);
+
+  Collector& collector_;
+  const AuditThresholds thresholds_;
+  boost::asio::thread_pool renderer_{1};
+  /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.
+  std::atomic<std::size_t> rendering_{0};
+};
 
 }  // namespace pifind

@@ -28,10 +28,10 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now) {
+std::string render_metrics(RecordsView records, const CollectorStats& stats, TimePoint now) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
-  out += fmt::format("pifind_devices {}\n", inventory.size());
+  out += fmt::format("pifind_devices {}\n", records.size());
   header(out, "pifind_collector_reports_total", "counter", "Agent reports received, by result.");
   const std::pair<const char*, std::uint64_t> results[] = {
       {"accepted", stats.reports_accepted},       {"bad_signature", stats.rejected_signature},
@@ -43,12 +43,22 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
   out += fmt::format("pifind_collector_fsyncs_total {}\n", stats.fsyncs);
+  header(out, "pifind_collector_compactions_total", "counter",
+         "New generations of the inventory file written, each folding the journal into it.");
+  out += fmt::format("pifind_collector_compactions_total {}\n", stats.compactions);
+  header(out, "pifind_collector_compaction_failures_total", "counter", "Compactions that failed and were retried.");
+  out += fmt::format("pifind_collector_compaction_failures_total {}\n", stats.compaction_failures);
+  header(out, "pifind_collector_journal_bytes", "gauge", "Size of the inventory's journal files.");
+  out += fmt::format("pifind_collector_journal_bytes {}\n", stats.journal_bytes);
+  header(out, "pifind_collector_file_behind_seconds", "gauge",
+         "Age of the oldest committed change the inventory file alone does not hold yet (0: it is complete).");
+  out += fmt::format("pifind_collector_file_behind_seconds {:.3f}\n", stats.file_behind_s);
   header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
   out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
 
   // Every fleet member, named as ssh-config and the exports name it.
   std::vector<FleetHost> hosts;
-  for (const auto& h : list_fleet_hosts(inventory, {}))
+  for (const auto& h : list_fleet_hosts(records, {}))
     if (h.record->agent) hosts.push_back(h);
   auto labels = [](const FleetHost& h) {
     return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());

@@ -13,6 +13,6 @@ std::string escape_label_value(const std::string& value);
 
 /// The whole exposition, newline-terminated. Per host (labels host, mac): drift ppm, its uncertainty, RTC
 /// present, NTP synchronised and report age at `now`, each only when known.
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now);
+std::string render_metrics(RecordsView records, const CollectorStats& stats, TimePoint now);
 
 }  // namespace pifind

@@ -56,11 +56,12 @@ std::optional<TimePoint> parse_utc(std::string_view text) {
   return TimePoint{instant};
 }
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, bool allow_zero) {
   if (text.size() < 2) return std::nullopt;
   long long count = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, count);
-  if (ec != std::errc{} || end != text.data() + text.size() - 1 || count <= 0) return std::nullopt;
+  if (ec != std::errc{} || end != text.data() + text.size() - 1 || count < 0 || (count == 0 && !allow_zero))
+    return std::nullopt;
   long long unit_s = 0;
   switch (text.back()) {
     case 's': unit_s = 1; break;

@@ -16,8 +16,9 @@ std::string format_utc(TimePoint t);
 /// Parses "YYYY-MM-DDTHH:MM:SS" followed by an optional fraction and "Z"; nothing for anything else.
 std::optional<TimePoint> parse_utc(std::string_view text);
 
-/// A positive whole number followed by one unit s, m, h, d or w ("30d"); nothing otherwise.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+/// A positive whole number followed by one unit s, m, h, d or w ("30d"); nothing otherwise. Zero ("0s") only
+/// when `allow_zero`.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, bool allow_zero = false);
 /// The largest unit that divides the duration exactly: 86400s -> "1d", 90s -> "90s".
 std::string format_duration(std::chrono::seconds d);
 

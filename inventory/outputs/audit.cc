@@ -107,9 +107,13 @@ const char* problem_name(AuditProblem problem) {
 std::string HostAudit::verdict() const { return problems.empty() ? "ok" : problem_name(problems.front()); }
 
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now) {
+  return audit_fleet(inventory.record_list(), thresholds, now);
+}
+
+AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now) {
   AuditResult audit;
   audit.thresholds = thresholds;
-  for (const auto& host : list_fleet_hosts(inventory, {})) audit.hosts.push_back(audit_host(host, thresholds, now));
+  for (const auto& host : list_fleet_hosts(records, {})) audit.hosts.push_back(audit_host(host, thresholds, now));
   summarise(audit);
   return audit;
 }

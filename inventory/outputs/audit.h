@@ -66,6 +66,7 @@ struct AuditResult {
 
 /// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
+AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now);
 
 /// Aligned text table, one host per line, then the summary lines.
 std::string render_audit_table(const AuditResult& audit);

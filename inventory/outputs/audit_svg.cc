@@ -70,7 +70,7 @@ std::string drift_panel(const AuditResult& audit, double& y_end) {
   return out;
 }
 
-std::string history_panel(const AuditResult& audit, const Inventory& inventory, double top, double& y_end) {
+std::string history_panel(const AuditResult& audit, RecordsView records, double top, double& y_end) {
   std::vector<const HostAudit*> worst;
   for (const auto& h : audit.hosts)
     if (h.drift_ppm) worst.push_back(&h);
@@ -81,7 +81,7 @@ std::string history_panel(const AuditResult& audit, const Inventory& inventory, 
   double t0 = 0, t1 = 0, lo = 0, hi = 0;
   bool first = true;
   for (const auto* h : worst) {
-    const auto* record = inventory.find_by_mac(h->mac);
+    const auto* record = find_record(records, h->mac);
     if (!record || record->drift_history.empty()) continue;
     series.emplace_back(h, record);
     for (const auto& s : record->drift_history) {
@@ -121,9 +121,13 @@ std::string history_panel(const AuditResult& audit, const Inventory& inventory, 
 }  // namespace
 
 std::string render_audit_svg(const AuditResult& audit, const Inventory& inventory) {
+  return render_audit_svg(audit, inventory.record_list());
+}
+
+std::string render_audit_svg(const AuditResult& audit, RecordsView records) {
   double drift_end = 0, history_end = 0;
   const std::string drift = drift_panel(audit, drift_end);
-  const std::string history = history_panel(audit, inventory, drift_end, history_end);
+  const std::string history = history_panel(audit, records, drift_end, history_end);
   return fmt::format(
              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1:.0f}\" viewBox=\"0 0 {0} {1:.0f}\" "
              "font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",

@@ -13,5 +13,6 @@ inline constexpr std::size_t kSvgHistoryHosts = 5;
 
 /// A complete SVG document (UTF-8, no external references). `inventory` supplies the drift histories.
 std::string render_audit_svg(const AuditResult& audit, const Inventory& inventory);
+std::string render_audit_svg(const AuditResult& audit, RecordsView records);
 
 }  // namespace pifind

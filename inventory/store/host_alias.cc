@@ -28,12 +28,18 @@ std::string mac_digits(const MacAddress& mac) {
 }
 
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options) {
+  return list_fleet_hosts(inventory.record_list(), options);
+}
+
+std::vector<FleetHost> list_fleet_hosts(RecordsView records, const FleetHostOptions& options) {
   if (!options.prefix.empty() && !is_safe_alias(options.prefix))
     throw Error("prefix '" + options.prefix + "' may only contain letters, digits, '.', '_' and '-'");
   std::vector<FleetHost> hosts;
   std::set<std::string> taken;
   // Records are in MAC order, so which of two same-named devices keeps the plain name is stable.
-  for (const auto& [id, record] : inventory.records()) {
+  for (const InventoryRecord* pointer : records) {
+    const InventoryRecord& record = *pointer;
+    const MacAddress& id = record.id;
     if (!is_fleet_member(record) && !options.include_non_pi) continue;
     const auto ip = record.current_ip();
     if (!ip) continue;

@@ -6,10 +6,23 @@
 
 namespace pifind {
 
+const InventoryRecord* find_record(RecordsView records, const MacAddress& id) {
+  const auto it = std::lower_bound(records.begin(), records.end(), id,
+                                   [](const InventoryRecord* r, const MacAddress& key) { return r->id < key; });
+  return it != records.end() && (*it)->id == id ? *it : nullptr;
+}
+
+std::vector<const InventoryRecord*> Inventory::record_list() const {
+  std::vector<const InventoryRecord*> list;
+  list.reserve(records_.size());
+  for (const auto& [id, record] : records_) list.push_back(&record);
+  return list;
+}
+
 InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) {
   const auto it = by_mac_.find(mac);
   if (it == by_mac_.end()) return nullptr;
-  changed_.insert(it->second);  // the caller may modify it
+  touch(it->second);  // the caller may modify it
   return &records_.at(it->second);
 }
 
@@ -28,7 +41,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
     if (created) *created = false;
     return *existing;
   }
-  changed_.insert(mac);
+  touch(mac);
   InventoryRecord record;
   record.id = mac;
   record.macs.push_back({mac, "", seen, seen});
@@ -42,7 +55,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
 bool Inventory::attach_mac(InventoryRecord& record, const MacAddress& mac, const std::string& interface_name,
                            TimePoint seen) {
   bool merged = false;
-  changed_.insert(record.id);
+  touch(record.id);
   const auto owner = by_mac_.find(mac);
   if (owner != by_mac_.end() && owner->second != record.id) {
     absorb(record, owner->second);
@@ -66,12 +79,12 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
   const auto holder = by_ip_.find(ip);
   if (holder != by_ip_.end() && holder->second != record.id) {
     InventoryRecord& previous = records_.at(holder->second);
-    changed_.insert(previous.id);
+    touch(previous.id);
     for (auto& a : previous.ips)
       if (a.ip == ip) a.current = false;
     moved = true;
   }
-  changed_.insert(record.id);
+  touch(record.id);
   // Within one device the address may also move between its interfaces: only the latest MAC is current.
   IpAssignment* entry = nullptr;
   for (auto& a : record.ips) {
@@ -96,8 +109,8 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
 }
 
 void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
-  changed_.insert(into.id);
-  changed_.erase(other_id);
+  touch(into.id);
+  touch(other_id);
   auto node = records_.extract(other_id);
   InventoryRecord& other = node.mapped();
   for (auto& m : other.macs) {
@@ -142,32 +155,61 @@ void Inventory::insert_loaded(InventoryRecord record) {
       throw Error("MAC " + m.mac.to_string() + " belongs to two devices (" + by_mac_[m.mac].to_string() + " and " +
                   record.id.to_string() + ")");
   const MacAddress id = record.id;
-  changed_.insert(id);
+  touch(id);
   index_record(records_.emplace(id, std::move(record)).first->second);
 }
 
-std::size_t Inventory::prune_older_than(TimePoint cutoff) {
-  std::size_t removed = 0;
-  for (auto it = records_.begin(); it != records_.end();) {
-    if (it->second.last_seen >= cutoff) {
-      ++it;
-      continue;
-    }
-    for (const auto& m : it->second.macs) by_mac_.erase(m.mac);
-    for (const auto& a : it->second.ips) {
-      const auto holder = by_ip_.find(a.ip);
-      if (holder != by_ip_.end() && holder->second == it->first) by_ip_.erase(holder);
-    }
-    changed_.erase(it->first);
-    it = records_.erase(it);
-    ++removed;
+bool Inventory::remove(const MacAddress& id) {
+  const auto it = records_.find(id);
+  if (it == records_.end()) return false;
+  touch(id);
+  for (const auto& m : it->second.macs) {
+    const auto owner = by_mac_.find(m.mac);
+    if (owner != by_mac_.end() && owner->second == id) by_mac_.erase(owner);
   }
-  return removed;
+  for (const auto& a : it->second.ips) {
+    const auto holder = by_ip_.find(a.ip);
+    if (holder != by_ip_.end() && holder->second == id) by_ip_.erase(holder);
+  }
+  records_.erase(it);
+  return true;
 }
 
-}  // namespace pifind
+std::size_t Inventory::prune_older_than(TimePoint cutoff) {
+  std::vector<MacAddress> old;
+  for (const auto& [id, record] : records_)
+    if (record.last_seen < cutoff) old.push_back(id);
+  for (const auto& id : old) remove(id);
+  return old.size();
+}
 
-namespace pifind {
+void Inventory::replace(const std::vector<MacAddress>& ids, std::vector<InventoryRecord> records) {
+  // All removals first: within one commit a MAC may have moved from one of these records to another.
+  for (const auto& id : ids) remove(id);
+  for (auto& record : records) insert_loaded(std::move(record));
+}
+
+void Inventory::touch(const MacAddress& id) {
+  changed_.insert(id);
+  if (!undo_ || undo_->count(id)) return;
+  const auto it = records_.find(id);
+  undo_->emplace(id, it == records_.end() ? std::nullopt : std::optional<InventoryRecord>(it->second));
+}
+
+void Inventory::begin_undo() { undo_.emplace(); }
+
+void Inventory::roll_back() {
+  if (!undo_) return;
+  auto before = std::move(*undo_);
+  undo_.reset();
+  std::vector<MacAddress> ids;
+  std::vector<InventoryRecord> records;
+  for (auto& [id, record] : before) {
+    ids.push_back(id);
+    if (record) records.push_back(std::move(*record));
+  }
+  replace(ids, std::move(records));
+}
 
 std::unordered_set<MacAddress> Inventory::take_changed() {
   std::unordered_set<MacAddress> changed;

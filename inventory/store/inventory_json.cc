@@ -44,6 +44,18 @@ DriftSummary drift_from_json(const JsonReader& r) {
   return d;
 }
 
+SchemaVersion parse_schema(const json& document) {
+  const auto it = document.find("schema");
+  if (it == document.end() || !it->is_string())
+    throw Error("not a pifind inventory: no \"schema\" version string");
+  const std::string text = it->get<std::string>();
+  const auto version = SchemaVersion::parse(text);
+  if (!version) throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
+  return *version;
+}
+
+}  // namespace
+
 InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   const JsonReader r(object, "device " + id.to_string());
   InventoryRecord rec;
@@ -86,18 +98,6 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   rec.last_seen = r.time("last_seen");
   return rec;
 }
-
-SchemaVersion parse_schema(const json& document) {
-  const auto it = document.find("schema");
-  if (it == document.end() || !it->is_string())
-    throw Error("not a pifind inventory: no \"schema\" version string");
-  const std::string text = it->get<std::string>();
-  const auto version = SchemaVersion::parse(text);
-  if (!version) throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
-  return *version;
-}
-
-}  // namespace
 
 json record_to_json(const InventoryRecord& rec, bool with_history) {
   json macs = json::array();
@@ -168,8 +168,10 @@ bool all_finite(const std::vector<DriftSample>& history) {
   });
 }
 
-// `"b8:27:eb:00:00:01": {...}` on one line. The drift history is most of a reporting device's record, so it
-// is formatted directly rather than through a JSON tree (the collector re-serialises hundreds per commit).
+}  // namespace
+
+// The drift history is most of a reporting device's record, so it is formatted directly rather than through
+// a JSON tree (the collector re-serialises hundreds per commit).
 std::string device_line(const MacAddress& id, const InventoryRecord& record) {
   if (record.drift_history.empty() || !all_finite(record.drift_history))
     return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
@@ -185,38 +187,40 @@ std::string device_line(const MacAddress& id, const InventoryRecord& record) {
   return text;
 }
 
-// The shared layout of inventory_to_text() and InventoryTextCache::render().
-template <typename LineOf>
-std::string render_document(const Inventory& inventory, TimePoint updated, LineOf line_of) {
-  std::string text = fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", \"devices\": {{", kInventorySchemaMajor,
-                                 kInventorySchemaMinor, format_utc(updated));
-  bool first = true;
-  for (const auto& [id, record] : inventory.records()) {
-    text += first ? "\n" : ",\n";
-    text += line_of(id, record);
-    first = false;
+DocumentPieces::DocumentPieces(TimePoint updated, std::uint64_t generation, std::vector<std::string_view> lines)
+    : head(fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", ", kInventorySchemaMajor,
+                       kInventorySchemaMinor, format_utc(updated))),
+      device_lines(std::move(lines)) {
+  if (generation != 0) head += fmt::format("\"generation\": {}, ", generation);
+  head += "\"devices\": {";
+}
+
+std::vector<std::string_view> DocumentPieces::all() const {
+  std::vector<std::string_view> pieces;
+  pieces.reserve(device_lines.size() * 2 + 2);
+  pieces.push_back(head);
+  for (std::size_t i = 0; i < device_lines.size(); ++i) {
+    pieces.push_back(i == 0 ? kSeparator.substr(1) : kSeparator);
+    pieces.push_back(device_lines[i]);
   }
-  text += "\n}}\n";
+  pieces.push_back(kTail);
+  return pieces;
+}
+
+std::string DocumentPieces::text() const {
+  std::string text;
+  for (const auto piece : all()) text += piece;
   return text;
 }
 
-}  // namespace
-
-std::string inventory_to_text(const Inventory& inventory, TimePoint updated) {
-  return render_document(inventory, updated, [](const MacAddress& id, const InventoryRecord& r) { return device_line(id, r); });
+std::string inventory_to_text(const Inventory& inventory, TimePoint updated, std::uint64_t generation) {
+  std::vector<std::string> lines;
+  lines.reserve(inventory.size());
+  for (const auto& [id, record] : inventory.records()) lines.push_back(device_line(id, record));
+  return DocumentPieces(updated, generation, {lines.begin(), lines.end()}).text();
 }
 
-std::string InventoryTextCache::render(Inventory& inventory, TimePoint updated) {
-  for (const auto& id : inventory.take_changed()) lines_.erase(id);
-  if (lines_.size() > inventory.size() * 2) lines_.clear();  // records were pruned or absorbed: drop their lines
-  return render_document(inventory, updated, [this](const MacAddress& id, const InventoryRecord& r) -> const std::string& {
-    auto it = lines_.find(id);
-    if (it == lines_.end()) it = lines_.emplace(id, device_line(id, r)).first;
-    return it->second;
-  });
-}
-
-Inventory inventory_from_text(std::string_view text) {
+InventoryDocument inventory_document_from_text(std::string_view text) {
   json document;
   try {
     document = json::parse(text);
@@ -233,16 +237,24 @@ Inventory inventory_from_text(std::string_view text) {
     throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
                             schema.to_string(), kInventorySchemaMajor));
   if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
-  Inventory inventory;
+  InventoryDocument result;
+  if (const auto generation = document.find("generation"); generation != document.end()) {
+    if (!generation->is_number_unsigned())
+      throw Error("not a pifind inventory: \"generation\" is not a non-negative integer");
+    result.generation = generation->get<std::uint64_t>();
+  }
   const auto devices = document.find("devices");
-  if (devices == document.end()) return inventory;
+  if (devices == document.end()) return result;
   if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");
   for (const auto& [key, value] : devices->items()) {
     const auto id = MacAddress::parse(key);
     if (!id) throw Error("device key " + json(key).dump() + " is not a MAC address");
-    inventory.insert_loaded(record_from_json(*id, value));
+    result.inventory.insert_loaded(record_from_json(*id, value));
   }
-  return inventory;
+  result.inventory.take_changed();  // freshly loaded: nothing has changed yet
+  return result;
 }
+
+Inventory inventory_from_text(std::string_view text) { return inventory_document_from_text(text).inventory; }
 
 }  // namespace pifind

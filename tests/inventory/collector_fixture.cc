@@ -44,8 +44,9 @@ AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
 CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
   collector_ = std::make_unique<Collector>(file_, test_fleet_key());
+  routes_ = std::make_unique<CollectorRoutes>(*collector_, AuditThresholds{});
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                         make_collector_handler(*collector_, AuditThresholds{}), limits, tls);
+                                         routes_->handler(), limits, tls);
   collector_->start();
   server_->start();
   thread_ = std::thread([this] { io_.run(); });

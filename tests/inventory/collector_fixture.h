@@ -9,6 +9,7 @@
 
 #include "fleet_test_support.h"
 #include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
 #include "inventory/collector/http_server.h"
 #include "tests/support/sample_report.h"
 
@@ -44,6 +45,7 @@ class CollectorFixture {
   std::filesystem::path file_;
   std::unique_ptr<Collector> collector_;
   boost::asio::io_context io_;
+  std::unique_ptr<CollectorRoutes> routes_;
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
 };

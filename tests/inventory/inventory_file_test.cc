@@ -41,7 +41,7 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.drift_history.back().drift_ppm == 71.0);
   CHECK(rec.time.ntp_synchronised == false);
   CHECK(rec.agent->last_counter == 17);
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.0\""));
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.1\""));
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {

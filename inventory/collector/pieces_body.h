@@ -1,0 +1,94 @@
+// A Beast response body that is a string, or a document made of pieces that stay where they are (a snapshot's
+// device lines), written to the socket a batch of buffers at a time: a 46 MB inventory is streamed, not copied.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/optional.hpp>
+
+namespace pifind {
+
+struct PiecesBody {
+  class value_type {
+   public:
+    value_type() = default;
+    value_type& operator=(std::string text) {
+      text_ = std::move(text);
+      pieces_.clear();
+      owner_.reset();
+      return *this;
+    }
+    /// The body is `pieces` in order; they point into memory that `owner` keeps alive.
+    void assign(std::vector<std::string_view> pieces, std::shared_ptr<const void> owner) {
+      text_.clear();
+      pieces_ = std::move(pieces);
+      owner_ = std::move(owner);
+    }
+    std::uint64_t size() const {
+      std::uint64_t bytes = text_.size();
+      for (const auto piece : pieces_) bytes += piece.size();
+      return bytes;
+    }
+    /// The whole body as one string (for tests and small bodies).
+    std::string text() const {
+      std::string all = text_;
+      for (const auto piece : pieces_) all += piece;
+      return all;
+    }
+
+   private:
+    friend struct PiecesBody;
+    std::string text_;
+    std::vector<std::string_view> pieces_;
+    std::shared_ptr<const void> owner_;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = std::vector<boost::asio::const_buffer>;
+
+    template <bool isRequest, class Fields>
+    writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(boost::beast::error_code& ec) { ec = {}; }
+
+    /// Up to kBatchBytes at a time, so a large body does not pin one huge buffer list.
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+      ec = {};
+      const_buffers_type buffers;
+      std::size_t bytes = 0;
+      if (!text_sent_) {
+        text_sent_ = true;
+        if (!body_.text_.empty()) {
+          buffers.emplace_back(body_.text_.data(), body_.text_.size());
+          bytes += body_.text_.size();
+        }
+      }
+      while (next_ < body_.pieces_.size() && bytes < kBatchBytes) {
+        const std::string_view piece = body_.pieces_[next_++];
+        if (piece.empty()) continue;
+        buffers.emplace_back(piece.data(), piece.size());
+        bytes += piece.size();
+      }
+      if (buffers.empty()) return boost::none;
+      return {{std::move(buffers), next_ < body_.pieces_.size()}};
+    }
+
+   private:
+    static constexpr std::size_t kBatchBytes = 256 * 1024;
+    const value_type& body_;
+    bool text_sent_ = false;
+    std::size_t next_ = 0;
+  };
+};
+
+}  // namespace pifind
