@@ -8,10 +8,10 @@
 #include <charconv>
 #include <utility>
 
-#include <boost/crc.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "inventory/core/crc32c.h"
 #include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
 #include "inventory/store/inventory_json.h"
@@ -21,16 +21,9 @@ namespace {
 
 constexpr std::string_view kMagic = "pifind-journal ";
 constexpr int kFormat = 1;
-// "LLLLLLLL CCCCCCCC\n": payload length and CRC-32C, lowercase hex.
+// "LLLLLLLL CCCCCCCC\n": payload length and CRC-32C, lowercase hex. The checksum catches a torn tail short of a
+// 2^-32 coincidence.
 constexpr std::size_t kFrameHeaderBytes = 18;
-
-// CRC-32C (Castagnoli), the checksum of iSCSI, ext4 and LevelDB's log: it detects every burst shorter than
-// 32 bits and any torn tail short of a 2^-32 coincidence.
-std::uint32_t crc32c(std::string_view data) {
-  boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
-}
 
 std::optional<std::uint32_t> parse_hex8(std::string_view text) {
   std::uint32_t value = 0;
