@@ -398,7 +398,7 @@ void Collector::finish_compaction(Compactor::Result result) {
   if (!compaction_failing_ && log_)
     log_("cannot compact " + file_.string() + " (" + failure + "); the journal keeps every change, retrying");
   compaction_failing_ = true;
-  compaction_->retry_at = SteadyClock::now() + policy_.retry_after;
+  compaction_->retry_at = SteadyClock::now() + policy_.retry_after();
   const std::lock_guard lock(stats_mutex_);
   ++stats_.compaction_failures;
 }
@@ -413,9 +413,14 @@ void Collector::finish_on_stop() {
   }
   try {
     const bool unfolded = (journal_ && journal_->frames() > 0) || compaction_ || (must_fold_ && inventory_.size() > 0);
-    if (!unfolded) return;
+    if (!unfolded && !journal_) return;
     const FileLock lock(file_);
     if (changed_by_others()) return;
+    if (!unfolded) {
+      // The file is complete: only an empty journal to tidy away.
+      if (::unlink(journal_->path().c_str()) == 0) journal_.reset();
+      return;
+    }
     const auto snapshot = published_.snapshot();
     const auto lines = snapshot->lines();
     fold_locked(lines);

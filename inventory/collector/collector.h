@@ -52,8 +52,8 @@ struct CompactionPolicy {
   std::chrono::milliseconds after{std::chrono::seconds(60)};
   /// ... or once the journal is as large as the file, but not below this.
   std::uint64_t min_journal_bytes = 4 << 20;
-  /// How long a failed compaction waits before it is tried again.
-  std::chrono::milliseconds retry_after{std::chrono::seconds(5)};
+  /// A failed compaction is tried again after `after`, but at least a second later.
+  std::chrono::milliseconds retry_after() const { return std::max(after, std::chrono::milliseconds(1000)); }
 };
 
 /// The answer a report gets: an HTTP status and, for anything but 204, a one-line reason.

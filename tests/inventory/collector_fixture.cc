@@ -3,6 +3,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <future>
+
 #include "inventory/collector/collector_routes.h"
 
 namespace pifind::test {
@@ -41,9 +43,10 @@ AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
                    "10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1) + "/16", drift_ppm);
 }
 
-CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls)
+CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls,
+                                   CompactionPolicy policy)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
-  collector_ = std::make_unique<Collector>(file_, test_fleet_key());
+  collector_ = std::make_unique<Collector>(file_, test_fleet_key(), policy);
   routes_ = std::make_unique<CollectorRoutes>(*collector_, AuditThresholds{});
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                                          routes_->handler(), limits, tls);
@@ -57,6 +60,14 @@ CollectorFixture::~CollectorFixture() {
   collector_->stop();
   io_.stop();
   thread_.join();
+}
+
+int CollectorFixture::submit(const AgentReport& report) {
+  const std::string body = to_body(report);
+  std::promise<int> answered;
+  collector_->submit(signed_headers_for(report, body), body,
+                     [&answered](ReportOutcome outcome) { answered.set_value(outcome.http_status); });
+  return answered.get_future().get();
 }
 
 Reply CollectorFixture::post(const AgentReport& report) {

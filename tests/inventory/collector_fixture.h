@@ -32,13 +32,15 @@ class CollectorFixture {
  public:
   /// Starts a collector on `file` (default: a fresh file in a scratch dir), serving HTTPS when `tls` is set.
   explicit CollectorFixture(HttpLimits limits = {}, std::string file = "",
-                            std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+                            std::shared_ptr<boost::asio::ssl::context> tls = nullptr, CompactionPolicy policy = {});
   ~CollectorFixture();
   std::uint16_t port() const { return server_->port(); }
   Collector& collector() { return *collector_; }
   const std::filesystem::path& file() const { return file_; }
   /// POSTs a signed report; returns the reply.
   Reply post(const AgentReport& report);
+  /// Hands a signed report to the collector directly (no HTTP) and waits for its answer's status.
+  int submit(const AgentReport& report);
 
  private:
   TempDir dir_;
