@@ -168,13 +168,13 @@ void Collector::abandon_compaction() {
 void Collector::load_locked() {
   InventoryOnDisk disk;
   try {
-    disk = load_inventory(file_, true);
+    disk = load_inventory(file_, true, true);
   } catch (...) {
     must_reload_ = true;
     throw;
   }
   inventory_ = std::move(disk.inventory);
-  published_.reset(inventory_);
+  published_.reset(inventory_, std::move(disk.lines));
   rebuild_counter_cache();
   must_reload_ = false;
   abandon_compaction();

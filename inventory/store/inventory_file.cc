@@ -68,13 +68,15 @@ std::optional<FoundJournal> read_journal(int fd, const std::filesystem::path& pa
 }
 
 // Reads what the descriptors, opened while `file` was the file they belong with, hold.
-InventoryOnDisk read_opened(const std::filesystem::path& file, int file_fd, std::vector<std::optional<FoundJournal>> found) {
+InventoryOnDisk read_opened(const std::filesystem::path& file, int file_fd, std::vector<std::optional<FoundJournal>> found,
+                            bool keep_lines) {
   InventoryOnDisk disk;
   disk.file_exists = true;
   try {
-    InventoryDocument document = inventory_document_from_text(read_descriptor(file_fd, file));
+    InventoryDocument document = inventory_document_from_text(read_descriptor(file_fd, file), keep_lines);
     disk.inventory = std::move(document.inventory);
     disk.generation = document.generation;
+    disk.lines = std::move(document.lines);
   } catch (const Error& e) {
     throw Error(file.string() + ": " + e.what());
   }
@@ -106,7 +108,7 @@ InventoryOnDisk read_opened(const std::filesystem::path& file, int file_fd, std:
     if (!j) continue;
     for (std::size_t i = 0; i < j->journal.frames.size(); ++i) {
       try {
-        apply_journal_frame(disk.inventory, j->journal.frames[i]);
+        apply_journal_frame(disk.inventory, j->journal.frames[i], keep_lines ? &disk.lines : nullptr);
       } catch (const Error& e) {
         throw Error(fmt::format("{}: frame {}: {}", j->path.string(), i + 1, e.what()));
       }
@@ -120,7 +122,7 @@ InventoryOnDisk read_opened(const std::filesystem::path& file, int file_fd, std:
 
 }  // namespace
 
-InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_ok) {
+InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_ok, bool keep_lines) {
   // Writers rename a new file into place before they rename or remove journals. So the file is opened first,
   // then the journals (FILE.journal.next before FILE.journal, the order a finished compaction renames them
   // in), and if the name still leads to the same file afterwards, the journals opened are the ones that
@@ -146,7 +148,7 @@ InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_o
     std::vector<std::optional<FoundJournal>> found;
     if (next_fd.fd >= 0) found.push_back(read_journal(next_fd.fd, next_journal_path(file)));
     if (journal_fd.fd >= 0) found.push_back(read_journal(journal_fd.fd, journal_path(file)));
-    return read_opened(file, file_fd.fd, std::move(found));
+    return read_opened(file, file_fd.fd, std::move(found), keep_lines);
   }
   throw Error(file.string() + ": replaced " + std::to_string(kReadAttempts) + " times while being read");
 }

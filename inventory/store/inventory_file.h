@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <functional>
 #include <span>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "inventory/store/inventory.h"
@@ -38,13 +40,15 @@ struct InventoryOnDisk {
   /// The highest generation of the file and of every journal found, stale ones included. A writer that
   /// replaces the file gives it the next one, so no journal found can ever apply to it.
   std::uint64_t highest_generation = 0;
+  /// With `keep_lines`: each device's line as the file or a journal frame held it (InventoryDocument::lines).
+  std::unordered_map<MacAddress, std::string> lines;
 };
 
 /// Reads `file` and replays its journals; no lock is needed (a writer that replaced the file meanwhile makes
 /// it read again). A missing file is an empty inventory when `missing_ok`, an Error otherwise; journals without
 /// their file are ignored. Throws Error, starting with the file's name, for a broken file or journal, or a
 /// journal newer than the file (the file was restored from a backup).
-InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_ok = false);
+InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_ok = false, bool keep_lines = false);
 
 /// The complete current inventory (load_inventory()'s).
 Inventory read_inventory_file(const std::filesystem::path& file, bool missing_ok = false);

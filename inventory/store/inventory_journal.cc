@@ -121,30 +121,65 @@ std::optional<JournalText> scan_journal(std::string_view text) {
   return journal;
 }
 
-void apply_journal_frame(Inventory& inventory, std::string_view payload) {
-  nlohmann::json frame;
+namespace {
+
+constexpr std::string_view kFrameOpen = "{\"devices\": {";
+constexpr std::string_view kFrameRemoved = "}, \"removed\": ";
+
+// The frame as journal_frame() lays it out: its device lines, then the removed identities' array. Nothing if
+// it is laid out otherwise (then it is read as plain JSON).
+std::optional<std::pair<std::string_view, std::string_view>> split_frame(std::string_view payload) {
+  if (payload.substr(0, kFrameOpen.size()) != kFrameOpen || payload.empty() || payload.back() != '}') return std::nullopt;
+  std::string_view rest = payload.substr(kFrameOpen.size(), payload.size() - kFrameOpen.size() - 1);
+  std::string_view block;
+  if (rest.substr(0, kFrameRemoved.size()) != kFrameRemoved) {
+    // Lines hold no raw newline, so the first "\n}" closes the devices.
+    const auto end = rest.find("\n}");
+    if (rest.empty() || rest.front() != '\n' || end == std::string_view::npos) return std::nullopt;
+    block = rest.substr(1, end - 1);
+    rest = rest.substr(end + 1);
+    if (rest.substr(0, kFrameRemoved.size()) != kFrameRemoved) return std::nullopt;
+  }
+  return std::pair{block, rest.substr(kFrameRemoved.size())};
+}
+
+}  // namespace
+
+void apply_journal_frame(Inventory& inventory, std::string_view payload,
+                         std::unordered_map<MacAddress, std::string>* lines) {
+  std::vector<MacAddress> ids;
+  std::vector<InventoryRecord> records;
+  nlohmann::json removed;
+  std::optional<std::vector<InventoryRecord>> fast;
+  const auto parts = split_frame(payload);
+  if (parts) fast = records_from_device_lines(parts->first, lines);
   try {
-    frame = nlohmann::json::parse(payload);
+    if (fast) {
+      records = std::move(*fast);
+      removed = nlohmann::json::parse(parts->second);
+    } else {
+      const nlohmann::json frame = nlohmann::json::parse(payload);
+      const auto devices = frame.find("devices");
+      if (!frame.is_object() || devices == frame.end() || !devices->is_object() || !frame.contains("removed"))
+        throw Error("a frame is not {\"devices\": {...}, \"removed\": [...]}");
+      for (const auto& [key, value] : devices->items()) {
+        const auto id = MacAddress::parse(key);
+        if (!id) throw Error("a frame's device key " + nlohmann::json(key).dump() + " is not a MAC address");
+        records.push_back(record_from_json(*id, value));
+        if (lines) (*lines)[*id] = device_line(*id, records.back());
+      }
+      removed = frame["removed"];
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("a frame is not valid JSON: ") + e.what());
   }
-  const auto devices = frame.find("devices");
-  const auto removed = frame.find("removed");
-  if (!frame.is_object() || devices == frame.end() || !devices->is_object() || removed == frame.end() ||
-      !removed->is_array())
-    throw Error("a frame is not {\"devices\": {...}, \"removed\": [...]}");
-  std::vector<MacAddress> ids;
-  std::vector<InventoryRecord> records;
-  for (const auto& [key, value] : devices->items()) {
-    const auto id = MacAddress::parse(key);
-    if (!id) throw Error("a frame's device key " + nlohmann::json(key).dump() + " is not a MAC address");
-    ids.push_back(*id);
-    records.push_back(record_from_json(*id, value));
-  }
-  for (const auto& value : *removed) {
+  if (!removed.is_array()) throw Error("a frame's \"removed\" is not an array");
+  for (const auto& record : records) ids.push_back(record.id);
+  for (const auto& value : removed) {
     const auto id = value.is_string() ? MacAddress::parse(value.get<std::string>()) : std::nullopt;
     if (!id) throw Error("a frame's removed device " + value.dump() + " is not a MAC address");
     ids.push_back(*id);
+    if (lines) lines->erase(*id);
   }
   inventory.replace(ids, std::move(records));
 }

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "inventory/store/inventory.h"
@@ -47,9 +48,11 @@ struct JournalText {
 /// pifind journal, or one of a newer format.
 std::optional<JournalText> scan_journal(std::string_view text);
 
-/// Applies one frame's payload to `inventory`. Throws Error naming the problem if the payload (whose
+/// Applies one frame's payload to `inventory`; with `lines`, keeps them up to date too (each device's line as
+/// the frame holds it, removed devices' erased). Throws Error naming the problem if the payload (whose
 /// checksum matched) is not a frame pifind writes.
-void apply_journal_frame(Inventory& inventory, std::string_view payload);
+void apply_journal_frame(Inventory& inventory, std::string_view payload,
+                         std::unordered_map<MacAddress, std::string>* lines = nullptr);
 
 /// The journal a collector appends its commits to. Every frame is durable (fdatasync) when append() returns.
 class JournalAppender {

@@ -220,10 +220,28 @@ std::string inventory_to_text(const Inventory& inventory, TimePoint updated, std
   return DocumentPieces(updated, generation, {lines.begin(), lines.end()}).text();
 }
 
-InventoryDocument inventory_document_from_text(std::string_view text) {
-  json document;
+namespace {
+
+constexpr std::string_view kDevicesOpen = "\"devices\": {";
+
+// The header fields every document has, from its parsed top-level object (devices aside).
+void read_header(const json& document, InventoryDocument& result) {
+  if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
+  const SchemaVersion schema = parse_schema(document);
+  if (schema.major > kInventorySchemaMajor)
+    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
+                            schema.to_string(), kInventorySchemaMajor));
+  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
+  if (const auto generation = document.find("generation"); generation != document.end()) {
+    if (!generation->is_number_unsigned())
+      throw Error("not a pifind inventory: \"generation\" is not a non-negative integer");
+    result.generation = generation->get<std::uint64_t>();
+  }
+}
+
+json parse_json(std::string_view text) {
   try {
-    document = json::parse(text);
+    return json::parse(text);
   } catch (const json::exception& e) {
     // nlohmann's message is already one line: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     // A number too large for a double (1e2370) is an out_of_range error from the same parse, not a parse_error.
@@ -231,18 +249,68 @@ InventoryDocument inventory_document_from_text(std::string_view text) {
     const auto at = message.find("] ");
     throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at + 2)));
   }
-  if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
-  const SchemaVersion schema = parse_schema(document);
-  if (schema.major > kInventorySchemaMajor)
-    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
-                            schema.to_string(), kInventorySchemaMajor));
-  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
-  InventoryDocument result;
-  if (const auto generation = document.find("generation"); generation != document.end()) {
-    if (!generation->is_number_unsigned())
-      throw Error("not a pifind inventory: \"generation\" is not a non-negative integer");
-    result.generation = generation->get<std::uint64_t>();
+}
+
+// The document as pifind writes it: a header line ending in `"devices": {`, one device per line, `}}`.
+// Nothing if it is not laid out so, or anything in it fails: the whole-document parse then says what.
+std::optional<InventoryDocument> read_line_per_device(std::string_view text, bool keep_lines) {
+  const auto first_newline = text.find('\n');
+  if (first_newline == std::string_view::npos) return std::nullopt;
+  const std::string_view head = text.substr(0, first_newline);
+  if (head.size() < kDevicesOpen.size() || head.substr(head.size() - kDevicesOpen.size()) != kDevicesOpen)
+    return std::nullopt;
+  std::string_view rest = text.substr(first_newline + 1);
+  while (!rest.empty() && (rest.back() == '\n' || rest.back() == ' ')) rest.remove_suffix(1);
+  if (rest.size() < 2 || rest.substr(rest.size() - 2) != "}}") return std::nullopt;
+  rest.remove_suffix(2);
+  if (!rest.empty()) {
+    if (rest.back() != '\n') return std::nullopt;
+    rest.remove_suffix(1);
   }
+  try {
+    InventoryDocument result;
+    read_header(json::parse(std::string(head) + "}}"), result);
+    const auto records = records_from_device_lines(rest, keep_lines ? &result.lines : nullptr);
+    if (!records) return std::nullopt;
+    for (const auto& record : *records) result.inventory.insert_loaded(record);
+    result.inventory.take_changed();
+    return result;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<InventoryRecord>> records_from_device_lines(
+    std::string_view block, std::unordered_map<MacAddress, std::string>* lines) {
+  std::vector<InventoryRecord> records;
+  // `"b8:27:eb:00:00:01": {` : the quoted MAC (19 characters), ": ", the object.
+  constexpr std::size_t kKeyEnd = 19;
+  while (!block.empty()) {
+    const auto newline = block.find('\n');
+    std::string_view line = block.substr(0, newline);
+    block = newline == std::string_view::npos ? std::string_view() : block.substr(newline + 1);
+    if (newline != std::string_view::npos) {
+      if (line.empty() || line.back() != ',') return std::nullopt;
+      line.remove_suffix(1);
+    }
+    if (line.size() < kKeyEnd + 4 || line[0] != '"' || line[kKeyEnd - 1] != '"' || line.substr(kKeyEnd, 2) != ": " ||
+        line[kKeyEnd + 2] != '{' || line.back() != '}')
+      return std::nullopt;
+    const auto id = MacAddress::parse(line.substr(1, kKeyEnd - 2));
+    if (!id || id->to_string() != line.substr(1, kKeyEnd - 2)) return std::nullopt;
+    records.push_back(record_from_json(*id, parse_json(line.substr(kKeyEnd + 2))));
+    if (lines) (*lines)[*id] = std::string(line);
+  }
+  return records;
+}
+
+InventoryDocument inventory_document_from_text(std::string_view text, bool keep_lines) {
+  if (auto fast = read_line_per_device(text, keep_lines)) return std::move(*fast);
+  const json document = parse_json(text);
+  InventoryDocument result;
+  read_header(document, result);
   const auto devices = document.find("devices");
   if (devices == document.end()) return result;
   if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");

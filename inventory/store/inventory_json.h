@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,12 +54,22 @@ std::string inventory_to_text(const Inventory& inventory, TimePoint updated, std
 struct InventoryDocument {
   Inventory inventory;
   std::uint64_t generation = 0;
+  /// With `keep_lines`: each device's line as the document held it, for the devices that were on one line
+  /// each (as pifind writes them); others are missing and must be rendered with device_line().
+  std::unordered_map<MacAddress, std::string> lines;
 };
 
 /// Parses a document. Throws Error with one line naming the first problem (syntax error with line and
-/// column, newer major schema, a malformed field with the device it belongs to).
-InventoryDocument inventory_document_from_text(std::string_view text);
+/// column, newer major schema, a malformed field with the device it belongs to). A document written one
+/// device per line is read a line at a time (no tree of the whole document is built).
+InventoryDocument inventory_document_from_text(std::string_view text, bool keep_lines = false);
 /// The same, the inventory only.
 Inventory inventory_from_text(std::string_view text);
+
+/// The records of a block of device lines: `"MAC": {...}` lines joined by ",\n", as the file and journal
+/// frames hold them. Nothing if the block is not in that form (the caller parses it as plain JSON instead);
+/// throws Error for a malformed record. With `keep_lines`, `lines` gets each line as it was.
+std::optional<std::vector<InventoryRecord>> records_from_device_lines(
+    std::string_view block, std::unordered_map<MacAddress, std::string>* lines = nullptr);
 
 }  // namespace pifind

@@ -25,9 +25,15 @@ std::vector<std::string_view> SnapshotChanges::lines() const {
   return lines;
 }
 
-void PublishedInventory::reset(const Inventory& inventory) {
+void PublishedInventory::reset(const Inventory& inventory, std::unordered_map<MacAddress, std::string> lines) {
   std::map<MacAddress, std::shared_ptr<const SnapshotDevice>> devices;
-  for (const auto& [id, record] : inventory.records()) devices.emplace_hint(devices.end(), id, make_device(id, record));
+  for (const auto& [id, record] : inventory.records()) {
+    auto line = lines.find(id);
+    devices.emplace_hint(devices.end(), id,
+                         line == lines.end()
+                             ? make_device(id, record)
+                             : std::make_shared<const SnapshotDevice>(SnapshotDevice{record, std::move(line->second)}));
+  }
   const std::lock_guard lock(mutex_);  // released before `devices`, now the old ones, is freed
   devices_.swap(devices);
   cached_.reset();

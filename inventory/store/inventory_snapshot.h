@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -43,8 +44,9 @@ struct SnapshotChanges {
 /// The published copy of an inventory that one writer keeps up to date and any thread reads.
 class PublishedInventory {
  public:
-  /// Replaces everything with the devices of `inventory` (after it was read from disk).
-  void reset(const Inventory& inventory);
+  /// Replaces everything with the devices of `inventory` (after it was read from disk). `lines` holds the
+  /// devices' lines as read, which are taken rather than rendered again (InventoryOnDisk::lines).
+  void reset(const Inventory& inventory, std::unordered_map<MacAddress, std::string> lines = {});
   /// The devices `ids` as `inventory` holds them now (removed when absent). Nothing is visible yet.
   static SnapshotChanges prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids);
   /// Makes `changes` visible to the next snapshot().

@@ -102,7 +102,8 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
     ::_exit(127);
   }
   const std::string marker = "pifind serve: http://127.0.0.1:";
-  for (int attempt = 0; attempt < 1000; ++attempt) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
     const std::string text = log();
     // The whole line: stderr may have been read between the marker and the port's digits.
     if (const auto at = text.find(marker); at != std::string::npos && text.find('\n', at) != std::string::npos) {
@@ -112,7 +113,8 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
     if (!running()) throw std::runtime_error("pifind serve exited at start: " + text);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("pifind serve did not start within 10 s: " + log());
+  throw std::runtime_error("pifind serve did not start within " + std::to_string(options_.start_timeout.count()) +
+                           " s: " + log());
 }
 
 ServeProcess::~ServeProcess() {
