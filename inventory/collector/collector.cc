@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 #include "inventory/core/error.h"
 #include "inventory/core/file_lock.h"
 #include "inventory/core/whole_file.h"
 #include "inventory/store/inventory_file.h"
-#include "inventory/store/inventory_json.h"
 #include "inventory/store/report_merge.h"
 
 namespace pifind {
@@ -201,7 +201,7 @@ void Collector::load_locked() {
   }
   if (must_fold_ && disk.file_exists) {
     try {
-      fold_inventory_locked();
+      fold_locked();
     } catch (const std::exception& e) {
       if (log_) log_("cannot fold the journals into " + file_.string() + " yet: " + e.what());
     }
@@ -216,9 +216,25 @@ void Collector::reload_locked() {
   ++stats_.reloads;
 }
 
-void Collector::fold_locked(std::span<const std::string_view> device_lines) {
+void Collector::fold_locked(const SnapshotChanges& pending) {
+  // The published lines, not rendered again: both they and `pending` are in MAC order of their own.
+  const auto snapshot = published_.snapshot();
+  std::unordered_map<MacAddress, std::string_view> changed;
+  for (const auto& d : pending.changed) changed.emplace(d->record.id, d->line);
+  std::vector<std::string_view> lines;
+  lines.reserve(inventory_.size());
+  auto published = snapshot->devices.begin();
+  for (const auto& [id, record] : inventory_.records()) {
+    while (published != snapshot->devices.end() && (*published)->record.id < id) ++published;
+    if (const auto it = changed.find(id); it != changed.end())
+      lines.push_back(it->second);
+    else if (published != snapshot->devices.end() && (*published)->record.id == id)
+      lines.push_back((*published)->line);
+    else
+      throw Error("device " + id.to_string() + " is neither published nor changed");  // a bug, not a disk state
+  }
   const std::uint64_t generation = highest_generation_ + 1;
-  replace_inventory_file(file_, std::chrono::system_clock::now(), generation, device_lines);
+  replace_inventory_file(file_, std::chrono::system_clock::now(), generation, lines);
   generation_ = highest_generation_ = generation;
   journal_.reset();
   abandon_compaction();
@@ -228,14 +244,6 @@ void Collector::fold_locked(std::span<const std::string_view> device_lines) {
   const std::lock_guard lock(stats_mutex_);
   ++stats_.compactions;
   stats_.fsyncs += 2;  // the new file, its directory
-}
-
-void Collector::fold_inventory_locked() {
-  std::vector<std::string> lines;
-  lines.reserve(inventory_.size());
-  for (const auto& [id, record] : inventory_.records()) lines.push_back(device_line(id, record));
-  const std::vector<std::string_view> views(lines.begin(), lines.end());
-  fold_locked(views);
 }
 
 void Collector::append_locked(const SnapshotChanges& changes) {
@@ -281,7 +289,7 @@ void Collector::commit(std::deque<Pending> batch) {
       const SnapshotChanges changes = PublishedInventory::prepare(inventory_, inventory_.take_changed());
       if (accepted > 0) {
         if (must_fold_)
-          fold_inventory_locked();
+          fold_locked(changes);
         else
           append_locked(changes);
         written = true;
@@ -421,9 +429,7 @@ void Collector::finish_on_stop() {
       if (::unlink(journal_->path().c_str()) == 0) journal_.reset();
       return;
     }
-    const auto snapshot = published_.snapshot();
-    const auto lines = snapshot->lines();
-    fold_locked(lines);
+    fold_locked();
   } catch (const std::exception& e) {
     if (log_) log_("could not fold the journal into " + file_.string() + " on stop (" + e.what() +
                    "); it is complete beside the file");

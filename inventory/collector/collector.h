@@ -122,9 +122,9 @@ class Collector {
   void load_locked();
   /// load_locked() because another process changed the file, counted.
   void reload_locked();
-  /// Writes the whole inventory as a new generation of the file and removes the journals.
-  void fold_locked(std::span<const std::string_view> device_lines);
-  void fold_inventory_locked();
+  /// Writes the whole inventory as a new generation of the file and removes the journals: the published
+  /// devices with `pending` (a commit not yet published) on top.
+  void fold_locked(const SnapshotChanges& pending = {});
   /// Appends one commit to the journal, creating it first if there is none.
   void append_locked(const SnapshotChanges& changes);
   void maybe_compact();
