@@ -1,7 +1,8 @@
 // The collector's HTTP surface: POST /v1/reports, GET /v1/inventory, /metrics, /healthz and / (dashboard),
-// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. The GET pages are rendered
-// from the collector's snapshot on a thread of their own: never under a lock commits need, and never on the
-// I/O thread every report passes through (at 100,000 devices a dashboard takes a while).
+// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. GET pages come from the
+// collector's snapshot, never under a lock commits need: /v1/inventory streams its lines as they are; the
+// metrics and the dashboard, which walk the whole fleet, are rendered on a thread of their own, not on the
+// I/O thread every report passes through.
 #pragma once
 
 #include <atomic>

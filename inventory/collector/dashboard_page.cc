@@ -1,5 +1,8 @@
 #include "inventory/collector/dashboard_page.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "inventory/outputs/audit_svg.h"
@@ -7,9 +10,29 @@
 namespace pifind {
 namespace {
 
+// At most kDashboardHosts of the audit's hosts, the worst ones, in alias order; the summary stays the fleet's.
+AuditResult worst_hosts(const AuditResult& audit) {
+  if (audit.hosts.size() <= kDashboardHosts) return audit;
+  auto rank = [](const HostAudit& h) { return h.passed() ? 2 : h.drift_ppm ? 0 : 1; };
+  std::vector<const HostAudit*> order;
+  for (const auto& h : audit.hosts) order.push_back(&h);
+  std::stable_sort(order.begin(), order.end(), [&](const HostAudit* a, const HostAudit* b) {
+    if (rank(*a) != rank(*b)) return rank(*a) < rank(*b);
+    return std::abs(a->drift_ppm.value_or(0)) > std::abs(b->drift_ppm.value_or(0));
+  });
+  order.resize(kDashboardHosts);
+  std::sort(order.begin(), order.end(), [](const HostAudit* a, const HostAudit* b) { return a->alias < b->alias; });
+  AuditResult shown;
+  shown.thresholds = audit.thresholds;
+  shown.summary = audit.summary;
+  for (const auto* h : order) shown.hosts.push_back(*h);
+  return shown;
+}
+
 // The audit as JSON safe inside <script>: '<' is escaped so no text from the network can close the element.
 std::string page_data(const AuditResult& audit) {
-  const nlohmann::json data = audit_to_json(audit);
+  nlohmann::json data = audit_to_json(audit);
+  data["listed"] = audit.hosts.size();
   std::string text = data.dump();
   std::string safe;
   for (char c : text) {
@@ -69,7 +92,8 @@ const s = data.summary;
 document.getElementById("summary").textContent = s.hosts + " hosts: " + s.passed + " pass, " + s.failed +
   " fail" + (s.median_ppm === null ? "" : "; median drift " + fmt(s.median_ppm, 3, true) + " ppm, worst " +
   s.worst + " at " + fmt(s.worst_ppm, 3, true) + " ppm") +
-  (s.outliers.length ? "; outliers: " + s.outliers.join(", ") : "");
+  (s.outliers.length ? "; outliers: " + s.outliers.join(", ") : "") +
+  (data.listed < s.hosts ? "; listed below: the " + data.listed + " worst (pifind audit lists every host)" : "");
 
 // Drift chart: one row per host, a dot at the estimate and a bar for ±1 uncertainty, the band is ±max_ppm.
 const NS = "http://www.w3.org/2000/svg", chart = document.getElementById("chart");
@@ -109,11 +133,12 @@ document.body.dataset.rendered = "yes";
 }  // namespace
 
 std::string render_dashboard_page(const AuditResult& audit, RecordsView records) {
+  const AuditResult shown = worst_hosts(audit);
   std::string page = kHead;
-  page += page_data(audit);
+  page += page_data(shown);
   page += kScript;
   // The same picture `pifind audit --plot` draws, offset history included, for browsers without scripts.
-  page += "<h2>Audit plot</h2>\n" + render_audit_svg(audit, records) + "</body></html>\n";
+  page += "<h2>Audit plot</h2>\n" + render_audit_svg(shown, records) + "</body></html>\n";
   return page;
 }
 
