@@ -84,7 +84,7 @@ struct PiecesBody {
     }
 
    private:
-    static constexpr std::size_t kBatchBytes = 256 * 1024;
+    static constexpr std::size_t kBatchBytes = 4 << 20;
     const value_type& body_;
     bool text_sent_ = false;
     std::size_t next_ = 0;

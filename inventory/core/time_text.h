@@ -13,6 +13,8 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 /// "YYYY-MM-DDTHH:MM:SSZ", whole seconds, UTC.
 std::string format_utc(TimePoint t);
+/// The same appended to `out`, without a string of its own (the collector writes thousands a commit).
+void append_utc(std::string& out, TimePoint t);
 /// Parses "YYYY-MM-DDTHH:MM:SS" followed by an optional fraction and "Z"; nothing for anything else.
 std::optional<TimePoint> parse_utc(std::string_view text);
 

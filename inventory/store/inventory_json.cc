@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
@@ -175,13 +176,21 @@ bool all_finite(const std::vector<DriftSample>& history) {
 std::string device_line(const MacAddress& id, const InventoryRecord& record) {
   if (record.drift_history.empty() || !all_finite(record.drift_history))
     return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
-  std::string text = "\"" + id.to_string() + "\": " + record_to_json(record, false).dump();
+  std::string text;
+  text.reserve(512 + record.drift_history.size() * 112);
+  text += '"';
+  text += id.to_string();
+  text += "\": ";
+  text += record_to_json(record, false).dump();
   text.pop_back();  // the record's closing brace
   text += ",\"drift_history\":[";
+  auto out = std::back_inserter(text);
   for (std::size_t i = 0; i < record.drift_history.size(); ++i) {
     const DriftSample& s = record.drift_history[i];
-    fmt::format_to(std::back_inserter(text), "{}{{\"at\":\"{}\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}",
-                   i ? "," : "", format_utc(s.at), s.drift_ppm, s.uncertainty_ppm, s.offset_s);
+    text += i ? ",{\"at\":\"" : "{\"at\":\"";
+    append_utc(text, s.at);
+    fmt::format_to(out, FMT_COMPILE("\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}"), s.drift_ppm,
+                   s.uncertainty_ppm, s.offset_s);
   }
   text += "]}";
   return text;
