@@ -40,6 +40,7 @@ void LossEstimator::add_answer(int tries) {
   if (answered_on_try_.size() < static_cast<std::size_t>(tries)) answered_on_try_.resize(static_cast<std::size_t>(tries), 0);
   ++answered_on_try_[static_cast<std::size_t>(tries - 1)];
   ++answers_;
+  truncation_valid_ = false;
 }
 
 void LossEstimator::add_confirmation(bool answered) { ++(answered ? confirmations_answered_ : confirmations_lost_); }
@@ -50,7 +51,11 @@ void LossEstimator::revise_lost_confirmation() {
   ++confirmations_answered_;
 }
 
-void LossEstimator::set_rounds(int rounds) { rounds_ = std::max(1, rounds); }
+void LossEstimator::set_rounds(int rounds) {
+  rounds = std::max(1, rounds);
+  if (rounds != rounds_) truncation_valid_ = false;
+  rounds_ = rounds;
+}
 
 double LossEstimator::failures() const {
   double lost = confirmations_lost_;
@@ -58,8 +63,11 @@ double LossEstimator::failures() const {
   return lost;
 }
 
-void LossEstimator::truncation_terms(std::vector<double>& out) const {
+const std::vector<double>& LossEstimator::truncation_terms() const {
+  if (truncation_valid_) return truncation_;
+  truncation_valid_ = true;
   const Grid& g = grid();
+  std::vector<double>& out = truncation_;
   out.assign(grid_points, 0.0);
   // A host answering on try j would have had k = max(j, rounds) tries: group the hosts by k.
   std::vector<int> hosts_by_k(std::max(answered_on_try_.size(), static_cast<std::size_t>(rounds_)) + 1, 0);
@@ -76,11 +84,12 @@ void LossEstimator::truncation_terms(std::vector<double>& out) const {
       out[i] -= hosts * log_not_all_lost;
     }
   }
+  return out;
 }
 
 void LossEstimator::log_posterior(std::vector<double>& out, double extra_lost, double extra_answered) const {
   const Grid& g = grid();
-  truncation_terms(out);
+  out = truncation_terms();
   // q^a (1-q)^b from the prior, the answers and the confirmations; the +1s are dq = q (1 - q) du.
   const double a = failures() + extra_lost + 1;
   const double b = prior_answered + answers_ + confirmations_answered_ + extra_answered + 1;
@@ -128,8 +137,7 @@ double LossEstimator::failure_probability() const {
   const double lost = failures();
   if (lost == 0) return 0;
   const Grid& g = grid();
-  std::vector<double> likelihood;
-  truncation_terms(likelihood);
+  std::vector<double> likelihood = truncation_terms();
   const double answered = answers_ + confirmations_answered_;
   std::size_t best = 0;
   for (std::size_t i = 0; i < likelihood.size(); ++i) {

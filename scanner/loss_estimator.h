@@ -72,8 +72,9 @@ class LossEstimator {
   /// Log posterior density over logit(q) at every grid point, up to a constant, with `extra_lost`
   /// and `extra_answered` hypothetical confirmations added.
   void log_posterior(std::vector<double>& out, double extra_lost, double extra_answered) const;
-  /// The part of the log likelihood that hypothetical confirmations do not change: the 1 - q^k factors.
-  void truncation_terms(std::vector<double>& out) const;
+  /// The part of the log likelihood that confirmations do not change, the 1 - q^k factors; kept
+  /// until an answer or the rounds change it (confirmations come far more often).
+  const std::vector<double>& truncation_terms() const;
   /// E[q^t] for t = 1..max_tries from a log posterior; stops early once <= stop_below.
   static std::vector<double> moments(const std::vector<double>& log_density, int max_tries, double stop_below);
   double failures() const;
@@ -83,6 +84,8 @@ class LossEstimator {
   int confirmations_answered_ = 0;
   int confirmations_lost_ = 0;
   int rounds_ = 1;
+  mutable std::vector<double> truncation_;
+  mutable bool truncation_valid_ = false;
 };
 
 }  // namespace pifind
