@@ -9,7 +9,7 @@
 #include <queue>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 #include "scanner/loss_estimator.h"
 #include "scanner/rtt_estimator.h"
 #include "scanner/scan_clock.h"
