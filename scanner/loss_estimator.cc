@@ -99,18 +99,24 @@ void LossEstimator::log_posterior(std::vector<double>& out, double extra_lost, d
 std::vector<double> LossEstimator::moments(const std::vector<double>& log_density, int max_tries, double stop_below) {
   const Grid& g = grid();
   const double peak = *std::max_element(log_density.begin(), log_density.end());
-  std::vector<double> weighted(log_density.size());
+  // Points more than 40 nats below the peak weigh under 1e-17 of it: once the evidence is strong the
+  // posterior is a narrow hill, and summing only the hill is what keeps a scan's updates cheap.
+  constexpr double negligible = 40;
+  std::size_t low = 0, high = log_density.size();
+  while (log_density[low] < peak - negligible) ++low;
+  while (log_density[high - 1] < peak - negligible) --high;
+  std::vector<double> weighted(high - low);
   double total = 0;
-  for (std::size_t i = 0; i < weighted.size(); ++i) {
-    weighted[i] = std::exp(log_density[i] - peak);
-    total += weighted[i];
+  for (std::size_t i = low; i < high; ++i) {
+    weighted[i - low] = std::exp(log_density[i] - peak);
+    total += weighted[i - low];
   }
   std::vector<double> result;
   for (int t = 1; t <= max_tries; ++t) {
     double sum = 0;
-    for (std::size_t i = 0; i < weighted.size(); ++i) {
-      weighted[i] *= g.q[i];
-      sum += weighted[i];
+    for (std::size_t i = low; i < high; ++i) {
+      weighted[i - low] *= g.q[i];
+      sum += weighted[i - low];
     }
     result.push_back(sum / total);
     if (result.back() <= stop_below) break;
