@@ -109,10 +109,8 @@ std::string primary_interface(const Sysroot& root, const std::vector<NetworkInte
   }
   // Hardware first (virtual interfaces such as docker0, bridges and veths have no device link), then
   // globally administered MACs (QEMU's 52:54:00 is locally administered, so hardware must come first).
-  for (const auto& i : interfaces) {
-    std::error_code ec;  // a symlink loop counts as no device link, never throws
-    if (std::filesystem::exists(root.path("/sys/class/net/" + i.name + "/device"), ec)) return i.name;
-  }
+  for (const auto& i : interfaces)
+    if (root.has_entry("/sys/class/net/" + i.name + "/device")) return i.name;
   for (const auto& i : interfaces)
     if (!i.mac.is_locally_administered()) return i.name;
   return interfaces.empty() ? std::string() : interfaces.front().name;

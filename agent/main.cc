@@ -77,7 +77,7 @@ std::pair<std::string, std::string> split_host_port(const std::string& text) {
 // The clock and RTCs the agent measures: the real ones, or a simulated Pi with --simulate.
 class Hardware {
  public:
-  explicit Hardware(const Options& o) : linux_rtc_(Sysroot(o.sysroot).path("/dev").string()) {
+  explicit Hardware(const Options& o) : linux_rtc_(Sysroot(o.sysroot)) {
     if (!o.simulate.empty()) simulated_ = std::make_unique<SimulatedPi>(parse_simulation_spec(o.simulate));
   }
   Clock& clock() { return simulated_ ? simulated_->clock() : system_clock_; }
