@@ -43,7 +43,7 @@ void withhold(DriftEstimate& e, const std::string& message) {
 
 // No crystal is 10 % off: a rate (or interval) beyond that comes from a broken reference, and beyond
 // 1e6 ppm it would get the whole report refused.
-constexpr double kImplausiblePpm = 1e5;
+constexpr double kImplausiblePpm = kMaxEstimatePpm;
 
 bool implausible(const DriftEstimate& e) {
   for (const auto* v : {&e.ppm, &e.stderr_ppm, &e.ci95_low_ppm, &e.ci95_high_ppm, &e.recent_ppm})
@@ -107,10 +107,13 @@ std::optional<std::string> DriftMonitor::sample_rtc() {
   if (!rtc_store_) return std::nullopt;
   auto opened = opener_.open(rtc_name_);
   if (!opened.device) return rtc_failed(opened.busy ? "busy" : "unavailable", opened.error, false);
-  // Predict edges with the current estimate: the window stays narrow.
-  const auto segment = rtc_store_->current_segment();
-  if (segment.size() >= 8)
-    if (const auto fit = fit_common_slope(segment)) sampler_.set_rate_ppm(fit->slope * 1e6);
+  // Predict edges with the current estimate: the window stays narrow. A new segment (a reboot, a step)
+  // starts from the rate all segments share: the oscillator is the same.
+  if (rtc_store_->current_segment().size() >= 8) {
+    if (const auto fit = rtc_store_->fit().newest_segment()) sampler_.set_rate_ppm(fit->slope * 1e6);
+  } else if (const auto fit = rtc_store_->fit().common(); fit && fit->samples >= 8 && fit->dof >= 1) {
+    sampler_.set_rate_ppm(fit->slope * 1e6);
+  }
   const auto result = sampler_.sample(*opened.device);
   rtc_reads_ += result.reads;
   if (result.outcome == EdgeOutcome::kMissed) {

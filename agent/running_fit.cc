@@ -1,0 +1,71 @@
+#include "agent/running_fit.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace pifind::agent {
+
+void RunningFit::add(const DriftSample& s) {
+  if (!started_) {
+    started_ = true;
+    origin_reference_ns_ = s.reference_ns;
+  }
+  if (groups_.empty() || s.segment != segment_) {
+    groups_.emplace_back();
+    segment_ = s.segment;
+    segment_first_ = s;
+  }
+  const double t = static_cast<double>(s.reference_ns - origin_reference_ns_) * 1e-9;
+  const std::int64_t dref = s.reference_ns - segment_first_.reference_ns;
+  const std::int64_t draw = s.raw_ns - segment_first_.raw_ns;
+  const double x = static_cast<double>(draw - dref) * 1e-9;
+  Moments& m = groups_.back();
+  if (m.n == 0) m.first_t = t;
+  m.last_t = t;
+  const double before_tt = m.stt, before_tx = m.stx, before_xx = m.sxx;
+  m.n += 1;
+  const double dt = t - m.mean_t;
+  const double dx = x - m.mean_x;
+  m.mean_t += dt / m.n;
+  m.mean_x += dx / m.n;
+  m.stt += dt * (t - m.mean_t);
+  m.stx += dt * (x - m.mean_x);
+  m.sxx += dx * (x - m.mean_x);
+  stt_ += m.stt - before_tt;
+  stx_ += m.stx - before_tx;
+  sxx_ += m.sxx - before_xx;
+  ++samples_;
+}
+
+void RunningFit::rebuild(std::span<const DriftSample> samples) {
+  *this = RunningFit();
+  for (const auto& s : samples) add(s);
+}
+
+std::optional<SlopeFit> RunningFit::fit(double stt, double stx, double sxx, std::size_t n, std::size_t groups,
+                                        double span_s) {
+  if (!(stt > 0)) return std::nullopt;
+  SlopeFit f;
+  f.slope = stx / stt;
+  f.samples = n;
+  f.segments = groups;
+  f.dof = static_cast<int>(n) - static_cast<int>(groups) - 1;
+  f.residual_ss = std::max(0.0, sxx - f.slope * stx);
+  f.slope_stderr = f.dof >= 1 ? std::sqrt(f.residual_ss / f.dof / stt) : 0;
+  f.span_s = span_s;
+  f.stt_s2 = stt;
+  return f;
+}
+
+std::optional<SlopeFit> RunningFit::common() const {
+  if (groups_.empty()) return std::nullopt;
+  return fit(stt_, stx_, sxx_, samples_, groups_.size(), groups_.back().last_t - groups_.front().first_t);
+}
+
+std::optional<SlopeFit> RunningFit::newest_segment() const {
+  if (groups_.empty()) return std::nullopt;
+  const Moments& m = groups_.back();
+  return fit(m.stt, m.stx, m.sxx, static_cast<std::size_t>(m.n), 1, m.last_t - m.first_t);
+}
+
+}  // namespace pifind::agent
