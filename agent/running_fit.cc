@@ -10,7 +10,8 @@ void RunningFit::add(const DriftSample& s) {
     started_ = true;
     origin_reference_ns_ = s.reference_ns;
   }
-  if (groups_.empty() || s.segment != segment_) {
+  const bool new_group = groups_.empty() || s.segment != segment_;
+  if (new_group) {
     groups_.emplace_back();
     segment_ = s.segment;
     segment_first_ = s;
@@ -19,6 +20,30 @@ void RunningFit::add(const DriftSample& s) {
   const std::int64_t dref = s.reference_ns - segment_first_.reference_ns;
   const std::int64_t draw = s.raw_ns - segment_first_.raw_ns;
   const double x = static_cast<double>(draw - dref) * 1e-9;
+  ++samples_;
+  if (trend_known_) {
+    accumulate(t, x);
+    return;
+  }
+  pending_.push_back({t, x, new_group});
+  // The first interval inside one segment fixes the trend; what came before is summed again with it.
+  if (new_group || pending_.size() < 2) return;
+  const Pending& a = pending_[pending_.size() - 2];
+  trend_ = (x - a.x) / (t - a.t);
+  if (!std::isfinite(trend_)) trend_ = 0;
+  trend_known_ = true;
+  const auto replay = std::move(pending_);
+  pending_.clear();
+  groups_.clear();
+  stt_ = stx_ = sxx_ = 0;
+  for (const auto& p : replay) {
+    if (p.new_group) groups_.emplace_back();
+    accumulate(p.t, p.x);
+  }
+}
+
+void RunningFit::accumulate(double t, double x_raw) {
+  const double x = x_raw - trend_ * t;
   Moments& m = groups_.back();
   if (m.n == 0) m.first_t = t;
   m.last_t = t;
@@ -34,7 +59,6 @@ void RunningFit::add(const DriftSample& s) {
   stt_ += m.stt - before_tt;
   stx_ += m.stx - before_tx;
   sxx_ += m.sxx - before_xx;
-  ++samples_;
 }
 
 void RunningFit::rebuild(std::span<const DriftSample> samples) {
@@ -43,14 +67,14 @@ void RunningFit::rebuild(std::span<const DriftSample> samples) {
 }
 
 std::optional<SlopeFit> RunningFit::fit(double stt, double stx, double sxx, std::size_t n, std::size_t groups,
-                                        double span_s) {
+                                        double span_s) const {
   if (!(stt > 0)) return std::nullopt;
   SlopeFit f;
-  f.slope = stx / stt;
+  f.slope = stx / stt + trend_;
   f.samples = n;
   f.segments = groups;
   f.dof = static_cast<int>(n) - static_cast<int>(groups) - 1;
-  f.residual_ss = std::max(0.0, sxx - f.slope * stx);
+  f.residual_ss = std::max(0.0, sxx - (stx / stt) * stx);
   f.slope_stderr = f.dof >= 1 ? std::sqrt(f.residual_ss / f.dof / stt) : 0;
   f.span_s = span_s;
   f.stt_s2 = stt;

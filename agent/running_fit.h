@@ -26,6 +26,8 @@ struct SlopeFit {
 
 /// Welford's co-moments per segment (t and x centred on their running means, which keeps the sums
 /// well conditioned where raw Σt² and (Σt)² would cancel), summed over segments for the common slope.
+/// x is also detrended by the first interval's rate, fixed once known: at 5 % drift x spans hundreds of
+/// seconds against millisecond residuals, and Σr² = Sxx - b·Stx would lose six digits to cancellation.
 class RunningFit {
  public:
   /// Appends a sample. Samples of one segment arrive together and in time order.
@@ -44,8 +46,9 @@ class RunningFit {
     double n = 0, mean_t = 0, mean_x = 0, stt = 0, stx = 0, sxx = 0;
     double first_t = 0, last_t = 0;
   };
-  static std::optional<SlopeFit> fit(double stt, double stx, double sxx, std::size_t n, std::size_t groups,
-                                     double span_s);
+  std::optional<SlopeFit> fit(double stt, double stx, double sxx, std::size_t n, std::size_t groups,
+                              double span_s) const;
+  void accumulate(double t, double x_raw);
 
   // Times are kept relative to the first sample and phases to each segment's first sample, in integer
   // nanoseconds before they become doubles: 1.7e18 ns would leave no digits for the microseconds.
@@ -54,6 +57,13 @@ class RunningFit {
   std::uint32_t segment_ = 0;
   DriftSample segment_first_;
   std::vector<Moments> groups_;
+  double trend_ = 0;  ///< subtracted from every slope before summing, added back after
+  bool trend_known_ = false;
+  struct Pending {
+    double t, x;
+    bool new_group;
+  };
+  std::vector<Pending> pending_;  ///< samples before the trend is known (the first segment's first)
   std::size_t samples_ = 0;
   double stt_ = 0, stx_ = 0, sxx_ = 0;  ///< Σ over segments of the centred co-moments
 };
