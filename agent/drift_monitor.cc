@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "inventory/error.h"
 
@@ -176,6 +177,11 @@ std::vector<DriftEstimate> DriftMonitor::estimates() const {
     out.push_back(estimate_drift(ntp_name_, ntp_store_->samples()));
     apply_status(out.back(), ntp_status_, ntp_message_, false);
   }
+  // The settings that cancel each measured rate: against MONOTONIC_RAW, which tick and frequency do not
+  // touch, so they hold whatever the kernel runs with now. None for a drift that is not constant.
+  for (auto& e : out)
+    if (e.status == "ok" && e.ppm && !e.nonconstant)
+      if (const auto c = adjtimex_correction(*e.ppm)) e.correction = ClockCorrection{c->settings.tick_us, c->settings.frequency};
   if (out.size() == 2 && out[0].ppm && out[1].ppm && out[0].stderr_ppm && out[1].stderr_ppm) {
     // x_rtc rises at (system - rtc), x_ntp at (system - true): the RTC runs (ntp - rtc) ppm fast.
     DriftEstimate e;

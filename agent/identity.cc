@@ -67,9 +67,20 @@ void add_fixture_addresses(const Sysroot& root, std::vector<NetworkInterface>& i
 }  // namespace
 
 std::string read_hostname(const Sysroot& root) {
+  // The running kernel's name; an offline image has no /proc, and its name is the one it boots with.
+  auto name = root.read_line("/proc/sys/kernel/hostname");
+  if (!name) {
+    if (const auto file = root.read("/etc/hostname", 4096)) {
+      std::istringstream in(*file);
+      for (std::string line; std::getline(in, line);)
+        if (const auto t = trim(line); !t.empty() && t.front() != '#') {
+          name = t;
+          break;
+        }
+    }
+  }
   // "(none)" and other invalid names become "": the report says unknown rather than being refused.
-  const auto name = root.read_line("/proc/sys/kernel/hostname").value_or("");
-  return is_valid_hostname(name) ? name : std::string();
+  return name && is_valid_hostname(*name) ? *name : std::string();
 }
 
 std::vector<NetworkInterface> read_interfaces(const Sysroot& root) {
