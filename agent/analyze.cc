@@ -8,8 +8,8 @@
 #include "agent/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::agent {
 namespace {
@@ -43,7 +43,7 @@ int run_analyze(const std::string& path, bool json, std::ostream& out) {
   const SeedLog log = parse_seed_log(*text);
   const DriftEstimate e = estimate_drift("log", log.samples);
   std::string why_not;
-  const auto correction = e.status == "ok" ? log_correction(log, e, why_not) : std::nullopt;
+  const auto correction = e.status == DriftStatus::kOk ? log_correction(log, e, why_not) : std::nullopt;
   const AdjtimexSettings under = log.settings.value_or(AdjtimexSettings{});
   if (json) {
     AgentReport holder;  // reuses the report's field names for the estimate
@@ -66,11 +66,11 @@ int run_analyze(const std::string& path, bool json, std::ostream& out) {
       doc["correction_refused"] = why_not;
     }
     out << doc.dump(2) << '\n';
-    return e.status == "ok" ? 0 : 1;
+    return e.status == DriftStatus::kOk ? 0 : 1;
   }
   out << fmt::format("{} comparisons, {} segment(s), {} step(s), {} line(s) ignored; window {:.0f} s ({:.1f} h)\n",
                      log.rows, e.segments, log.steps, log.ignored_lines, e.window_s, e.window_s / 3600);
-  if (e.status != "ok") {
+  if (e.status != DriftStatus::kOk) {
     out << "drift: " << e.message << '\n';
     return 1;
   }

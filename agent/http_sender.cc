@@ -1,6 +1,6 @@
 #include "agent/http_sender.h"
 
-#include "inventory/asio.h"  // before Beast, which includes Asio
+#include "inventory/core/asio.h"  // before Beast, which includes Asio
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -8,8 +8,8 @@
 #include <fmt/format.h>
 #include <openssl/x509v3.h>
 
-#include "inventory/error.h"
-#include "inventory/signing.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/signing.h"
 
 namespace pifind::agent {
 namespace {

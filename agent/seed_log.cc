@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "agent/sample_store.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 namespace {

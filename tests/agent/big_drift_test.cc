@@ -18,11 +18,11 @@
 #include "agent/seed_log.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/whole_file.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -130,7 +130,7 @@ TEST_CASE("drifts of ±3000, ±10000 and ±50000 ppm at 10 s and 60 s rows: the 
       const auto [log, e] = analyze_text(adjtimex_compare_log(spec));
       CHECK(log.rows == 100);
       CHECK(log.steps == 0);
-      REQUIRE(e.status == "ok");
+      REQUIRE(e.status == DriftStatus::kOk);
       CHECK(e.segments == 1);
       const double error = *e.ppm - ppm;
       std::cout << format("  %+8.0f  %3d s  %+14.4f  %+10.4f  %7.4f  %+12.2f  %+14.3f\n", ppm, interval, *e.ppm, error,
@@ -146,9 +146,9 @@ TEST_CASE("analyze on +3000 ppm: one figure, the convention named, adjtimex's pe
   TempDir dir;
   LogSpec spec;
   spec.ppm = 3000;
-  write_file_atomically(dir.path / "log", adjtimex_compare_log(spec));
+  write_file_atomically(dir.path() / "log", adjtimex_compare_log(spec));
   std::ostringstream out;
-  REQUIRE(run_analyze((dir.path / "log").string(), false, out) == 0);
+  REQUIRE(run_analyze((dir.path() / "log").string(), false, out) == 0);
   const std::string text = out.str();
   INFO(text);
   CHECK_THAT(text, Catch::Contains("0 step(s)"));
@@ -171,7 +171,7 @@ TEST_CASE("a step in time at +10000 ppm is one step, and a step in the very firs
     spec.step_s = 1.5;
     spec.step_before_row = step_row;
     const auto [log, e] = analyze_text(adjtimex_compare_log(spec));
-    REQUIRE(e.status == "ok");
+    REQUIRE(e.status == DriftStatus::kOk);
     CHECK(log.steps >= 1);
     CHECK(log.steps <= 2);  // the first-interval case re-anchors once before the third row tells
     CHECK(std::abs(*e.ppm - 10000) < 4 * *e.stderr_ppm);
@@ -184,9 +184,9 @@ TEST_CASE("beyond ±100000 ppm there is no figure, and one line says why") {
     TempDir dir;
     LogSpec spec;
     spec.ppm = ppm;
-    write_file_atomically(dir.path / "log", adjtimex_compare_log(spec));
+    write_file_atomically(dir.path() / "log", adjtimex_compare_log(spec));
     std::ostringstream out;
-    CHECK(run_analyze((dir.path / "log").string(), false, out) == 1);
+    CHECK(run_analyze((dir.path() / "log").string(), false, out) == 1);
     const std::string text = out.str();
     INFO(text);
     CHECK_THAT(text, Catch::Contains("drift: "));
@@ -207,14 +207,14 @@ TEST_CASE("the agent's own path (edge sampler, store, monitor) at ±3000, ±1000
     SimulatedWorld world(config);
     SimulatedClock clock(world);
     SimulatedRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     const double end = world.true_s() + 900;
     while (world.true_s() < end) {
       monitor.sample_rtc();
       clock.sleep_for_ns(2'000'000'000 - kWakeEarlyNs);
     }
     const auto e = monitor.estimates().at(0);
-    REQUIRE(e.status == "ok");
+    REQUIRE(e.status == DriftStatus::kOk);
     CHECK(e.segments == 1);
     CHECK(e.samples > 250);  // one sample per 2 s of the oscillator: 900 s of truth is 855 s of it at -5 %
     CHECK(std::abs(*e.ppm - ppm) < 4 * *e.stderr_ppm);

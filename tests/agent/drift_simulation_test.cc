@@ -12,7 +12,7 @@
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -47,10 +47,10 @@ TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitt
     SimulatedWorld world(config);
     SimulatedClock clock(world);
     SimulatedRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     run_for(world, clock, monitor, 1800);
     const auto e = rtc_estimate(monitor);
-    REQUIRE(e.status == "ok");
+    REQUIRE(e.status == DriftStatus::kOk);
     REQUIRE(e.ppm);
     CHECK(*e.ci95_low_ppm <= ppm);
     CHECK(*e.ci95_high_ppm >= ppm);
@@ -75,7 +75,7 @@ TEST_CASE("2 ms read jitter and an RTC with its own error: the rate is relative 
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_for(world, clock, monitor, 1800);
   const auto e = rtc_estimate(monitor);
   REQUIRE(e.ppm);
@@ -93,10 +93,10 @@ TEST_CASE("a drift that changes midway is flagged") {
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_for(world, clock, monitor, 3600);
   const auto e = rtc_estimate(monitor);
-  REQUIRE(e.status == "ok");
+  REQUIRE(e.status == DriftStatus::kOk);
   CHECK(e.nonconstant);
   REQUIRE(e.recent_ppm);
   CHECK(*e.recent_ppm == Approx(43.0).margin(0.3));
@@ -116,7 +116,7 @@ TEST_CASE("the update interrupt is used where the driver has one") {
   REQUIRE(r.outcome == EdgeOutcome::kSample);
   CHECK(sampler.uses_update_interrupt() == true);
   CHECK(r.reads == 1);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_for(world, clock, monitor, 600);
   const auto e = rtc_estimate(monitor);
   REQUIRE(e.ppm);
@@ -130,16 +130,16 @@ TEST_CASE("a busy RTC is reported as busy and retried later") {
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world, /*busy_opens=*/3);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("EBUSY"));
   auto e = rtc_estimate(monitor);
-  CHECK(e.status == "busy");
+  CHECK(e.status == DriftStatus::kBusy);
   CHECK_THAT(e.message, Catch::Contains("retrying later"));
   run_for(world, clock, monitor, 120);
   e = rtc_estimate(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.samples > 50);
 }
 
@@ -151,12 +151,12 @@ TEST_CASE("samples survive a restart, a reboot starts a new segment with the sam
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world);
   {
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     run_for(world, clock, monitor, 900);
     monitor.save();
   }
   world.reboot();  // MONOTONIC_RAW restarts; the RTC keeps counting
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-2", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-2", state.path());
   CHECK(monitor.load().empty());
   CHECK(rtc_estimate(monitor).samples > 400);
   run_for(world, clock, monitor, 900);
@@ -173,10 +173,10 @@ TEST_CASE("with no RTC and no NTP the report says there is nothing to measure ag
   SimulatedWorld world({});
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "", "boot-1", state.path());
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
   CHECK_THAT(e[0].message, Catch::Contains("nothing to measure"));
 }
 
@@ -198,7 +198,7 @@ TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows"
     clock.sleep_for_ns(5'000'000);
     return s;
   };
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path, "ntp:test", query);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path(), "ntp:test", query);
   const double end = world.true_s() + 3600;
   int tick = 0;
   while (world.true_s() < end) {
@@ -232,14 +232,14 @@ TEST_CASE("slow NTP exchanges are not used") {
     s.delay_ns = 300'000'000;
     return s;
   };
-  DriftMonitor monitor(clock, opener, "", "boot-1", state.path, "ntp:slow", slow);
+  DriftMonitor monitor(clock, opener, "", "boot-1", state.path(), "ntp:slow", slow);
   const auto problem = monitor.sample_ntp();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("too long"));
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
   CHECK(e[0].samples == 0);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
 }
 
 TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the fit") {
@@ -249,7 +249,7 @@ TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the f
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_for(world, clock, monitor, 900);
   world.step_rtc_s(0.4);  // hwclock --systohc moved the RTC by 0.4 s
   run_for(world, clock, monitor, 900);

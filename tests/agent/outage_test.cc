@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "inventory/asio.h"  // before anything that includes Asio
+#include "inventory/core/asio.h"  // before anything that includes Asio
 
 #include <catch2/catch.hpp>
 
@@ -14,14 +14,15 @@
 #include "agent/reporter.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
-#include "inventory/audit.h"
-#include "inventory/collector.h"
-#include "inventory/collector_routes.h"
-#include "inventory/http_server.h"
+#include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
+#include "inventory/collector/http_server.h"
+#include "inventory/outputs/audit.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -105,13 +106,8 @@ struct AgentProcess {
   }
 
   AgentReport report() const {
-    AgentReport r;
-    r.agent_id = kAgentMac;
-    r.agent_version = "0.1.0";
+    AgentReport r = test::minimal_report(kAgentMac, 0, "pi-outage", "");
     r.generated_unix_s = static_cast<double>(clock.realtime_ns()) * 1e-9;
-    r.identity.hostname = "pi-outage";
-    r.identity.interfaces = {{"eth0", kAgentMac, {}}};
-    r.identity.primary_interface = "eth0";
     r.drift = monitor.estimates();
     return r;
   }
@@ -130,7 +126,7 @@ std::int64_t count_containing(const std::vector<std::string>& log, const std::st
 
 TEST_CASE("six hours without the collector: bounded spool, agent restart, ordered exactly-once drain") {
   TempDir dir;
-  const auto state = dir.path / "state";
+  const auto state = dir.path() / "state";
   const std::uint16_t port = free_port();
   SimulationConfig config;
   config.system_drift = {{0, 12.0}};
@@ -173,7 +169,7 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
     REQUIRE(!oldest.drift.empty());
     REQUIRE(!newest.drift.empty());
     CHECK(newest.drift[0].window_s > oldest.drift[0].window_s + 14000);  // 47 reports of 300 s later
-    CHECK(newest.drift[0].status == "ok");
+    CHECK(newest.drift[0].status == DriftStatus::kOk);
     REQUIRE(newest.drift[0].ppm);
     CHECK(*newest.drift[0].ppm == Approx(12.0).margin(0.05));
     CHECK(newest.spool.dropped_total == 23);  // made before report 24 went
@@ -181,7 +177,7 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
   }
 
   // The collector is back on the same address; the agent (restarted again) sends its next report.
-  RealCollector collector(dir.path / "fleet.json", port);
+  RealCollector collector(dir.path() / "fleet.json", port);
   AgentProcess agent(clock, opener, state, port, kSpoolMax);
   const auto log = agent.run(1);
   // Report 73 is spooled before the drain, so the bound drops report 25 first: 48 go out.

@@ -18,10 +18,11 @@
 #include "agent/rtc_inventory.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -95,10 +96,7 @@ DriftEstimate rtc0_of(const DriftMonitor& m) {
 
 // The estimate's fields must also make a valid report.
 void check_reportable(const DriftMonitor& m) {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
-  r.counter = 1;
-  r.agent_version = "0.1.0";
+  AgentReport r = test::minimal_report(*MacAddress::parse("b8:27:eb:12:34:56"), 1);
   r.drift = m.estimates();
   const auto problem = validate(r);
   INFO(problem.value_or(""));
@@ -116,7 +114,7 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     SimulatedWorld world(config);
     SimulatedClock clock(world);
     FaultyRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
     opener.fault = fault;
     run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
     auto e = rtc0_of(monitor);
@@ -124,23 +122,23 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
     CHECK_FALSE(e.ppm);
     CHECK_FALSE(monitor.rtc_minus_system_s());
     if (fault == Fault::kBusy) {
-      CHECK(e.status == "busy");
+      CHECK(e.status == DriftStatus::kBusy);
       CHECK_THAT(e.message, Catch::Contains("EBUSY"));
     } else if (fault == Fault::kOpenDenied) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK_THAT(e.message, Catch::Contains("Permission denied"));
     } else if (fault == Fault::kReadIo) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "RTC_RD_TIME failed: Input/output error");
     } else {  // drivers that check the oscillator-stop flag refuse to read
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "rtc stopped: RTC_RD_TIME failed: time not set or oscillator stopped (EINVAL)");
     }
     check_reportable(monitor);
     opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
     run_faulty(clock, world, monitor, 600);
     e = rtc0_of(monitor);
-    CHECK(e.status == "ok");
+    CHECK(e.status == DriftStatus::kOk);
     CHECK(e.message.empty());
     CHECK(e.samples > 250);
     REQUIRE(e.ppm);
@@ -156,22 +154,22 @@ TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happ
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
   const auto before = rtc0_of(monitor);
-  REQUIRE(before.status == "ok");
+  REQUIRE(before.status == DriftStatus::kOk);
   opener.fault = Fault::kReadIo;
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("Input/output error"));
   auto e = rtc0_of(monitor);
-  CHECK(e.status == "ok");  // the oscillator's rate measured so far still stands
+  CHECK(e.status == DriftStatus::kOk);  // the oscillator's rate measured so far still stands
   CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
   CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
   opener.fault = Fault::kNone;
   run_faulty(clock, world, monitor, 300);
   e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.message.empty());
   CHECK(e.samples > before.samples + 100);
 }
@@ -183,15 +181,15 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   SimulatedWorld world(config);
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 900);
-  REQUIRE(rtc0_of(monitor).status == "ok");
+  REQUIRE(rtc0_of(monitor).status == DriftStatus::kOk);
   const auto samples_before = rtc0_of(monitor).samples;
 
   opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
   run_faulty(clock, world, monitor, 3600);
   auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
   CHECK_THAT(e.message, Catch::Contains("did not advance"));
   CHECK_FALSE(e.ppm);  // withheld: not the rate from before, not a number made from a frozen clock
@@ -203,14 +201,14 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
   monitor.sample_rtc();
   e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped; last attempt: /dev/rtc0 is held"));
   CHECK_FALSE(e.ppm);
 
   opener.fault = Fault::kNone;  // a new battery, time set again
   run_faulty(clock, world, monitor, 600);
   e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= 40.0);
   CHECK(*e.ci95_high_ppm >= 40.0);
@@ -222,10 +220,10 @@ TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with 
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
   opener.fault = Fault::kFast;
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   run_faulty(clock, world, monitor, 1800);
   const auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
   CHECK_FALSE(e.ppm);
   check_reportable(monitor);
@@ -237,17 +235,17 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
   std::string samples;
   for (int i = 0; i < 100; ++i)
     samples += fmt::format("{}[1,{},{}]", i ? "," : "", std::int64_t{i} * 2 * kNsPerS, std::int64_t{i} * 3 * kNsPerS);
-  std::ofstream(state.path / "samples-rtc0.json")
+  std::ofstream(state.path() / "samples-rtc0.json")
       << R"({"format":"pifind-agent-samples/1","segments":[[1,"boot-1"]],"samples":[)" << samples
       << R"(],"steps":0})";
   SimulatedWorld world({});
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   REQUIRE(monitor.load().empty());
   const auto e = rtc0_of(monitor);
   CHECK(e.samples == 100);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("not keeping time"));
   CHECK_FALSE(e.ppm);
   check_reportable(monitor);
@@ -255,14 +253,14 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
 
 TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC's read_error, none blocks") {
   TempDir tree;
-  const auto dev = tree.path / "dev";
+  const auto dev = tree.path() / "dev";
   std::filesystem::create_directories(dev / "rtc2");  // a directory
   std::ofstream(dev / "rtc1") << "not a device";       // a plain file copied into a tree
   REQUIRE(::mkfifo((dev / "rtc3").c_str(), 0600) == 0);  // opening a FIFO for reading would wait for a writer
   std::filesystem::create_symlink("/dev/rtc1", dev / "rtc4");  // absolute: the tree's rtc1, not the host's
   // A character device that is no RTC (the null device): it opens, and RTC_RD_TIME fails with ENOTTY.
   const bool have_char_device = ::mknod((dev / "rtc5").c_str(), S_IFCHR | 0600, ::makedev(1, 3)) == 0;
-  LinuxRtcOpener opener{Sysroot(tree.path)};
+  LinuxRtcOpener opener{Sysroot(tree.path())};
   for (const char* name : {"rtc0", "rtc1", "rtc2", "rtc3", "rtc4"}) {
     INFO(name);
     auto opened = opener.open(name);
@@ -285,12 +283,12 @@ TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC'
   // The monitor on such a device: unavailable with the reason, no crash.
   SimulatedWorld world({});
   SimulatedClock clock(world);
-  DriftMonitor monitor(clock, opener, "rtc5", "boot-1", tree.path / "state");
+  DriftMonitor monitor(clock, opener, "rtc5", "boot-1", tree.path() / "state");
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("RTC_RD_TIME failed"));
   const auto e = monitor.estimates().at(0);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("RTC_RD_TIME failed"));
 }
 

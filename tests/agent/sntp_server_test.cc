@@ -18,12 +18,12 @@
 #include "agent/drift_monitor.h"
 #include "agent/sntp.h"
 #include "agent_test_support.h"
-#include "inventory/asio.h"
-#include "inventory/error.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -47,14 +47,14 @@ class ChronyServer {
     const std::string chronyd = find_chronyd();
     if (chronyd.empty()) FAIL("chronyd is not installed: scripts/setup installs Debian's chrony");
     // Its own files only: no pidfile, drift file or command socket of a system chronyd is touched.
-    std::ofstream(dir_.path / "chrony.conf") << "port " << port_ << "\nbindaddress 127.0.0.1\ncmdport 0\n"
+    std::ofstream(dir_.path() / "chrony.conf") << "port " << port_ << "\nbindaddress 127.0.0.1\ncmdport 0\n"
                                              << "local stratum 1\nallow 127.0.0.1\n"
-                                             << "pidfile " << (dir_.path / "chronyd.pid").string() << "\n"
-                                             << "driftfile " << (dir_.path / "chrony.drift").string() << "\n";
+                                             << "pidfile " << (dir_.path() / "chronyd.pid").string() << "\n"
+                                             << "driftfile " << (dir_.path() / "chrony.drift").string() << "\n";
     const passwd* me = ::getpwuid(::getuid());
     const std::string user = me ? me->pw_name : "root";
-    const std::string conf = (dir_.path / "chrony.conf").string();
-    const std::string log = (dir_.path / "chronyd.log").string();
+    const std::string conf = (dir_.path() / "chrony.conf").string();
+    const std::string log = (dir_.path() / "chronyd.log").string();
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
@@ -84,7 +84,7 @@ class ChronyServer {
 
   std::string port() const { return std::to_string(port_); }
   std::string log() const {
-    std::ifstream in(dir_.path / "chronyd.log");
+    std::ifstream in(dir_.path() / "chronyd.log");
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   /// The first good exchange, retrying while chronyd starts (at most ~5 s).
@@ -141,7 +141,7 @@ TEST_CASE("SNTP against a real chronyd serving its own clock on loopback") {
   // The drift monitor takes chronyd's answers as samples, one after another.
   TempDir state;
   FakeRtcOpener opener;
-  DriftMonitor monitor(clock, opener, "", "boot-1", state.path, "ntp:127.0.0.1",
+  DriftMonitor monitor(clock, opener, "", "boot-1", state.path(), "ntp:127.0.0.1",
                        [&] { return query_sntp("127.0.0.1", chrony.port(), clock); });
   for (int i = 0; i < 10; ++i) {
     INFO(chrony.log());
@@ -151,7 +151,7 @@ TEST_CASE("SNTP against a real chronyd serving its own clock on loopback") {
   const auto e = monitor.estimates().at(0);
   CHECK(e.reference == "ntp:127.0.0.1");
   CHECK(e.samples == 10);
-  CHECK(e.status == "ok");
+  CHECK(e.status == DriftStatus::kOk);
 }
 
 TEST_CASE("a kiss-o'-death, stratum 0 and an unsynchronised server give no sample and say why") {
@@ -181,7 +181,7 @@ TEST_CASE("a kiss-o'-death, stratum 0 and an unsynchronised server give no sampl
     const auto port = std::to_string(server.local_endpoint().port());
     TempDir state;
     FakeRtcOpener opener;
-    DriftMonitor monitor(clock, opener, "", "boot-1", state.path, "ntp:127.0.0.1",
+    DriftMonitor monitor(clock, opener, "", "boot-1", state.path(), "ntp:127.0.0.1",
                          [&] { return query_sntp("127.0.0.1", port, clock, std::chrono::milliseconds(2000)); });
     std::thread responder([&] { answer_once(server, clock, c.shape); });
     const auto problem = monitor.sample_ntp();
@@ -190,7 +190,7 @@ TEST_CASE("a kiss-o'-death, stratum 0 and an unsynchronised server give no sampl
     CHECK_THAT(*problem, Catch::Contains(c.message));
     const auto e = monitor.estimates().at(0);
     CHECK(e.samples == 0);
-    CHECK(e.status == "unavailable");
+    CHECK(e.status == DriftStatus::kUnavailable);
     CHECK_THAT(e.message, Catch::Contains(c.message));
   }
 }
