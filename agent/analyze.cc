@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "agent/adjtimex_correction.h"
+#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
 #include "inventory/core/error.h"

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "agent/adjtimex_correction.h"
+#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "inventory/core/error.h"
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/adjtimex_correction.h"
+#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 
 namespace pifind::agent {

@@ -12,7 +12,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "agent/adjtimex_correction.h"
+#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/analyze.h"
 #include "agent/drift_monitor.h"
 #include "agent/seed_log.h"

@@ -1,12 +1,12 @@
-// The adjtimex(8) settings that cancel a measured drift: `tick` (µs the kernel adds per 10 ms tick at
-// USER_HZ 100, one unit ≈ 100 ppm) and `frequency` (2^-16 ppm units, 65536 per ppm, ±500 ppm).
+// The adjtimex(8) settings that cancel a measured drift (tick: µs per 10 ms tick, about 100 ppm a unit;
+// frequency: 2^-16 ppm units, at most ±500 ppm), for the agent's reports, analyze and the fleet audit.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace pifind::agent {
+namespace pifind {
 
 /// The kernel's rate settings. The system clock advances tick/10000 + frequency/65536·1e-6 seconds per
 /// second of its oscillator (kernel/time/ntp.c: second_length = tick·1000·USER_HZ + freq).
@@ -33,6 +33,9 @@ struct AdjtimexCorrection {
   std::string default_file_lines() const;
 };
 
+/// "adjtimex --tick 10000 --frequency -2703838": the command line that applies these settings now.
+std::string adjtimex_command(std::int64_t tick_us, std::int64_t frequency);
+
 /// The settings that make a clock that gains `drift_ppm` per reference second while running under
 /// `current` keep the reference's time: tick rounded to the nearest unit, the rest in frequency.
 /// Nothing, with the reason in `why_not`, when that needs a tick outside 9000..11000.
@@ -44,4 +47,4 @@ inline double per_system_second_ppm(double per_reference_second_ppm) {
   return per_reference_second_ppm / (1 + per_reference_second_ppm * 1e-6);
 }
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -1,19 +1,21 @@
-#include "agent/adjtimex_correction.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 #include <cmath>
 
 #include <fmt/format.h>
 
-namespace pifind::agent {
+namespace pifind {
 
 double rate_factor(const AdjtimexSettings& s) {
   return static_cast<double>(s.tick_us) / static_cast<double>(kNominalTickUs) +
          static_cast<double>(s.frequency) / static_cast<double>(kFrequencyPerPpm) * 1e-6;
 }
 
-std::string AdjtimexCorrection::command() const {
-  return fmt::format("adjtimex --tick {} --frequency {}", settings.tick_us, settings.frequency);
+std::string adjtimex_command(std::int64_t tick_us, std::int64_t frequency) {
+  return fmt::format("adjtimex --tick {} --frequency {}", tick_us, frequency);
 }
+
+std::string AdjtimexCorrection::command() const { return adjtimex_command(settings.tick_us, settings.frequency); }
 
 std::string AdjtimexCorrection::default_file_lines() const {
   return fmt::format("TICK={} FREQ={}", settings.tick_us, settings.frequency);
@@ -43,4 +45,4 @@ std::optional<AdjtimexCorrection> adjtimex_correction(double drift_ppm, const Ad
   return c;
 }
 
-}  // namespace pifind::agent
+}  // namespace pifind
