@@ -5,11 +5,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
 #include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 namespace pifind::agent {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
 #include "inventory/core/error.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 namespace pifind::agent {
 namespace {

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/drift_estimator.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 namespace pifind::agent {
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "inventory/core/error.h"
+#include "inventory/core/host_port.h"
 
 namespace pifind {
 namespace {
@@ -188,23 +189,11 @@ HttpResponse text_response(unsigned version, http::status status, const std::str
 }
 
 tcp::endpoint parse_listen_address(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size())
-    throw Error("listen address '" + text + "' is not ADDR:PORT");
-  std::string host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned long port = 0;
-  try {
-    std::size_t used = 0;
-    port = std::stoul(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1 || port > 65535) throw std::out_of_range("port");
-  } catch (const std::exception&) {
-    throw Error("listen address '" + text + "' has no valid port (0-65535)");
-  }
+  const HostPort listen = HostPort::parse(text, std::nullopt, "listen address");
   beast::error_code ec;
-  const auto address = net::ip::make_address(host, ec);
-  if (ec) throw Error("listen address '" + text + "': '" + host + "' is not an IP address");
-  return {address, static_cast<std::uint16_t>(port)};
+  const auto address = net::ip::make_address(listen.host, ec);
+  if (ec) throw Error("listen address '" + text + "': '" + listen.host + "' is not an IP address");
+  return {address, listen.port};
 }
 
 HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint, HttpHandler handler, HttpLimits limits,

@@ -12,13 +12,14 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "inventory/protocol/adjtimex_correction.h"
 #include "agent/analyze.h"
 #include "agent/drift_monitor.h"
 #include "agent/seed_log.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
 #include "inventory/core/whole_file.h"
+#include "inventory/protocol/adjtimex_correction.h"
+#include "tests/support/simulated_pi_fixture.h"
 
 using namespace pifind;
 using namespace pifind::agent;
@@ -200,20 +201,12 @@ TEST_CASE("beyond ±100000 ppm there is no figure, and one line says why") {
 TEST_CASE("the agent's own path (edge sampler, store, monitor) at ±3000, ±10000 and ±50000 ppm") {
   for (const double ppm : {3000.0, -3000.0, 10000.0, -10000.0, 50000.0, -50000.0}) {
     INFO(ppm << " ppm");
-    TempDir state;
     SimulationConfig config;
     config.system_drift = {{0, ppm}};
     config.seed = static_cast<std::uint64_t>(std::llround(std::abs(ppm))) + (ppm < 0 ? 1 : 0);
-    SimulatedWorld world(config);
-    SimulatedClock clock(world);
-    SimulatedRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-    const double end = world.true_s() + 900;
-    while (world.true_s() < end) {
-      monitor.sample_rtc();
-      clock.sleep_for_ns(2'000'000'000 - kWakeEarlyNs);
-    }
-    const auto e = monitor.estimates().at(0);
+    SimulatedPiFixture pi(config);
+    pi.run_for(900);
+    const auto e = pi.rtc_estimate();
     REQUIRE(e.status == DriftStatus::kOk);
     CHECK(e.segments == 1);
     CHECK(e.samples > 250);  // one sample per 2 s of the oscillator: 900 s of truth is 855 s of it at -5 %

@@ -12,6 +12,7 @@
 #include "agent/drift_monitor.h"
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
 #include "inventory/collector/collector.h"
@@ -83,7 +84,7 @@ std::uint16_t free_port() {
 struct AgentProcess {
   AgentProcess(SimulatedClock& clock, SimulatedRtcOpener& opener, const std::filesystem::path& state,
                std::uint16_t port, std::size_t spool_max)
-      : clock(clock), monitor(clock, opener, "rtc0", "boot-1", state) {
+      : clock(clock), monitor(clock, opener, "rtc0", "boot-1", state), schedule(clock, monitor, {}) {
     auto s = std::make_unique<RecordingSender>(port);
     sender = s.get();
     reporter = std::make_unique<Reporter>(FleetKey::from_secret(kSecret), state, std::move(s), spool_max);
@@ -94,11 +95,7 @@ struct AgentProcess {
   std::vector<std::string> run(int reports) {
     std::vector<std::string> log;
     for (int i = 0; i < reports; ++i) {
-      const std::int64_t next = clock.monotonic_raw_ns() + 300 * kNsPerS;
-      while (clock.monotonic_raw_ns() < next) {
-        monitor.sample_rtc();
-        clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
-      }
+      schedule.run_for(300);
       for (auto& line : reporter->submit(report())) log.push_back(std::move(line));
     }
     monitor.save();
@@ -114,6 +111,7 @@ struct AgentProcess {
 
   SimulatedClock& clock;
   DriftMonitor monitor;
+  SampleSchedule schedule;  // the agent's own, an RTC edge every 2 s
   RecordingSender* sender = nullptr;
   std::unique_ptr<Reporter> reporter;
 };

@@ -16,6 +16,7 @@
 #include "agent/drift_monitor.h"
 #include "agent/rtc_device.h"
 #include "agent/rtc_inventory.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
 #include "tests/support/sample_report.h"
@@ -79,13 +80,29 @@ class FaultyRtcOpener final : public RtcOpener {
   std::int64_t frozen_s_ = 0;
 };
 
-void run_faulty(SimulatedClock& clock, SimulatedWorld& world, DriftMonitor& monitor, double seconds) {
-  const double end = world.true_s() + seconds;
-  while (world.true_s() < end) {
-    monitor.sample_rtc();
-    clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
-  }
+// The agent's own sampling schedule, an RTC edge every 2 s.
+void run_faulty(SimulatedClock& clock, DriftMonitor& monitor, double seconds) {
+  SampleSchedule(clock, monitor, {}).run_for(seconds);
 }
+
+SimulationConfig drifting(double ppm) {
+  SimulationConfig config;
+  config.system_drift = {{0, ppm}};
+  return config;
+}
+
+// A simulated Pi whose RTC fails as told (opener.fault), with a monitor of rtc0 in its own state directory.
+struct FaultyPi {
+  explicit FaultyPi(double drift_ppm = 0)
+      : world(drifting(drift_ppm)), clock(world), opener(world), monitor(clock, opener, "rtc0", "boot-1", state.path()) {}
+  void run_for(double seconds) { run_faulty(clock, monitor, seconds); }
+
+  SimulatedWorld world;
+  SimulatedClock clock;
+  FaultyRtcOpener opener;
+  TempDir state;
+  DriftMonitor monitor;
+};
 
 DriftEstimate rtc0_of(const DriftMonitor& m) {
   const auto all = m.estimates();
@@ -108,19 +125,13 @@ void check_reportable(const DriftMonitor& m) {
 TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each show in the estimate, then it recovers") {
   for (const auto fault : {Fault::kBusy, Fault::kOpenDenied, Fault::kReadIo, Fault::kReadInvalid}) {
     INFO("fault " << static_cast<int>(fault));
-    TempDir state;
-    SimulationConfig config;
-    config.system_drift = {{0, 25.0}};
-    SimulatedWorld world(config);
-    SimulatedClock clock(world);
-    FaultyRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-    opener.fault = fault;
-    run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
-    auto e = rtc0_of(monitor);
+    FaultyPi pi(25.0);
+    pi.opener.fault = fault;
+    pi.run_for(600);  // ten minutes of the fault
+    auto e = rtc0_of(pi.monitor);
     CHECK(e.samples == 0);
     CHECK_FALSE(e.ppm);
-    CHECK_FALSE(monitor.rtc_minus_system_s());
+    CHECK_FALSE(pi.monitor.rtc_minus_system_s());
     if (fault == Fault::kBusy) {
       CHECK(e.status == DriftStatus::kBusy);
       CHECK_THAT(e.message, Catch::Contains("EBUSY"));
@@ -134,61 +145,49 @@ TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each 
       CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "rtc stopped: RTC_RD_TIME failed: time not set or oscillator stopped (EINVAL)");
     }
-    check_reportable(monitor);
-    opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
-    run_faulty(clock, world, monitor, 600);
-    e = rtc0_of(monitor);
+    check_reportable(pi.monitor);
+    pi.opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
+    pi.run_for(600);
+    e = rtc0_of(pi.monitor);
     CHECK(e.status == DriftStatus::kOk);
     CHECK(e.message.empty());
     CHECK(e.samples > 250);
     REQUIRE(e.ppm);
     CHECK(*e.ppm == Approx(25.0).margin(0.5));
-    CHECK(monitor.rtc_minus_system_s());
+    CHECK(pi.monitor.rtc_minus_system_s());
   }
 }
 
 TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happened, and sampling resumes") {
-  TempDir state;
-  SimulationConfig config;
-  config.system_drift = {{0, -7.0}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 900);
-  const auto before = rtc0_of(monitor);
+  FaultyPi pi(-7.0);
+  pi.run_for(900);
+  const auto before = rtc0_of(pi.monitor);
   REQUIRE(before.status == DriftStatus::kOk);
-  opener.fault = Fault::kReadIo;
-  const auto problem = monitor.sample_rtc();
+  pi.opener.fault = Fault::kReadIo;
+  const auto problem = pi.monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("Input/output error"));
-  auto e = rtc0_of(monitor);
+  auto e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kOk);  // the oscillator's rate measured so far still stands
   CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
-  CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
-  opener.fault = Fault::kNone;
-  run_faulty(clock, world, monitor, 300);
-  e = rtc0_of(monitor);
+  CHECK_FALSE(pi.monitor.rtc_minus_system_s());  // no current offset to report
+  pi.opener.fault = Fault::kNone;
+  pi.run_for(300);
+  e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kOk);
   CHECK(e.message.empty());
   CHECK(e.samples > before.samples + 100);
 }
 
 TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift number, until it ticks again") {
-  TempDir state;
-  SimulationConfig config;
-  config.system_drift = {{0, 40.0}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 900);
-  REQUIRE(rtc0_of(monitor).status == DriftStatus::kOk);
-  const auto samples_before = rtc0_of(monitor).samples;
+  FaultyPi pi(40.0);
+  pi.run_for(900);
+  REQUIRE(rtc0_of(pi.monitor).status == DriftStatus::kOk);
+  const auto samples_before = rtc0_of(pi.monitor).samples;
 
-  opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
-  run_faulty(clock, world, monitor, 3600);
-  auto e = rtc0_of(monitor);
+  pi.opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
+  pi.run_for(3600);
+  auto e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
   CHECK_THAT(e.message, Catch::Contains("did not advance"));
@@ -196,18 +195,18 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
   CHECK_FALSE(e.ci95_low_ppm);
   CHECK_FALSE(e.s_per_day);
   CHECK(e.samples == samples_before);  // a frozen RTC adds no samples
-  CHECK_FALSE(monitor.rtc_minus_system_s());
-  check_reportable(monitor);
-  opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
-  monitor.sample_rtc();
-  e = rtc0_of(monitor);
+  CHECK_FALSE(pi.monitor.rtc_minus_system_s());
+  check_reportable(pi.monitor);
+  pi.opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
+  pi.monitor.sample_rtc();
+  e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped; last attempt: /dev/rtc0 is held"));
   CHECK_FALSE(e.ppm);
 
-  opener.fault = Fault::kNone;  // a new battery, time set again
-  run_faulty(clock, world, monitor, 600);
-  e = rtc0_of(monitor);
+  pi.opener.fault = Fault::kNone;  // a new battery, time set again
+  pi.run_for(600);
+  e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kOk);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= 40.0);
@@ -215,18 +214,14 @@ TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift num
 }
 
 TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with no drift number") {
-  TempDir state;
-  SimulatedWorld world({});
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  opener.fault = Fault::kFast;
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
-  run_faulty(clock, world, monitor, 1800);
-  const auto e = rtc0_of(monitor);
+  FaultyPi pi;
+  pi.opener.fault = Fault::kFast;
+  pi.run_for(1800);
+  const auto e = rtc0_of(pi.monitor);
   CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
   CHECK_FALSE(e.ppm);
-  check_reportable(monitor);
+  check_reportable(pi.monitor);
 }
 
 TEST_CASE("samples restored from a state file that give an implausible rate are withheld, not sent") {
