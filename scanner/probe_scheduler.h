@@ -61,7 +61,8 @@ struct ProbeCounters {
 // up to the tries the evidence calls for; a try that evidence still on its way may make unnecessary
 // waits for it, if that is quicker than sending it. Every address has max_timeout to answer after
 // its first probe, so the scan ends no sooner than that after the last first probe.
-// Memory is 16 bytes per target (no per-address queue entries), plus a little per answering host.
+// Memory is 16 bytes per target (20 with --random: an index by address), no per-address queue
+// entries, plus a little per answering host.
 class ProbeScheduler {
  public:
   ProbeScheduler(const std::vector<Ipv4Address>& targets, ScanPolicy policy);
