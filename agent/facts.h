@@ -10,7 +10,7 @@
 
 namespace pifind::agent {
 
-inline constexpr const char* kAgentVersion = "0.1.0";
+inline constexpr const char* kAgentVersion = PIFIND_VERSION;  // CMake's project(VERSION)
 
 struct FactsSources {
   const Sysroot& root;
