@@ -9,7 +9,9 @@
 #   lan_ns NAME                          the namespace name of host NAME
 #   lan_set_loss PERCENT                 drop PERCENT% of ARP frames at every bridge egress (nftables)
 #   lan_loss_counters                    "dropped_packets" of the loss rule
-#   lan_destroy                          delete every namespace of this LAN
+#   lan_set_resolver NAME SERVER_IP      host NAME's resolv.conf names SERVER_IP (ip netns exec bind-mounts
+#                                        /etc/netns/NS/resolv.conf over /etc/resolv.conf)
+#   lan_destroy                          delete every namespace of this LAN (and its /etc/netns files)
 
 LAN_PREFIX_DEFAULT=pfl
 
@@ -89,6 +91,13 @@ lan_loss_counters() {
   ip netns exec "$LAN_BRIDGE_NS" nft list table bridge pifind_loss 2>/dev/null | grep -o 'packets [0-9]*' | head -1
 }
 
+lan_set_resolver() {
+  local dir
+  dir="/etc/netns/$(lan_ns "$1")"
+  mkdir -p "$dir"
+  echo "nameserver $2" >"$dir/resolv.conf"
+}
+
 lan_destroy() {
   [ -n "${LAN_ID:-}" ] || return 0
   local ns namespaces pids=() i
@@ -109,6 +118,7 @@ lan_destroy() {
   for ns in $namespaces; do
     ip netns del "$ns" 2>/dev/null || true
   done
+  rm -rf "/etc/netns/${LAN_ID}-"*
 }
 
 # lan_fleet_spec HOSTS [PI_PERCENT]: a deterministic host spec for a /24 (198.18.0.0/24), HOSTS hosts
