@@ -199,8 +199,8 @@ vlan)
   grep -q '88:a2:9e:00:00:42 > 02:00:00:00:00:01, .*vlan 42, .*Reply 198.18.42.2 is-at 88:a2:9e:00:00:42' "$work/replies.txt" \
     || fail "pcap savefile: $(cat "$work/replies.txt")"
   # -S: the switch learnt the requests' Ethernet source, not the interface's own for them.
-  ip netns exec "$LAN_BRIDGE_NS" bridge fdb show br br0 | grep -q '^02:00:00:00:00:99 ' \
-    || fail "-S: the bridge never saw 02:00:00:00:00:99: $(ip netns exec "$LAN_BRIDGE_NS" bridge fdb show br br0)"
+  ip netns exec "$LAN_BRIDGE_NS" bridge fdb show br br0 >"$work/fdb"
+  grep -q '^02:00:00:00:00:99 dev port0 ' "$work/fdb" || fail "-S: the bridge never saw 02:00:00:00:00:99: $(cat "$work/fdb")"
   echo "vlan: $(wc -l <"$work/replies.txt") frames in the savefile, $(jq .stats.sent "$work/tagged.json") tagged probes"
   ;;
 errors)
