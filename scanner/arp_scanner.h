@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "inventory/asio.h"
-#include "inventory/ipv4_address.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/ipv4_address.h"
 #include "scanner/network_interface.h"
 #include "scanner/probe_scheduler.h"
 #include "scanner/scan_result.h"

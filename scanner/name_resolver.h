@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "inventory/asio.h"
-#include "inventory/ipv4_address.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/ipv4_address.h"
 #include "scanner/host_name.h"
 
 namespace pifind {

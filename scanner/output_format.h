@@ -54,7 +54,7 @@ void write_table(std::ostream& out, const ScanResult& result, const OutputShape&
 /// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies, name, name_source[, vlan]}],
 ///  "conflicts": [{ip, macs, replies_over_cap}], "claims": [{ip, mac, frames, answered_by}], "stats"}.
 void write_json(std::ostream& out, const ScanResult& result, const OutputShape& shape);
-/// Header "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source", RFC 4180 quoting (inventory/csv_field.h).
+/// Header "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source", RFC 4180 quoting (inventory/core/csv_field.h).
 void write_csv(std::ostream& out, const ScanResult& result, const OutputShape& shape);
 /// One host as a JSON line: {"type": "host", ...the fields of a JSON host}.
 std::string jsonl_host_line(const HostEntry& host);

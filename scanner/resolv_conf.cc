@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 #include "scanner/bounded_lines.h"
 
 namespace pifind {

@@ -7,7 +7,7 @@
 #include <istream>
 #include <vector>
 
-#include "inventory/asio.h"
+#include "inventory/core/asio.h"
 
 namespace pifind {
 

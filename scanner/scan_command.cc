@@ -12,7 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
+#include "scanner/arp_scanner.h"
 #include "scanner/network_interface.h"
 #include "scanner/progress_line.h"
 #include "scanner/resolv_conf.h"

@@ -5,7 +5,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "inventory/asio.h"
+#include "inventory/core/asio.h"
 #include "scanner/scan_clock.h"
 
 namespace pifind {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "inventory/mac_address.h"
+#include "inventory/core/mac_address.h"
 #include "scanner/output_format.h"
 #include "scanner/probe_scheduler.h"
 

@@ -6,7 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 
 namespace pifind {
 

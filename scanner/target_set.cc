@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 #include "scanner/bounded_lines.h"
 #include "scanner/error_text.h"
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 #include "scanner/progress_line.h"
 #include "scanner/resolv_conf.h"
 #include "scanner/scan_rounds.h"
