@@ -210,13 +210,20 @@ class NameResolver::Session {
     if (!socket.is_open() || receiving) return;
     receiving = true;
     socket.async_receive_from(boost::asio::buffer(buffer), from,
-                              [this, &buffer, &from, &receiving, mdns](boost::system::error_code ec, std::size_t bytes) {
+                              [this, &socket, &buffer, &from, &receiving, mdns](boost::system::error_code ec,
+                                                                                std::size_t bytes) {
                                 receiving = false;
                                 if (ec == boost::asio::error::operation_aborted) {
                                   arm();
                                   return;
                                 }
                                 if (mdns) read_icmp_errors();
+                                if (ec && ec != boost::asio::error::connection_refused) {
+                                  // A socket that fails otherwise would fail again at once: give it up,
+                                  // and let its lookups end at their budget.
+                                  boost::system::error_code ignored;
+                                  socket.close(ignored);
+                                }
                                 if (!ec) {
                                   const std::span<const std::uint8_t> reply(buffer.data(), bytes);
                                   if (mdns) {
