@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+using namespace pifind;
 using namespace pifind::agent;
 
 namespace {
