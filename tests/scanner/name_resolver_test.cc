@@ -267,13 +267,21 @@ TEST_CASE("mDNS: an answer from the wrong host, with the wrong ID or an unprinta
   CHECK(resolver.stats().unnamed == 1);
 }
 
+// A nameserver that reads nothing: the queries just sit in its socket.
+struct SilentNameserver {
+  explicit SilentNameserver(boost::asio::io_context& io, std::chrono::milliseconds budget)
+      : socket(io, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+    config.nameservers = {socket.local_endpoint()};
+    config.budget = budget;
+  }
+  udp::socket socket;
+  NameResolverConfig config;
+};
+
 TEST_CASE("a host that never answers costs the budget and leaves nothing on the loop") {
   boost::asio::io_context io;
-  // A nameserver that reads nothing: the queries just sit in its socket.
-  udp::socket silent(io, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  NameResolverConfig config;
-  config.nameservers = {silent.local_endpoint()};
-  config.budget = 150ms;
+  const SilentNameserver silent(io, 150ms);
+  const NameResolverConfig& config = silent.config;
   int done = 0;
   NameResolver resolver(io, config, [&](Ipv4Address, std::optional<HostName> name) {
     CHECK_FALSE(name);
@@ -290,10 +298,8 @@ TEST_CASE("a host that never answers costs the budget and leaves nothing on the 
 
 TEST_CASE("finish_all ends every lookup at once with what was found") {
   boost::asio::io_context io;
-  udp::socket silent(io, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  NameResolverConfig config;
-  config.nameservers = {silent.local_endpoint()};
-  config.budget = 60s;
+  const SilentNameserver silent(io, 60s);
+  const NameResolverConfig& config = silent.config;
   int done = 0;
   NameResolver resolver(io, config, [&](Ipv4Address, std::optional<HostName>) { ++done; });
   resolver.lookup(*Ipv4Address::parse("198.18.0.12"));

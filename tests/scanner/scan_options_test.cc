@@ -16,6 +16,17 @@ ScanOptions parse(std::vector<const char*> args) {
   return *parsed.options;
 }
 
+// The error a command line gives, or "no error".
+std::string error_of(std::vector<const char*> args) {
+  args.insert(args.begin(), "pifind");
+  try {
+    parse_scan_command_line(static_cast<int>(args.size()), args.data());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST_CASE("bandwidth and interval give arp-scan's frame gaps") {
@@ -42,15 +53,6 @@ TEST_CASE("options map onto the scan policy") {
 }
 
 TEST_CASE("bad options are one-line errors") {
-  const auto error_of = [](std::vector<const char*> args) {
-    args.insert(args.begin(), "pifind");
-    try {
-      parse_scan_command_line(static_cast<int>(args.size()), args.data());
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   for (const auto& message : {error_of({"--format", "xml"}), error_of({"-r", "0"}), error_of({"--bogus"}),
                               error_of({"-B", "1M", "-i", "2"})}) {
     INFO(message);
@@ -107,15 +109,6 @@ TEST_CASE("intervals and bandwidths are range-checked before any conversion") {
 }
 
 TEST_CASE("bad -S and -Q values are one-line errors") {
-  const auto error_of = [](std::vector<const char*> args) {
-    args.insert(args.begin(), "pifind");
-    try {
-      parse_scan_command_line(static_cast<int>(args.size()), args.data());
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   CHECK(error_of({"-S", "ff:ff:ff:ff:ff:ff"}).find("invalid source MAC") != std::string::npos);
   CHECK(error_of({"-S", "02:00:00:00:00"}).find("invalid source MAC") != std::string::npos);
   CHECK(error_of({"-Q", "4095"}) != "no error");
