@@ -21,55 +21,6 @@ in_scanner() { ip netns exec "$scanner_ns" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-# start_avahi HOST HOSTNAME: avahi-daemon on HOST's eth0 only, with a private config, no D-Bus, and a
-# private /run (its pid file and socket), so it touches neither the machine's interfaces nor its daemon.
-start_avahi() {
-  local host=$1 hostname=$2
-  cat >"$work/avahi-$host.conf" <<CONF
-[server]
-host-name=$hostname
-domain-name=local
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=eth0
-enable-dbus=no
-[wide-area]
-enable-wide-area=no
-[publish]
-publish-addresses=yes
-publish-hinfo=no
-publish-workstation=no
-[reflector]
-enable-reflector=no
-CONF
-  ip netns exec "$(lan_ns "$host")" unshare --mount sh -c \
-    'mount -t tmpfs tmpfs /run && mkdir /run/avahi-daemon && mount -t tmpfs tmpfs /etc/avahi/services &&
-     exec avahi-daemon -f "$1" --no-drop-root --no-chroot --no-rlimits' sh "$work/avahi-$host.conf" \
-    >"$work/avahi-$host.log" 2>&1 &
-}
-
-wait_for_avahi() {  # HOST...: until each has registered its name (it probes for about a second first)
-  local host
-  for host in "$@"; do
-    for _ in $(seq 100); do grep -q 'Server startup complete' "$work/avahi-$host.log" && break; sleep 0.1; done
-    grep -q 'Server startup complete' "$work/avahi-$host.log" || fail "avahi-daemon on $host: $(cat "$work/avahi-$host.log")"
-  done
-}
-
-# start_dnsmasq HOST IP PTR...: dnsmasq on HOST, bound to IP only, answering only the PTR records given
-# ("4.0.18.198.in-addr.arpa,name"); no upstream, no /etc/hosts, queries logged.
-start_dnsmasq() {
-  local host=$1 ip=$2
-  shift 2
-  local records=()
-  for ptr in "$@"; do records+=("--ptr-record=$ptr"); done
-  ip netns exec "$(lan_ns "$host")" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
-    --bind-interfaces --listen-address="$ip" --port=53 --user=root --group=root --pid-file= \
-    --log-queries --log-facility=- "${records[@]}" >"$work/dnsmasq.log" 2>&1 &
-  for _ in $(seq 50); do grep -q 'started, version' "$work/dnsmasq.log" && return; sleep 0.1; done
-  fail "dnsmasq: $(cat "$work/dnsmasq.log")"
-}
-
 case "$mode" in
 names)
   # .2 runs avahi and has a DNS name too (mDNS wins); .3 runs avahi behind a firewall that drops unicast
@@ -85,12 +36,12 @@ table inet unicast_mdns {
   chain input { type filter hook input priority 0; udp dport 5353 ip daddr != 224.0.0.251 drop; }
 }
 NFT
-  start_avahi avahi pi-rack-2
-  start_avahi mcast pi-rack-3
-  start_dnsmasq dns 198.18.0.53 2.0.18.198.in-addr.arpa,pi2-from-dns.lab.example \
-    4.0.18.198.in-addr.arpa,pi-four.lab.example
+  lan_start_avahi avahi pi-rack-2 "$work"
+  lan_start_avahi mcast pi-rack-3 "$work"
+  lan_start_dnsmasq dns 198.18.0.53 "$work" 2.0.18.198.in-addr.arpa,pi2-from-dns.lab.example \
+    4.0.18.198.in-addr.arpa,pi-four.lab.example || fail "no DNS server"
   lan_set_resolver scanner 198.18.0.53
-  wait_for_avahi avahi mcast
+  lan_wait_avahi "$work" avahi mcast || fail "no mDNS responder"
 
   in_scanner "$pifind" -I eth0 --all --format json >"$work/names.json" 2>"$work/names.err" || fail "exit $?: $(cat "$work/names.err")"
   jq -e '[.hosts[] | [.ip, .name, .name_source]] == [
