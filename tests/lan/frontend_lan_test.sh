@@ -83,6 +83,15 @@ stream)
   [ "$(cat "$work/plain.err")" = "pifind: IP conflict: 198.18.0.100 is answered by 2 MACs: 00:1b:21:aa:bb:cc, dc:a6:32:aa:bb:cc" ] \
     || fail "-x printed on stderr: $(cat "$work/plain.err")"
 
+  # -v: each round as it starts, then the rounds' requests and first answers (34 addresses: .100 has two
+  # MACs), and the loss seen.
+  in_scanner "$pifind" -I eth0 -N -v >/dev/null 2>"$work/verbose.err"
+  grep -q '^pifind: round 1 at 0\.[0-9]* s: first probes to 253 addresses$' "$work/verbose.err" || fail "-v: $(cat "$work/verbose.err")"
+  grep -q '^pifind: round 2 at [0-9.]* s: [0-9]* of 253 addresses answered so far; loss [0-9.]*% per probe, up to [0-9]* tries' \
+    "$work/verbose.err" || fail "-v round 2: $(cat "$work/verbose.err")"
+  grep -q '^pifind: round 1: 253 probes, 34 first answers$' "$work/verbose.err" || fail "-v rounds: $(cat "$work/verbose.err")"
+  grep -q '^pifind: loss seen: [0-9.]*% per probe; [0-9]* tries per silent address$' "$work/verbose.err" || fail "-v loss"
+
   # interrupt SIGNAL STATUS: a slow scan (100 requests/s) interrupted once a few hosts have been printed.
   interrupt() {
     local signal=$1 want=$2 name=$3 pid status lines
