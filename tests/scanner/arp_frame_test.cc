@@ -45,6 +45,29 @@ TEST_CASE("libnet builds exactly the who-has request the encoder describes") {
   }
 }
 
+TEST_CASE("requests with -Q are 802.1Q-tagged, and -S changes only their Ethernet source") {
+  const MacAddress us = *MacAddress::parse("02:00:00:00:00:01");
+  const MacAddress spoofed = *MacAddress::parse("02:00:00:00:00:99");
+  const Ipv4Address our_ip = *Ipv4Address::parse("198.18.0.1");
+  ArpRequestBuilder builder(us, our_ip, spoofed, 42);
+  const auto bytes = builder.request_for(*Ipv4Address::parse("198.18.42.2"));
+  REQUIRE(bytes.size() == 46);
+  ArpFrame expected;
+  expected.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
+  expected.ethernet_source = spoofed;
+  expected.vlan = 42;
+  expected.operation = ArpOperation::request;
+  expected.sender_mac = us;  // replies still come to the interface's own address
+  expected.sender_ip = our_ip;
+  expected.target_ip = *Ipv4Address::parse("198.18.42.2");
+  CHECK(std::vector<std::uint8_t>(bytes.begin(), bytes.end()) == encode_arp_frame(expected));
+  ArpRequestBuilder untagged(us, our_ip, spoofed);
+  const auto plain = untagged.request_for(expected.target_ip);
+  REQUIRE(plain.size() == 42);
+  CHECK(decode_arp_frame(plain).frame->ethernet_source == spoofed);
+  CHECK_FALSE(decode_arp_frame(plain).frame->vlan);
+}
+
 TEST_CASE("a reply decodes field by field, with or without padding and an 802.1Q tag") {
   ArpFrame reply = sample_reply();
   auto bytes = encode_arp_frame(reply);
