@@ -259,12 +259,4 @@ void ArpScan::start(std::function<void()> on_done) { session_->start(std::move(o
 void ArpScan::stop() { session_->stop(); }
 ScanResult ArpScan::result() { return session_->result(); }
 
-ScanResult run_arp_scan(const ScanRequest& request) {
-  boost::asio::io_context io;
-  ArpScan scan(io, request);
-  scan.start([] {});
-  io.run();
-  return scan.result();
-}
-
 }  // namespace pifind

@@ -1,6 +1,6 @@
 // Runs one ARP scan on a Boost.Asio event loop: a timer paces probes and retransmissions, and the
 // capture descriptor wakes the loop for replies. No sleeps, no thread per host. The loop may be shared
-// (name lookups and signals run beside the scan), or run_arp_scan() runs one of its own.
+// with name lookups and signals (scan_loop.h), which run beside the scan.
 #pragma once
 
 #include <functional>
@@ -59,8 +59,5 @@ class ArpScan {
   class Session;
   std::unique_ptr<Session> session_;
 };
-
-/// Scans on a loop of its own and returns what answered. Throws Error as ArpScan does.
-ScanResult run_arp_scan(const ScanRequest& request);
 
 }  // namespace pifind
