@@ -14,11 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -33,6 +30,7 @@
 #include "inventory/core/whole_file.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/scan_merge.h"
+#include "tests/support/process_stats.h"
 #include "tests/support/sample_report.h"
 #include "tests/support/temp_dir.h"
 
@@ -216,24 +214,8 @@ class ServeChild {
   }
   ~ServeChild() { stop(); }
   std::uint16_t port() const { return port_; }
-  /// VmHWM, KiB.
-  long peak_rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-    return -1;
-  }
-  /// User + system CPU seconds so far.
-  double cpu_s() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::istringstream rest(text.substr(text.rfind(')') + 2));
-    std::string field;
-    double ticks = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i)
-      if (i >= 14) ticks += std::stod(field);
-    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
+  long peak_rss_kib() const { return test::status_field_kib(pid_, "VmHWM"); }
+  double cpu_s() const { return test::cpu_seconds_of(pid_); }
   /// SIGTERM and wait: the collector commits what is queued and folds its journal.
   void stop() {
     if (pid_ <= 0) return;

@@ -138,8 +138,8 @@ void Collector::writer_loop() {
         if (auto result = compactor_.take_result()) finish_compaction(std::move(*result));
       if (!stop) maybe_compact();
     } catch (const std::exception&) {
-      // A broken file written by someone else: keep serving what we have; the next commit reports it.
-      must_reload_ = true;
+      // A broken file written by someone else (load_locked() marks it to be read again): keep serving what we
+      // have; the next commit reports it.
     }
     if (stop) {
       {
@@ -344,7 +344,7 @@ void Collector::maybe_compact() {
     }
     return;
   }
-  if (must_fold_ || !journal_ || journal_->frames() == 0) return;
+  if (must_fold_ || !journal_ || journal_->frames() == 0 || (rotation_retry_at_ && now < *rotation_retry_at_)) return;
   struct stat st {};
   const std::uint64_t file_bytes = ::stat(file_.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
   const bool old_enough = oldest_unfolded_ && now - *oldest_unfolded_ >= policy_.after;
@@ -354,9 +354,22 @@ void Collector::maybe_compact() {
   if (changed_by_others()) return reload_locked();
   // From here on commits go to the next generation's journal; the snapshot is exactly the file plus
   // FILE.journal, which no commit touches any more.
-  JournalAppender next = JournalAppender::create(next_journal_path(file_), generation_ + 1);
+  std::optional<JournalAppender> next;
+  try {
+    next = JournalAppender::create(next_journal_path(file_), generation_ + 1);
+  } catch (const std::exception& e) {
+    // Commits go on into FILE.journal; the compaction is tried again later.
+    if (!compaction_failing_ && log_)
+      log_("cannot compact " + file_.string() + " (" + e.what() + "); the journal keeps every change, retrying");
+    compaction_failing_ = true;
+    rotation_retry_at_ = now + policy_.retry_after();
+    const std::lock_guard stats_lock(stats_mutex_);
+    ++stats_.compaction_failures;
+    return;
+  }
+  rotation_retry_at_.reset();
   highest_generation_ = std::max(highest_generation_, generation_ + 1);
-  journal_ = std::move(next);
+  journal_ = std::move(*next);
   compaction_ = Compaction{{published_.snapshot(), generation_ + 1, std::chrono::system_clock::now()}, {}, {}};
   compaction_epoch_ = epoch_;
   {

@@ -159,6 +159,8 @@ class Collector {
   std::uint64_t epoch_ = 0;
   std::uint64_t compaction_epoch_ = 0;
   bool compaction_failing_ = false;
+  /// A compaction could not even start (FILE.journal.next not created): not before this.
+  std::optional<std::chrono::steady_clock::time_point> rotation_retry_at_;
 
   PublishedInventory published_;
 

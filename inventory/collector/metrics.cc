@@ -39,22 +39,23 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
       {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
   for (const auto& [result, count] : results)
     out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
-  header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
-  out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
-  header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
-  out += fmt::format("pifind_collector_fsyncs_total {}\n", stats.fsyncs);
-  header(out, "pifind_collector_compactions_total", "counter",
-         "New generations of the inventory file written, each folding the journal into it.");
-  out += fmt::format("pifind_collector_compactions_total {}\n", stats.compactions);
-  header(out, "pifind_collector_compaction_failures_total", "counter", "Compactions that failed and were retried.");
-  out += fmt::format("pifind_collector_compaction_failures_total {}\n", stats.compaction_failures);
-  header(out, "pifind_collector_journal_bytes", "gauge", "Size of the inventory's journal files.");
-  out += fmt::format("pifind_collector_journal_bytes {}\n", stats.journal_bytes);
-  header(out, "pifind_collector_file_behind_seconds", "gauge",
-         "Age of the oldest committed change the inventory file alone does not hold yet (0: it is complete).");
-  out += fmt::format("pifind_collector_file_behind_seconds {:.3f}\n", stats.file_behind_s);
-  header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
-  out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
+  auto sample = [&out](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    out += fmt::format("{} {}\n", name, value);
+  };
+  sample("pifind_collector_commits_total", "counter",
+         "Group commits (journal frames or whole-file writes); each makes many reports durable.", stats.commits);
+  sample("pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.", stats.fsyncs);
+  sample("pifind_collector_compactions_total", "counter",
+         "New generations of the inventory file written, each folding the journal into it.", stats.compactions);
+  sample("pifind_collector_compaction_failures_total", "counter", "Compactions that failed and were retried.",
+         stats.compaction_failures);
+  sample("pifind_collector_journal_bytes", "gauge", "Size of the inventory's journal files.", stats.journal_bytes);
+  sample("pifind_collector_file_behind_seconds", "gauge",
+         "Age of the oldest committed change the inventory file alone does not hold yet (0: it is complete).",
+         fmt::format("{:.3f}", stats.file_behind_s));
+  sample("pifind_collector_reloads_total", "counter",
+         "Re-reads of the inventory file after another process changed it.", stats.reloads);
 
   // Every fleet member, named as ssh-config and the exports name it.
   std::vector<FleetHost> hosts;

@@ -73,6 +73,17 @@ std::size_t check_acks_in_file(const std::filesystem::path& file,
   return verified;
 }
 
+// `file` as a scan of `devices` Raspberry Pis (none of them the test agents) leaves it, generation 1.
+void write_scanned_fleet(const std::filesystem::path& file, std::uint32_t devices) {
+  Inventory fleet;
+  std::vector<ScanSighting> sightings;
+  for (std::uint32_t i = 0; i < devices; ++i)
+    sightings.push_back({MacAddress::from_u64(0xdca632000000ULL + i), Ipv4Address(0x0a640000u + i),
+                         "Raspberry Pi Trading Ltd", true, std::chrono::system_clock::now()});
+  merge_scan(fleet, sightings, "eth0");
+  write_inventory_file(file, fleet, std::chrono::system_clock::now(), 1);
+}
+
 // Where the server was when it was killed: what it left beside the file.
 struct KillScene {
   bool compacting = false;     // FILE.journal.next: a compaction had started and not finished
@@ -206,16 +217,7 @@ TEST_CASE("SIGKILL at 100,000 devices, in commits and in compactions, never lose
   test::TempDir dir;
   test::write_key_file(dir / "fleet.key");
   const auto file = dir / "fleet.json";
-  {
-    // The fleet as a scan left it, made once for this test (a few seconds).
-    Inventory fleet;
-    std::vector<ScanSighting> sightings;
-    for (std::uint32_t i = 0; i < 100000; ++i)
-      sightings.push_back({MacAddress::from_u64(0xdca632000000ULL + i), Ipv4Address(0x0a640000u + i),
-                           "Raspberry Pi Trading Ltd", true, std::chrono::system_clock::now()});
-    merge_scan(fleet, sightings, "eth0");
-    write_inventory_file(file, fleet, std::chrono::system_clock::now(), 1);
-  }
+  write_scanned_fleet(file, 100000);  // made once for this test, a few seconds
   test::ServeProcess::Options options{file, dir / "fleet.key", dir / "serve.log", free_port_below_ephemeral_range(),
                                       {"--compact-after", "0s"}, 0};
   options.start_timeout = std::chrono::seconds(60);
@@ -338,16 +340,8 @@ TEST_CASE("A disk too full to compact keeps every change in the journal and comp
   SmallDisk disk;
   test::write_key_file(disk.dir / "fleet.key");
   const auto file = disk.mount_point / "fleet.json";
-  {
-    // 300 scanned devices: a new generation of the file needs about 25 blocks, a journal frame less than one.
-    Inventory fleet;
-    std::vector<ScanSighting> sightings;
-    for (std::uint32_t i = 0; i < 300; ++i)
-      sightings.push_back({MacAddress::from_u64(0xdca632000000ULL + i), Ipv4Address(0x0a640000u + i),
-                           "Raspberry Pi Trading Ltd", true, std::chrono::system_clock::now()});
-    merge_scan(fleet, sightings, "eth0");
-    write_inventory_file(file, fleet, std::chrono::system_clock::now(), 1);
-  }
+  // A new generation of 300 devices needs about 25 blocks, a journal frame less than one.
+  write_scanned_fleet(file, 300);
   const test::ServeProcess::Options options{file, disk.dir / "fleet.key", disk.dir / "serve.log", 0,
                                             {"--compact-after", "0s"}, 0};
   test::ServeProcess serve(options);

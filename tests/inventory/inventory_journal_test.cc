@@ -50,6 +50,14 @@ std::string commit_frame(Inventory& inventory, const std::vector<AgentReport>& r
   return journal_frame(lines, changes.removed);
 }
 
+// One commit per agent 1..`n` with report `counter` (drift counter * agent ppm), each journaled: their frames.
+std::vector<std::string> commit_each(Inventory& inventory, int n, std::uint64_t counter, long long at_s) {
+  std::vector<std::string> frames;
+  for (int k = 1; k <= n; ++k)
+    frames.push_back(commit_frame(inventory, {report(k, counter, static_cast<double>(counter) * k)}, at_s + k));
+  return frames;
+}
+
 // A file of generation `generation` holding `inventory`, and a journal with `frames` after it.
 void write_file_and_journal(const std::filesystem::path& file, const Inventory& inventory, std::uint64_t generation,
                             const std::vector<std::string>& frames) {
@@ -82,8 +90,7 @@ TEST_CASE("A journal frame replays one commit exactly, and replaying it again ch
 
 TEST_CASE("A torn journal tail is cut at the last whole frame, whichever byte the crash stopped at") {
   Inventory inventory = scanned(3);
-  std::vector<std::string> frames;
-  for (int k = 1; k <= 3; ++k) frames.push_back(commit_frame(inventory, {report(k, 1, k)}, k));
+  const std::vector<std::string> frames = commit_each(inventory, 3, 1, 0);
   const std::string header = journal_header(7);
   std::string whole = header;
   std::vector<std::size_t> ends;
@@ -112,14 +119,12 @@ TEST_CASE("A torn journal tail is cut at the last whole frame, whichever byte th
   CHECK_THROWS_WITH(scan_journal("pifind-journal 2 generation 1\n"), Contains("journal format 2"));
 }
 
-TEST_CASE("Readers see the file with its journal; a journal of another generation is never replayed") {
+TEST_CASE("Readers see the file with its journal, and never a journal of another generation") {
   test::TempDir dir;
   const auto file = dir / "fleet.json";
   Inventory inventory = scanned(4);
   const Inventory base = inventory;
-  std::vector<std::string> frames;
-  for (int k = 1; k <= 4; ++k) frames.push_back(commit_frame(inventory, {report(k, 1, 10.0 * k)}, k));
-  write_file_and_journal(file, base, 5, frames);
+  write_file_and_journal(file, base, 5, commit_each(inventory, 4, 1, 0));
   CHECK(text_of(read_inventory_file(file)) == text_of(inventory));
   const InventoryOnDisk disk = load_inventory(file);
   CHECK(disk.generation == 5);
@@ -160,10 +165,9 @@ TEST_CASE("The next generation's journal is replayed after the current one, as a
   const auto file = dir / "fleet.json";
   Inventory inventory = scanned(3);
   const Inventory base = inventory;
-  std::vector<std::string> current, next;
-  for (int k = 1; k <= 3; ++k) current.push_back(commit_frame(inventory, {report(k, 1, 1.0 * k)}, k));
+  const auto current = commit_each(inventory, 3, 1, 0);
   const Inventory snapshot = inventory;
-  for (int k = 1; k <= 3; ++k) next.push_back(commit_frame(inventory, {report(k, 2, 2.0 * k)}, 10 + k));
+  const auto next = commit_each(inventory, 3, 2, 10);
   write_file_and_journal(file, base, 8, current);
   auto journal = JournalAppender::create(next_journal_path(file), 9);
   for (const auto& f : next) journal.append(f);
@@ -187,9 +191,7 @@ TEST_CASE("A writer folds the journal into a new generation of the file and remo
   const auto file = dir / "fleet.json";
   Inventory inventory = scanned(3);
   const Inventory base = inventory;
-  std::vector<std::string> frames;
-  for (int k = 1; k <= 3; ++k) frames.push_back(commit_frame(inventory, {report(k, 1, 1.0 * k)}, k));
-  write_file_and_journal(file, base, 4, frames);
+  write_file_and_journal(file, base, 4, commit_each(inventory, 3, 1, 0));
   merge_scan_into_inventory(file, {test::sighting("b8:27:eb:00:00:99", "10.0.0.99", 50)}, "eth0");
   CHECK_FALSE(std::filesystem::exists(journal_path(file)));
   const InventoryDocument alone = inventory_document_from_text(read_whole_file(file));
