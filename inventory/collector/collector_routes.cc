@@ -20,6 +20,9 @@ namespace http = boost::beast::http;
 constexpr std::size_t kMaxRendering = 8;
 // Nice value of the rendering thread (the process runs at 0).
 constexpr int kRendererNice = 10;
+// A metrics page or dashboard serves every request for this long: polled as often as anyone likes, a
+// 100,000-device page costs one render a second.
+constexpr auto kPageReuse = std::chrono::seconds(1);
 
 HttpResponse ok_response(unsigned version, const char* content_type) {
   HttpResponse response{http::status::ok, version};
@@ -106,17 +109,21 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
                                   thresholds = thresholds_] {
       try {
         // The snapshot and counters are taken here: a queued request gets the freshest state.
-        const auto snapshot = collector_.snapshot();
-        const auto now = std::chrono::system_clock::now();
-        if (page == "/metrics") {
-          HttpResponse response = ok_response(version, "text/plain; version=0.0.4; charset=utf-8");
-          response.body() = render_metrics(snapshot->records, collector_.stats(), now);
-          reply(std::move(response));
-        } else {
-          HttpResponse response = ok_response(version, "text/html; charset=utf-8");
-          response.body() = render_dashboard_page(audit_fleet(snapshot->records, thresholds, now), snapshot->records);
-          reply(std::move(response));
+        const bool metrics = page == "/metrics";
+        RenderedPage& rendered = metrics ? metrics_ : dashboard_;
+        const auto started = std::chrono::steady_clock::now();
+        if (rendered.body.empty() || started - rendered.at >= kPageReuse) {
+          const auto snapshot = collector_.snapshot();
+          const auto now = std::chrono::system_clock::now();
+          rendered.body = metrics ? render_metrics(snapshot->records, collector_.stats(), now)
+                                  : render_dashboard_page(audit_fleet(snapshot->records, thresholds, now),
+                                                          snapshot->records);
+          rendered.at = started;
         }
+        HttpResponse response =
+            ok_response(version, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "text/html; charset=utf-8");
+        response.body() = rendered.body;
+        reply(std::move(response));
       } catch (const std::exception& e) {
         reply(text_response(version, http::status::internal_server_error, e.what()));
       }

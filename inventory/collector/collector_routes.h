@@ -6,7 +6,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <string>
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -32,8 +34,15 @@ class CollectorRoutes {
  private:
   void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply);
 
+  /// A page rendered once and served to every request in the next kPageReuse (renderer thread only).
+  struct RenderedPage {
+    std::chrono::steady_clock::time_point at{};
+    std::string body;
+  };
+
   Collector& collector_;
   const AuditThresholds thresholds_;
+  RenderedPage metrics_, dashboard_;
   boost::asio::thread_pool renderer_{1};
   /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.
   std::atomic<std::size_t> rendering_{0};
