@@ -1,5 +1,5 @@
 // A Beast response body that is a string, or a document made of pieces that stay where they are (a snapshot's
-// device lines), written to the socket a batch of buffers at a time: a 46 MB inventory is streamed, not copied.
+// device lines), gathered into the socket a chunk at a time: a 46 MB inventory is streamed, never built whole.
 #pragma once
 
 #include <cstdint>
@@ -54,40 +54,42 @@ struct PiecesBody {
 
   class writer {
    public:
-    using const_buffers_type = std::vector<boost::asio::const_buffer>;
+    using const_buffers_type = boost::asio::const_buffer;
 
     template <bool isRequest, class Fields>
     writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
 
     void init(boost::beast::error_code& ec) { ec = {}; }
 
-    /// Up to kBatchBytes at a time, so a large body does not pin one huge buffer list.
+    /// The string, then the pieces gathered kChunkBytes at a time into one buffer: Beast walks a buffer
+    /// sequence again on every partial write, so one buffer of many short lines costs far less than many.
     boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
       ec = {};
-      const_buffers_type buffers;
-      std::size_t bytes = 0;
       if (!text_sent_) {
         text_sent_ = true;
-        if (!body_.text_.empty()) {
-          buffers.emplace_back(body_.text_.data(), body_.text_.size());
-          bytes += body_.text_.size();
+        if (!body_.text_.empty())
+          return {{boost::asio::const_buffer(body_.text_.data(), body_.text_.size()), next_ < body_.pieces_.size()}};
+      }
+      chunk_.clear();
+      while (next_ < body_.pieces_.size() && chunk_.size() < kChunkBytes) {
+        const std::string_view piece = body_.pieces_[next_];
+        if (piece.size() >= kChunkBytes && chunk_.empty()) {
+          ++next_;
+          return {{boost::asio::const_buffer(piece.data(), piece.size()), next_ < body_.pieces_.size()}};
         }
+        chunk_.append(piece);
+        ++next_;
       }
-      while (next_ < body_.pieces_.size() && bytes < kBatchBytes) {
-        const std::string_view piece = body_.pieces_[next_++];
-        if (piece.empty()) continue;
-        buffers.emplace_back(piece.data(), piece.size());
-        bytes += piece.size();
-      }
-      if (buffers.empty()) return boost::none;
-      return {{std::move(buffers), next_ < body_.pieces_.size()}};
+      if (chunk_.empty()) return boost::none;
+      return {{boost::asio::const_buffer(chunk_.data(), chunk_.size()), next_ < body_.pieces_.size()}};
     }
 
    private:
-    static constexpr std::size_t kBatchBytes = 4 << 20;
+    static constexpr std::size_t kChunkBytes = 256 * 1024;
     const value_type& body_;
     bool text_sent_ = false;
     std::size_t next_ = 0;
+    std::string chunk_;
   };
 };
 
