@@ -66,6 +66,12 @@ int run_serve_command(int argc, char** argv) {
   app.add_option("--max-uncertainty", thresholds.max_uncertainty_ppm, "Dashboard audit: largest uncertainty, ppm")
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
+  std::string enroll = "first-use";
+  app.add_option("--enroll", enroll,
+                 "How device keys are pinned: first-use (the first signed report pins its key) or manual "
+                 "(only keys approved with `pifind keys approve`)")
+      ->check(CLI::IsMember({"first-use", "manual"}))
+      ->capture_default_str();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
   limits.io_timeout = std::max(std::chrono::seconds(1), *parse_duration(request_timeout));
@@ -81,7 +87,8 @@ int run_serve_command(int argc, char** argv) {
       log_line("--max-connections " + std::to_string(limits.max_connections) + " is more than the file descriptor " +
                "limit leaves room for (" + std::to_string(budget) + "); idle connections will be dropped when they run out");
     }
-    Collector collector(file, fleet_key);
+    Collector collector(file, fleet_key,
+                        CollectorOptions{enroll == "manual" ? EnrollMode::kManual : EnrollMode::kFirstUse});
     collector.set_log(log_line);
     boost::asio::io_context io;
     HttpServer server(io, endpoint, make_collector_handler(collector, thresholds), limits, tls, log_line);

@@ -24,14 +24,19 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
 
 void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
   const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader)};
+                              header_value(request, kSignatureHeader), header_value(request, kDeviceKeyHeader),
+                              header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
   collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
     }
-    reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
+    auto response = text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason);
+    if (outcome.last_counter)
+      response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
+                   std::to_string(*outcome.last_counter));
+    reply(std::move(response));
   });
 }
 
