@@ -1,6 +1,8 @@
 // Issue 14's table, against `pifind serve` as a real process on loopback: every attack an agent holding the
 // fleet key tried on another device's record is now refused, kept as a conflict, or bounded, and the victim's
 // record is unchanged. (The ssh half of the alias attack runs real ssh and sshd: tests/inventory/ssh_takeover_test.sh.)
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -239,4 +241,30 @@ TEST_CASE("serve: one agent naming ever new MACs and addresses cannot grow its r
   CHECK(bytes < 64 * 1024);
   WARN(fmt::format("60 reports of 31 interfaces and 61 addresses each: inventory {} bytes, {} MACs, {} addresses",
                    bytes, record.macs.size(), record.ips.size()));
+}
+
+TEST_CASE("serve: the inventory keeps the mode it has; a new one is 0640 less the umask") {
+  auto mode_of = [](const std::filesystem::path& p) {
+    struct stat st {};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  const mode_t saved = ::umask(077);
+  Server server;  // inherits umask 077
+  ::umask(saved);
+  REQUIRE(server.post(report(kVictim, 1, "kitchen", "10.0.0.5/24"), nullptr).status == 204);
+  CHECK(mode_of(server.file()) == 0600);
+  REQUIRE(::chmod(server.file().c_str(), 0604) == 0);
+  REQUIRE(server.post(report(kVictim, 2, "kitchen", "10.0.0.5/24"), nullptr).status == 204);
+  CHECK(mode_of(server.file()) == 0604);
+
+  // A root-only inventory reached through a symlink: the file written in the link's place is root-only too.
+  test::TempDir dir;
+  const auto target = dir / "private.json";
+  write_file_atomically(target, read_whole_file(server.file()), 0600);
+  std::filesystem::create_symlink(target, dir / "fleet.json");
+  const auto pruned = test::run_process(
+      {test::fleet_cli(), "inventory", "prune", "--older-than", "30d", "--inventory", (dir / "fleet.json").string()});
+  REQUIRE(pruned.exit_status == 0);
+  CHECK(mode_of(dir / "fleet.json") == 0600);
 }
