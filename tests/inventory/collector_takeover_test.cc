@@ -243,7 +243,7 @@ TEST_CASE("serve: one agent naming ever new MACs and addresses cannot grow its r
                    bytes, record.macs.size(), record.ips.size()));
 }
 
-TEST_CASE("serve: the inventory keeps the mode it has; a new one is 0640 less the umask") {
+TEST_CASE("serve: the inventory keeps the mode it has, and a new one is 0640 less the umask") {
   auto mode_of = [](const std::filesystem::path& p) {
     struct stat st {};
     REQUIRE(::stat(p.c_str(), &st) == 0);
