@@ -42,8 +42,8 @@ void handle_report(Collector& collector, const HttpRequest& request, const std::
 
 }  // namespace
 
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
-  return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
+  return [&collector, options](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
     try {
       const std::string_view target(request.target().data(), request.target().size());
       const std::string_view path = target.substr(0, target.find('?'));
@@ -54,19 +54,27 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         response.set(http::field::allow, allowed);
         reply(std::move(response));
       };
+      const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
+      if ((path == kReportsPath && !options.reports) || (read_path && !options.reads) ||
+          (path != kReportsPath && !read_path && path != "/healthz"))
+        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (path == kReportsPath) {
         if (request.method() != http::verb::post) return wrong_method("POST");
         return handle_report(collector, request, reply);
       }
-      if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
-        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (!get) return wrong_method("GET");
       if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
+      if (options.access && !options.access->allows(path, header_value(request, "Authorization"))) {
+        auto response = text_response(request.version(), http::status::unauthorized, "credentials required");
+        response.set(http::field::www_authenticate, options.access->challenge());
+        return reply(std::move(response));
+      }
       const auto now = std::chrono::system_clock::now();
       std::string body;
       if (path == "/metrics") {
         const CollectorStats stats = collector.stats();
-        collector.with_inventory([&](const Inventory& inv) { body = render_metrics(inv, stats, now); });
+        collector.with_inventory(
+            [&](const Inventory& inv) { body = render_metrics(inv, stats, now, options.metrics_per_host); });
         return reply(body_response(request, "text/plain; version=0.0.4; charset=utf-8", std::move(body)));
       }
       if (path == "/v1/inventory") {
@@ -74,7 +82,7 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         return reply(body_response(request, "application/json", std::move(body)));
       }
       collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now), inv); });
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, options.thresholds, now), inv); });
       return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
     } catch (const std::exception& e) {
       reply(text_response(request.version(), http::status::internal_server_error, e.what()));

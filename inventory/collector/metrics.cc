@@ -28,7 +28,7 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now) {
+std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now, bool with_hosts) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", inventory.size());
@@ -56,6 +56,7 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
   out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
 
+  if (!with_hosts) return out;
   // Every fleet member, named as ssh-config and the exports name it.
   std::vector<FleetHost> hosts;
   for (const auto& h : list_fleet_hosts(inventory, {}))

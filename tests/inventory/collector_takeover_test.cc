@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include <chrono>
 #include <memory>
@@ -267,4 +268,72 @@ TEST_CASE("serve: the inventory keeps the mode it has, and a new one is 0640 les
       {test::fleet_cli(), "inventory", "prune", "--older-than", "30d", "--inventory", (dir / "fleet.json").string()});
   REQUIRE(pruned.exit_status == 0);
   CHECK(mode_of(dir / "fleet.json") == 0600);
+}
+
+namespace {
+
+std::string base64(const std::string& text) {
+  std::string out(4 * ((text.size() + 2) / 3), '\0');
+  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                  static_cast<int>(text.size()));
+  return out;
+}
+
+int get_status(std::uint16_t port, const std::string& target, const std::string& authorization = "") {
+  std::map<std::string, std::string> headers;
+  if (!authorization.empty()) headers["Authorization"] = authorization;
+  return test::http_request(port, "GET", target, "", headers).status;
+}
+
+}  // namespace
+
+TEST_CASE("serve: reads can need a token or a password, /metrics can stay open, reports never need either") {
+  test::TempDir dir;
+  write_file_atomically(dir / "token", "0123456789abcdef0123456789abcdef\n", 0600);
+  // The hash the openssl command makes, as an operator would.
+  const auto hashed = test::run_process({"openssl", "passwd", "-6", "-salt", "pifindtest", "correct horse"});
+  REQUIRE(hashed.exit_status == 0);
+  write_file_atomically(dir / "users", "# readers\nops:" + hashed.out, 0600);
+  Server server({"--read-token-file", (dir / "token").string(), "--read-users", (dir / "users").string(),
+                 "--metrics-public"});
+  const auto port = server.process().port();
+  REQUIRE(server.post(report(kVictim, 1, "kitchen", "10.0.0.5/24"), nullptr).status == 204);
+
+  const auto refused = test::http_request(port, "GET", "/v1/inventory");
+  CHECK(refused.status == 401);
+  CHECK(refused.body.find("dc:a6:32") == std::string::npos);
+  REQUIRE(refused.headers.count("WWW-Authenticate") == 1);
+  CHECK_THAT(refused.headers.at("WWW-Authenticate"), Contains("Bearer realm=\"pifind\""));
+  CHECK_THAT(refused.headers.at("WWW-Authenticate"), Contains("Basic realm=\"pifind\""));
+  CHECK(get_status(port, "/") == 401);
+  CHECK(get_status(port, "/v1/inventory", "Bearer 0123456789abcdef0123456789abcdee") == 401);
+  CHECK(get_status(port, "/v1/inventory", "Bearer 0123456789abcdef0123456789abcdef") == 200);
+  CHECK(get_status(port, "/", "Basic " + base64("ops:correct horse")) == 200);
+  CHECK(get_status(port, "/", "basic " + base64("ops:correct horse")) == 200);  // the scheme is case-blind
+  CHECK(get_status(port, "/", "Basic " + base64("ops:correct horsf")) == 401);
+  CHECK(get_status(port, "/", "Basic " + base64("root:correct horse")) == 401);
+  CHECK(get_status(port, "/", "Basic !!!!") == 401);
+  CHECK(get_status(port, "/metrics") == 200);
+  CHECK(get_status(port, "/healthz") == 200);
+}
+
+TEST_CASE("serve: --read-listen serves reads on their own address; --no-metrics-hosts keeps hosts off /metrics") {
+  Server server({"--read-listen", "127.0.0.1:0", "--no-metrics-hosts"});
+  REQUIRE(server.post(report(kVictim, 1, "kitchen", "10.0.0.5/24"), nullptr).status == 204);
+  const std::string log = server.process().log();
+  const auto at = log.find(" reads http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const auto read_port = static_cast<std::uint16_t>(std::stoul(log.substr(at + 24)));
+  const auto report_port = server.process().port();
+  CHECK(get_status(report_port, "/v1/inventory") == 404);
+  CHECK(get_status(report_port, "/metrics") == 404);
+  CHECK(get_status(report_port, "/healthz") == 200);
+  CHECK(get_status(read_port, "/v1/inventory") == 200);
+  const auto posted = test::http_request(read_port, "POST", "/v1/reports", "{}");
+  CHECK(posted.status == 404);
+  const auto metrics = test::http_request(read_port, "GET", "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.body, Contains("pifind_devices 1"));
+  CHECK(metrics.body.find("pifind_host_") == std::string::npos);
+  CHECK(metrics.body.find("dc:a6:32") == std::string::npos);
 }
