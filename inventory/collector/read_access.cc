@@ -1,11 +1,7 @@
 #include "inventory/collector/read_access.h"
 
 #include <crypt.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <sstream>
 #include <vector>
 
@@ -14,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "inventory/core/error.h"
+#include "inventory/core/secret_file.h"
 #include "inventory/protocol/hmac_sha256.h"
 
 namespace pifind {
@@ -21,30 +18,6 @@ namespace {
 
 constexpr std::size_t kMaxFileBytes = 1 << 20;
 constexpr std::size_t kMaxVerified = 1024;
-
-// A secret file: regular, not a symlink, no access for group or others, bounded. Its content.
-std::string read_secret_file(const std::filesystem::path& path, const char* what) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) throw Error(system_error_text(fmt::format("cannot open {} {}", what, path.string()), errno));
-  struct stat st {};
-  std::string text, problem;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    problem = fmt::format("{} {} is not a regular file", what, path.string());
-  } else if ((st.st_mode & 077) != 0) {
-    problem = fmt::format("{} {} is accessible by group or others (mode {:04o}); run chmod 600 on it", what,
-                          path.string(), st.st_mode & 07777);
-  } else {
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() <= kMaxFileBytes)
-      text.append(buffer, static_cast<std::size_t>(n));
-    if (n < 0) problem = system_error_text(fmt::format("cannot read {} {}", what, path.string()), errno);
-    if (text.size() > kMaxFileBytes) problem = fmt::format("{} {} is larger than 1 MiB", what, path.string());
-  }
-  ::close(fd);
-  if (!problem.empty()) throw Error(problem);
-  return text;
-}
 
 // Equal in time independent of where they differ (their digests are compared, so lengths leak nothing).
 bool same_secret(std::string_view a, std::string_view b) {
@@ -77,7 +50,7 @@ ReadAccess::ReadAccess(const std::optional<std::filesystem::path>& token_file,
                        const std::optional<std::filesystem::path>& users_file, bool metrics_open)
     : metrics_open_(metrics_open) {
   if (token_file) {
-    std::string token = read_secret_file(*token_file, "read token file");
+    std::string token = *read_secret_file(*token_file, "read token file", kMaxFileBytes);
     while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
     if (token.size() < 16 || token.size() > 4096 || token.find_first_of(" \t\r\n") != std::string::npos)
       throw Error(fmt::format("read token file {} must hold one token of 16 to 4096 characters "
@@ -86,7 +59,7 @@ ReadAccess::ReadAccess(const std::optional<std::filesystem::path>& token_file,
     token_ = std::move(token);
   }
   if (users_file) {
-    std::istringstream in(read_secret_file(*users_file, "read users file"));
+    std::istringstream in(*read_secret_file(*users_file, "read users file", kMaxFileBytes));
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
       if (line.empty() || line[0] == '#') continue;

@@ -1,10 +1,5 @@
 #include "inventory/protocol/signing.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <cstdint>
 
@@ -12,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "inventory/core/error.h"
+#include "inventory/core/secret_file.h"
 #include "inventory/protocol/hmac_sha256.h"
 
 namespace pifind {
@@ -72,29 +68,7 @@ int refusal_status(Refusal refusal) {
 }
 
 FleetKey FleetKey::load(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) throw Error(system_error_text("cannot open key file " + path.string(), errno));
-  struct stat st {};
-  std::string secret;
-  std::string problem;
-  if (::fstat(fd, &st) != 0) {
-    problem = system_error_text("cannot stat key file " + path.string(), errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    problem = fmt::format("key file {} is not a regular file", path.string());
-  } else if ((st.st_mode & 077) != 0) {
-    problem = fmt::format("key file {} is accessible by group or others (mode {:04o}); run chmod 600 on it",
-                          path.string(), st.st_mode & 07777);
-  } else if (static_cast<std::size_t>(st.st_size) > kMaxKeyBytes + 64) {
-    problem = fmt::format("key file {} is larger than {} bytes", path.string(), kMaxKeyBytes);
-  } else {
-    char buffer[kMaxKeyBytes + 64];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && secret.size() <= kMaxKeyBytes + 64)
-      secret.append(buffer, static_cast<std::size_t>(n));
-    if (n < 0) problem = system_error_text("cannot read key file " + path.string(), errno);
-  }
-  ::close(fd);
-  if (!problem.empty()) throw Error(problem);
+  std::string secret = *read_secret_file(path, "key file", kMaxKeyBytes + 64);
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ' ||
                              secret.back() == '\t'))
     secret.pop_back();

@@ -257,6 +257,21 @@ std::unordered_set<MacAddress> Inventory::take_changed() {
   return changed;
 }
 
+namespace {
+
+// Erases the entries with the earliest `time_of` until `map` holds at most `limit`.
+template <typename Map, typename TimeOf>
+void erase_oldest_beyond(Map& map, std::size_t limit, TimeOf time_of) {
+  while (map.size() > limit) {
+    auto oldest = map.begin();
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (time_of(it->second) < time_of(oldest->second)) oldest = it;
+    map.erase(oldest);
+  }
+}
+
+}  // namespace
+
 void Inventory::note_pending_key(const MacAddress& agent, const PendingKey& pending) {
   sections_changed_ = true;
   auto it = pending_keys_.find(agent);
@@ -270,12 +285,7 @@ void Inventory::note_pending_key(const MacAddress& agent, const PendingKey& pend
     known.last_seen = std::max(known.last_seen, pending.last_seen);
     known.reports += pending.reports;
   }
-  while (pending_keys_.size() > kPendingKeysLimit) {
-    auto oldest = pending_keys_.begin();
-    for (auto p = pending_keys_.begin(); p != pending_keys_.end(); ++p)
-      if (p->second.last_seen < oldest->second.last_seen) oldest = p;
-    pending_keys_.erase(oldest);
-  }
+  erase_oldest_beyond(pending_keys_, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
 }
 
 bool Inventory::drop_pending_key(const MacAddress& agent) {
@@ -287,12 +297,7 @@ bool Inventory::drop_pending_key(const MacAddress& agent) {
 void Inventory::retire_agent(const MacAddress& agent, RetiredAgent retired) {
   sections_changed_ = true;
   retired_[agent] = std::move(retired);
-  while (retired_.size() > kRetiredAgentsLimit) {
-    auto oldest = retired_.begin();
-    for (auto r = retired_.begin(); r != retired_.end(); ++r)
-      if (r->second.retired < oldest->second.retired) oldest = r;
-    retired_.erase(oldest);
-  }
+  erase_oldest_beyond(retired_, kRetiredAgentsLimit, [](const RetiredAgent& r) { return r.retired; });
 }
 
 bool Inventory::drop_retired_agent(const MacAddress& agent) {

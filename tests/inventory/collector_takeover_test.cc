@@ -317,7 +317,7 @@ TEST_CASE("serve: reads can need a token or a password, /metrics can stay open, 
   CHECK(get_status(port, "/healthz") == 200);
 }
 
-TEST_CASE("serve: --read-listen serves reads on their own address; --no-metrics-hosts keeps hosts off /metrics") {
+TEST_CASE("serve: --read-listen serves reads on their own address, and --no-metrics-hosts keeps hosts off /metrics") {
   Server server({"--read-listen", "127.0.0.1:0", "--no-metrics-hosts"});
   REQUIRE(server.post(report(kVictim, 1, "kitchen", "10.0.0.5/24"), nullptr).status == 204);
   const std::string log = server.process().log();

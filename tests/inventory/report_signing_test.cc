@@ -114,6 +114,11 @@ TEST_CASE("key files must be private and long enough") {
   CHECK_THROWS_WITH(FleetKey::load(dir.path() / "short.key"), Catch::Contains("fewer than 16 bytes"));
   CHECK_THROWS_WITH(FleetKey::load(dir.path() / "missing.key"), Catch::Contains("cannot open key file"));
   CHECK_THROWS_WITH(FleetKey::load(dir.path()), Catch::Contains("not a regular file"));
+  // A FIFO (nobody writing to it) is refused at once, not waited on; a symlink is refused too.
+  REQUIRE(::mkfifo((dir.path() / "fifo.key").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(FleetKey::load(dir.path() / "fifo.key"), Catch::Contains("not a regular file"));
+  fs::create_symlink(path, dir.path() / "link.key");
+  CHECK_THROWS_WITH(FleetKey::load(dir.path() / "link.key"), Catch::Contains("cannot open key file"));
 }
 
 TEST_CASE("a report signed with a device key verifies and names the key, and any other signature is refused") {
