@@ -213,7 +213,8 @@ void Collector::commit(std::deque<Pending> batch) {
         }
       }
       // Refusals under --enroll manual note pending keys: those are written too.
-      if (accepted > 0 || inventory_.take_sections_changed()) text = text_cache_.render(inventory_, received);
+      const bool sections_changed = inventory_.take_sections_changed();
+      if (accepted > 0 || sections_changed) text = text_cache_.render(inventory_, received);
     }
     if (!text.empty()) {
       write_file_atomically(file_, text, inventory_file_mode(file_));

@@ -14,9 +14,9 @@ command -v setcap >/dev/null && command -v runuser >/dev/null || { echo "skipped
 work=$(mktemp -d)
 chmod 755 "$work"
 lan_create "pflp$$"
+# runuser does not pass a SIGTERM on to its child: the processes themselves are killed, by their pids.
 cleanup() {
-  [ -n "${serve_pid:-}" ] && kill "$serve_pid" 2>/dev/null || true
-  [ -n "${scan_pid:-}" ] && kill "$scan_pid" 2>/dev/null || true
+  for p in ${collector:-} ${scanner:-} ${serve_pid:-} ${scan_pid:-}; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   lan_destroy
   rm -rf "$work"
@@ -42,16 +42,16 @@ head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/serve/fleet.key"
 chmod 600 "$work/serve/fleet.key"
 chown -R nobody "$work/serve"
 as_user "$work/pifind" serve --inventory "$work/serve/fleet.json" --listen 127.0.0.1:0 \
-  --key-file "$work/serve/fleet.key" 2>"$work/serve.err" &
+  --key-file "$work/serve/fleet.key" >/dev/null 2>"$work/serve.err" &
 serve_pid=$!
 for _ in $(seq 100); do grep -q "^pifind serve: http://" "$work/serve.err" && break; sleep 0.1; done
 grep -q "^pifind serve: http://" "$work/serve.err" || fail "pifind serve did not start: $(cat "$work/serve.err")"
 collector=$(pgrep -u nobody -f "^$work/pifind serve") || fail "no collector process"
 no_caps "$collector" || fail "pifind serve holds capabilities: $(caps_of "$collector")"
 echo "pifind serve as nobody: $(caps_of "$collector")"
-kill "$serve_pid"
+kill "$collector"
 wait "$serve_pid" 2>/dev/null || true
-serve_pid=
+serve_pid= collector=
 
 # --- the scan still works, with the capability and only until its socket is open ----------------------
 lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
@@ -72,7 +72,7 @@ for _ in $(seq 50); do
 done
 [ -n "$scanner" ] || fail "the long scan did not run"
 no_caps "$scanner" || fail "the scan still holds capabilities with its socket open: $(caps_of "$scanner")"
-kill "$scan_pid" 2>/dev/null || true
+kill "$scanner" 2>/dev/null || true
 wait "$scan_pid" 2>/dev/null || true
-scan_pid=
+scan_pid= scanner=
 echo "ok"
