@@ -61,8 +61,12 @@ void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at) {
 
 void give_missing_aliases(Inventory& inventory) {
   std::vector<MacAddress> unnamed;
-  for (const auto& [id, record] : inventory.records())
-    if (record.alias.empty() && is_fleet_member(record)) unnamed.push_back(id);
+  for (const auto& [id, record] : inventory.records()) {
+    // A device an operator approved (`pifind keys approve`) that has not reported yet is named by its first
+    // report, not "pi-..." now and renamed then.
+    const bool awaiting_first_report = record.agent && record.agent->last_report == TimePoint{} && record.ips.empty();
+    if (record.alias.empty() && is_fleet_member(record) && !awaiting_first_report) unnamed.push_back(id);
+  }
   for (const auto& id : unnamed) {
     InventoryRecord& record = *inventory.find_by_mac(id);
     give_alias(inventory, record, record.last_seen);
