@@ -98,7 +98,9 @@ TEST_CASE("identity: --enroll manual keeps unknown keys pending until an operato
   CHECK(inv.records().at(kVictim).agent->pinned_by == PinnedBy::kOperator);
   CHECK_THROWS_WITH(approve_device_key(inv, kVictim, other.public_key(), test::at(6)), Catch::Contains("forget"));
   // Written and read back before its first report, it is not given a placeholder name to be renamed from.
-  inv = inventory_from_text(inventory_to_text(inv, test::at(7)));
+  const std::string approved_text = inventory_to_text(inv, test::at(7));
+  INFO(approved_text);
+  inv = inventory_from_text(approved_text);
   CHECK(inv.records().at(kVictim).alias.empty());
   CHECK(merge(inv, test::minimal_report(kVictim, 2, "kitchen"), &key, 10, EnrollMode::kManual).accepted());
   CHECK(inv.records().at(kVictim).alias == "kitchen");
