@@ -5,8 +5,8 @@
 
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::agent {
 
@@ -24,11 +24,11 @@ int run_analyze(const std::string& path, bool json, std::ostream& out) {
     doc["steps"] = log.steps;
     doc["endpoint_ppm"] = log.endpoint_ppm;
     out << doc.dump(2) << '\n';
-    return e.status == "ok" ? 0 : 1;
+    return e.status == DriftStatus::kOk ? 0 : 1;
   }
   out << fmt::format("{} comparisons, {} segment(s), {} step(s), {} line(s) ignored; window {:.0f} s ({:.1f} h)\n",
                      log.rows, e.segments, log.steps, log.ignored_lines, e.window_s, e.window_s / 3600);
-  if (e.status != "ok") {
+  if (e.status != DriftStatus::kOk) {
     out << "drift: " << e.message << '\n';
     return 1;
   }

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "agent/sysroot.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

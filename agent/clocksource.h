@@ -3,7 +3,7 @@
 #pragma once
 
 #include "agent/sysroot.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

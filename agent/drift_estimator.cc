@@ -183,12 +183,12 @@ DriftEstimate estimate_drift(const std::string& reference, std::span<const Drift
   }
   const auto fit = fit_common_slope(samples);
   if (samples.size() < std::max<std::size_t>(min_samples, 3) || !fit) {
-    e.status = "collecting";
+    e.status = DriftStatus::kCollecting;
     e.message = fmt::format("{} samples over {:.0f} s; an estimate needs at least {}", samples.size(), e.window_s,
                             std::max<std::size_t>(min_samples, 3));
     return e;
   }
-  e.status = "ok";
+  e.status = DriftStatus::kOk;
   const double ppm = fit->slope * 1e6;
   const double se = fit->slope_stderr * 1e6;
   const double half = student_t_975(fit->dof) * se;

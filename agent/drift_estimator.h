@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

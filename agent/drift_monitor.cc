@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "agent/drift_estimator.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {
@@ -27,7 +27,7 @@ std::string file_part(const std::string& name) {
 // A stopped RTC gives no rate at all: the estimate from before it stopped is withheld rather than shown
 // as if the RTC still kept time, and the collector (which uses "ok" estimates only) keeps its last one.
 void withhold(DriftEstimate& e, const std::string& message) {
-  e.status = "unavailable";
+  e.status = DriftStatus::kUnavailable;
   e.message = message;
   e.ppm.reset();
   e.stderr_ppm.reset();
@@ -51,7 +51,7 @@ bool implausible(const DriftEstimate& e) {
   return false;
 }
 
-void apply_status(DriftEstimate& e, const std::string& status, const std::string& message, bool stopped) {
+void apply_status(DriftEstimate& e, DriftStatus status, const std::string& message, bool stopped) {
   if (stopped) {
     withhold(e, message);
     return;
@@ -61,9 +61,9 @@ void apply_status(DriftEstimate& e, const std::string& status, const std::string
     return;
   }
   // A reference that failed lately but has a good estimate stays "ok"; the message says what happened.
-  if (e.status == "ok") {
+  if (e.status == DriftStatus::kOk) {
     if (!message.empty() && e.message.empty()) e.message = "last attempt: " + message;
-  } else if (status != "collecting") {
+  } else if (status != DriftStatus::kCollecting) {
     e.status = status;
     e.message = message;
   } else if (!message.empty()) {
@@ -106,7 +106,7 @@ void DriftMonitor::save() const {
 std::optional<std::string> DriftMonitor::sample_rtc() {
   if (!rtc_store_) return std::nullopt;
   auto opened = opener_.open(rtc_name_);
-  if (!opened.device) return rtc_failed(opened.busy ? "busy" : "unavailable", opened.error, false);
+  if (!opened.device) return rtc_failed(opened.busy ? DriftStatus::kBusy : DriftStatus::kUnavailable, opened.error, false);
   // Predict edges with the current estimate: the window stays narrow.
   const auto segment = rtc_store_->current_segment();
   if (segment.size() >= 8)
@@ -117,7 +117,7 @@ std::optional<std::string> DriftMonitor::sample_rtc() {
     // One miss is routine (the next sample re-locates); a minute of them means the RTC does not tick
     // once a second, and the report must say so rather than stay "collecting".
     if (++rtc_misses_ < kMaxMissesInARow) return result.message;
-    return rtc_failed("unavailable",
+    return rtc_failed(DriftStatus::kUnavailable,
                       fmt::format("{} samples in a row found no RTC edge where one was due (last: {})", rtc_misses_,
                                   result.message),
                       false);
@@ -126,19 +126,19 @@ std::optional<std::string> DriftMonitor::sample_rtc() {
   if (result.outcome != EdgeOutcome::kSample) {
     // Not advancing, or EINVAL from drivers that check the oscillator-stop flag: the RTC is stopped.
     const bool stopped = result.outcome == EdgeOutcome::kStopped || result.read_errno == EINVAL;
-    return rtc_failed("unavailable", result.message, stopped);
+    return rtc_failed(DriftStatus::kUnavailable, result.message, stopped);
   }
   const auto& s = *result.sample;
   rtc_store_->add(s.reference_ns, s.raw_ns, boot_id_);
   rtc_minus_system_s_ = static_cast<double>(s.reference_ns - s.realtime_ns) * 1e-9;
-  rtc_status_ = "collecting";
+  rtc_status_ = DriftStatus::kCollecting;
   rtc_stopped_ = false;
   rtc_message_.clear();
   return std::nullopt;
 }
 
-std::optional<std::string> DriftMonitor::rtc_failed(std::string status, const std::string& message, bool stopped) {
-  rtc_status_ = std::move(status);
+std::optional<std::string> DriftMonitor::rtc_failed(DriftStatus status, const std::string& message, bool stopped) {
+  rtc_status_ = status;
   rtc_minus_system_s_.reset();  // no longer current
   // A stopped RTC stays stopped until a sample succeeds, whatever fails meanwhile.
   if (stopped) rtc_stopped_ = true;
@@ -153,11 +153,11 @@ std::optional<std::string> DriftMonitor::sample_ntp() {
     if (s.delay_ns > kNtpMaxDelayNs)
       throw Error(fmt::format("NTP round trip of {:.0f} ms is too long to use", static_cast<double>(s.delay_ns) * 1e-6));
     ntp_store_->add(s.server_ns, s.raw_ns, boot_id_);
-    ntp_status_ = "collecting";
+    ntp_status_ = DriftStatus::kCollecting;
     ntp_message_.clear();
     return std::nullopt;
   } catch (const Error& e) {
-    ntp_status_ = "unavailable";
+    ntp_status_ = DriftStatus::kUnavailable;
     ntp_message_ = e.what();
     return ntp_message_;
   }
@@ -177,7 +177,7 @@ std::vector<DriftEstimate> DriftMonitor::estimates() const {
     // x_rtc rises at (system - rtc), x_ntp at (system - true): the RTC runs (ntp - rtc) ppm fast.
     DriftEstimate e;
     e.reference = rtc_name_ + "-vs-ntp";
-    e.status = "ok";
+    e.status = DriftStatus::kOk;
     e.message = "the RTC's own rate error against the NTP server, positive = RTC gaining";
     e.samples = std::min(out[0].samples, out[1].samples);
     e.segments = std::max(out[0].segments, out[1].segments);
@@ -192,7 +192,7 @@ std::vector<DriftEstimate> DriftMonitor::estimates() const {
   if (out.empty()) {
     DriftEstimate e;
     e.reference = "none";
-    e.status = "unavailable";
+    e.status = DriftStatus::kUnavailable;
     e.message = "no readable RTC and no --ntp-server: nothing to measure the oscillator against";
     out.push_back(std::move(e));
   }

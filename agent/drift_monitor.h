@@ -51,7 +51,7 @@ class DriftMonitor {
 
  private:
   /// Records a failed RTC sample; returns the line for the log.
-  std::optional<std::string> rtc_failed(std::string status, const std::string& message, bool stopped);
+  std::optional<std::string> rtc_failed(DriftStatus status, const std::string& message, bool stopped);
 
   RtcOpener& opener_;
   std::string rtc_name_;
@@ -61,11 +61,11 @@ class DriftMonitor {
   EdgeSampler sampler_;
   std::unique_ptr<SampleStore> rtc_store_;
   std::unique_ptr<SampleStore> ntp_store_;
-  std::string rtc_status_ = "collecting";
+  DriftStatus rtc_status_ = DriftStatus::kCollecting;
   std::string rtc_message_;
   bool rtc_stopped_ = false;  ///< found not advancing (or EINVAL), and no sample since
   int rtc_misses_ = 0;        ///< samples in a row whose edge was not where it was due
-  std::string ntp_status_ = "collecting";
+  DriftStatus ntp_status_ = DriftStatus::kCollecting;
   std::string ntp_message_;
   std::optional<double> rtc_minus_system_s_;
   std::int64_t rtc_reads_ = 0;

@@ -6,7 +6,8 @@
 #include "agent/identity.h"
 #include "agent/rtc_inventory.h"
 #include "agent/system_info.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
+#include "inventory/core/version.h"
 
 namespace pifind::agent {
 namespace {
@@ -31,7 +32,7 @@ void clean_texts(AgentReport& r) {
 
 AgentReport gather_facts(const FactsSources& s) {
   AgentReport r;
-  r.agent_version = kAgentVersion;
+  r.agent_version = kPifindVersion;
   const std::int64_t now_ns = s.clock.realtime_ns();
   r.generated_unix_s = static_cast<double>(now_ns) * 1e-9;
 

@@ -6,11 +6,9 @@
 #include "agent/rtc_device.h"
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
-
-inline constexpr const char* kAgentVersion = "0.1.0";
 
 struct FactsSources {
   const Sysroot& root;

@@ -1,6 +1,6 @@
 #include "agent/http_sender.h"
 
-#include "inventory/asio.h"  // before Beast, which includes Asio
+#include "inventory/core/asio.h"  // before Beast, which includes Asio
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -8,8 +8,9 @@
 #include <fmt/format.h>
 #include <openssl/x509v3.h>
 
-#include "inventory/error.h"
-#include "inventory/signing.h"
+#include "inventory/core/error.h"
+#include "inventory/core/host_port.h"
+#include "inventory/protocol/signing.h"
 
 namespace pifind::agent {
 namespace {
@@ -75,26 +76,14 @@ ServerUrl ServerUrl::parse(const std::string& text) {
     throw Error(fmt::format("server '{}' must start with http:// or https://", text.substr(0, 80)));
   }
   const auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
+  const std::string_view authority = rest.substr(0, slash);
   if (slash != std::string_view::npos) {
     url.path_prefix = std::string(rest.substr(slash));
     while (!url.path_prefix.empty() && url.path_prefix.back() == '/') url.path_prefix.pop_back();
   }
-  if (authority.starts_with("[")) {  // [v6addr]:port
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) throw Error("server address has an unclosed '['");
-    url.host = std::string(authority.substr(1, close - 1));
-    authority.remove_prefix(close + 1);
-    if (authority.starts_with(":")) url.port = std::string(authority.substr(1));
-  } else {
-    const auto colon = authority.rfind(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) url.port = std::string(authority.substr(colon + 1));
-  }
-  if (url.port.empty()) url.port = url.tls ? "443" : "80";
-  if (url.host.empty()) throw Error(fmt::format("server '{}' has no host", text.substr(0, 80)));
-  for (char c : url.port)
-    if (c < '0' || c > '9') throw Error(fmt::format("server '{}' has an invalid port", text.substr(0, 80)));
+  const HostPort where = HostPort::parse(authority, url.tls ? 443 : 80, "server");
+  url.host = where.host;
+  url.port = std::to_string(where.port);
   for (char c : url.path_prefix)
     if (static_cast<unsigned char>(c) <= 0x20 || c == '?' || c == '#')
       throw Error(fmt::format("server '{}' has an invalid path", text.substr(0, 80)));

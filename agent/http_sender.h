@@ -1,6 +1,6 @@
 // Sends signed reports to the collector: HTTP/1.1 POST with Boost.Beast, plain or TLS (OpenSSL, peer
 // and host name verified), and drains the spool in counter order. The wire contract is in
-// inventory/signing.h.
+// inventory/protocol/signing.h.
 #pragma once
 
 #include <chrono>

@@ -28,7 +28,7 @@ int prefix_length(const sockaddr* mask) {
   return bits;
 }
 
-// What the report accepts as an interface name (inventory/report.h): others are left out, not sent.
+// What the report accepts as an interface name (inventory/protocol/report.h): others are left out, not sent.
 bool reportable_name(const std::string& name) {
   return !name.empty() && name.size() <= 15 &&
          name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-") ==

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "agent/sysroot.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "agent/http_sender.h"
+#include "agent/report_counter.h"
 #include "agent/spool.h"
-#include "inventory/counter.h"
-#include "inventory/signing.h"
+#include "inventory/protocol/signing.h"
 
 namespace pifind::agent {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <ctime>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

@@ -7,7 +7,7 @@
 #include "agent/clock.h"
 #include "agent/rtc_device.h"
 #include "agent/sysroot.h"
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::agent {
 namespace {

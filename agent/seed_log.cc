@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "agent/sample_store.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

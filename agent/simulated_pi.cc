@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "inventory/asio.h"
-#include "inventory/error.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/error.h"
 
 namespace pifind::agent {
 namespace {

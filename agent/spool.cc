@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
-#include "inventory/report.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
-#include "inventory/report.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/protocol/report.h"
 
 namespace pifind::agent {
 

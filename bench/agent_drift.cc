@@ -1,19 +1,17 @@
 // bench/agent_drift: how fast the agent's drift estimate converges, from the simulation (not a test).
 // For each read-jitter level, runs many simulated Pis (true drift 40.689 ppm, the seed's average) with
-// the real EdgeSampler, SampleStore and estimator, and prints the estimate's error against the window:
+// the agent's own SampleSchedule, EdgeSampler, SampleStore and estimator, and prints the estimate's error against the window:
 // 95th percentile of |ppm - truth|, mean 95 % interval half-width, how often the interval holds the
 // truth, and RTC reads per sample (the CPU cost on a Pi: each read is one I2C or mailbox transfer).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
-#include "agent/drift_monitor.h"
-#include "agent/edge_sampler.h"
 #include "agent/simulation.h"
+#include "tests/support/simulated_pi_fixture.h"
 
 using namespace pifind;
 using namespace pifind::agent;
@@ -26,8 +24,6 @@ int main(int argc, char** argv) {
               runs, truth);
   std::printf("%-22s %8s %14s %16s %10s %12s\n", "read latency", "window", "|err| p95 ppm", "CI95 half ppm",
               "coverage", "reads/sample");
-  std::string tmp = (std::filesystem::temp_directory_path() / "pifind-bench-XXXXXX").string();
-  if (::mkdtemp(tmp.data()) == nullptr) return 2;
   for (const double max_latency_s : {1e-3, 2e-3}) {
     std::vector<std::vector<double>> errors(windows_s.size()), halves(windows_s.size());
     std::vector<int> covered(windows_s.size());
@@ -39,26 +35,18 @@ int main(int argc, char** argv) {
       config.read_latency_max_s = max_latency_s;
       config.rtc_phase_s = 0.1 + 0.8 * run / runs;
       config.seed = 1000 + static_cast<std::uint64_t>(run);
-      SimulatedWorld world(config);
-      SimulatedClock clock(world);
-      SimulatedRtcOpener opener(world);
-      const auto state = std::filesystem::path(tmp) / std::to_string(run);
-      std::filesystem::create_directories(state);
-      DriftMonitor monitor(clock, opener, "rtc0", "boot", state);
-      const double start = world.true_s();
+      test::SimulatedPiFixture pi(config);
+      const double start = pi.world.true_s();
       for (std::size_t w = 0; w < windows_s.size(); ++w) {
-        while (world.true_s() - start < windows_s[w]) {
-          monitor.sample_rtc();
-          clock.sleep_for_ns(2'000'000'000 - kWakeEarlyNs);
-        }
-        const auto e = monitor.estimates().front();
+        pi.run_for(windows_s[w] - (pi.world.true_s() - start));
+        const auto e = pi.rtc_estimate();
         if (!e.ppm) continue;
         errors[w].push_back(std::abs(*e.ppm - truth));
         halves[w].push_back((*e.ci95_high_ppm - *e.ci95_low_ppm) / 2);
         covered[w] += *e.ci95_low_ppm <= truth && truth <= *e.ci95_high_ppm;
         if (w + 1 == windows_s.size()) samples += static_cast<double>(e.samples);
       }
-      reads += static_cast<double>(monitor.rtc_reads());
+      reads += static_cast<double>(pi.monitor.rtc_reads());
     }
     for (std::size_t w = 0; w < windows_s.size(); ++w) {
       auto& err = errors[w];
@@ -73,7 +61,6 @@ int main(int argc, char** argv) {
                   samples > 0 ? reads / samples : 0.0);
     }
   }
-  std::filesystem::remove_all(tmp);
   std::printf("targets: +/-0.5 ppm (95 %%) after 600 s, +/-0.05 ppm after 3600 s at 1 ms; the seed needed 59 h\n");
   return 0;
 }

@@ -14,7 +14,7 @@ fi
 cmake --build "$build" --target pifind-agent agent_drift_bench >/dev/null
 
 echo "== 1. drift estimate vs window (simulation)"
-"$build/agent/agent_drift_bench" "$runs"
+"$build/bench/agent_drift_bench" "$runs"
 
 echo
 echo "== 2. one report: RSS and CPU (/usr/bin/time -v pifind-agent facts)"

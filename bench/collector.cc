@@ -16,11 +16,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "inventory/collector.h"
-#include "inventory/collector_routes.h"
-#include "inventory/http_server.h"
-#include "inventory/inventory_file.h"
-#include "inventory/scan_merge.h"
+#include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
+#include "inventory/collector/http_server.h"
+#include "inventory/store/inventory_file.h"
+#include "inventory/store/scan_merge.h"
+#include "tests/support/sample_report.h"
+#include "tests/support/temp_dir.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -39,29 +41,16 @@ MacAddress device_mac(int i) { return MacAddress::from_u64(0xdca632000000ULL + s
 
 // Report k (1-based) of agent a: its drift encodes (a, k) so the file check can find every one.
 SignedReport make_report(const FleetKey& key, int a, int k) {
-  AgentReport r;
-  r.agent_id = device_mac(a);
-  r.counter = static_cast<std::uint64_t>(k);
-  r.agent_version = "bench";
-  r.identity.hostname = fmt::format("bench{}", a);
-  r.identity.interfaces = {{"eth0", r.agent_id, {fmt::format("10.{}.{}.{}/8", a / 65536, (a / 256) % 256, a % 256)}}};
-  r.identity.primary_interface = "eth0";
-  r.identity.model = "Raspberry Pi 4 Model B Rev 1.4";
-  r.clocksource.current = "arch_sys_counter";
-  DriftEstimate e;
-  e.reference = "rtc0";
-  e.status = "ok";
-  e.samples = 20;
-  e.window_s = 1200;
-  e.ppm = a * 0.001 + k;
-  e.stderr_ppm = 0.1;
-  r.drift = {e};
+  const AgentReport r =
+      test::pi_report(device_mac(a), static_cast<std::uint64_t>(k), fmt::format("bench{}", a),
+                      fmt::format("10.{}.{}.{}/8", a / 65536, (a / 256) % 256, a % 256), a * 0.001 + k, 0.1);
   SignedReport s;
   s.body = to_body(r);
-  s.agent = r.agent_id.to_string();
-  s.counter = std::to_string(k);
-  s.signature = sign_report(key, r.agent_id, r.counter, s.body);
-  s.drift_ppm = *e.ppm;
+  const SignedHeaders headers = test::signed_headers_for(r, s.body, key);
+  s.agent = headers.agent;
+  s.counter = headers.counter;
+  s.signature = headers.signature;
+  s.drift_ppm = *r.drift[0].ppm;
   return s;
 }
 
@@ -166,13 +155,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   devices = std::max(devices, agents);
 
-  std::string tmpl = dir + "/pifind-bench-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) {
-    std::cerr << "collector_bench: cannot create a directory in " << dir << '\n';
-    return 2;
-  }
-  const std::filesystem::path file = std::filesystem::path(tmpl) / "fleet.json";
-  const FleetKey key = FleetKey::from_secret("bench-bench-bench-bench-bench-bench");
+  const test::TempDir scratch(dir);
+  const std::filesystem::path file = scratch / "fleet.json";
+  const FleetKey& key = test::test_fleet_key();
 
   // The fleet as a scan left it: every device seen once; the first `agents` of them will report.
   std::vector<ScanSighting> sightings;
@@ -248,6 +233,5 @@ int main(int argc, char** argv) {
   fmt::print("  fsyncs per report    {:.4f}\n",
              stats.reports_accepted ? static_cast<double>(stats.fsyncs) / static_cast<double>(stats.reports_accepted) : 0.0);
   fmt::print("  acknowledged lost    {}\n", lost);
-  std::filesystem::remove_all(tmpl);
   return lost == 0 && failures == 0 ? 0 : 1;
 }

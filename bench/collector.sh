@@ -11,4 +11,4 @@ build=${1:-build}
 cmake --build "$build" --target collector_bench >/dev/null
 # 1,000 client sockets and 1,000 server sockets live in one process.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-exec "$build/inventory/collector_bench" --agents 1000 --devices 10000 --reports 40 "$@"
+exec "$build/bench/collector_bench" --agents 1000 --devices 10000 --reports 40 "$@"

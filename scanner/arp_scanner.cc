@@ -2,8 +2,8 @@
 
 #include <exception>
 
-#include "inventory/asio.h"
-#include "inventory/error.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/error.h"
 #include "scanner/arp_claims.h"
 #include "scanner/arp_frame.h"
 #include "scanner/arp_request_builder.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 #include "scanner/network_interface.h"
 #include "scanner/probe_scheduler.h"
 #include "scanner/scan_result.h"

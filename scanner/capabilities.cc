@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind {
 namespace {

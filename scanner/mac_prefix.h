@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "inventory/mac_address.h"
+#include "inventory/core/mac_address.h"
 
 namespace pifind {
 

@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
-#include "inventory/fleet_commands.h"
-#include "inventory/scan_merge.h"
+#include "inventory/cli/fleet_commands.h"
+#include "inventory/core/error.h"
+#include "inventory/store/scan_merge.h"
 #include "scanner/scan_command.h"
 #include "scanner/scan_options.h"
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
-#include "inventory/mac_address.h"
+#include "inventory/core/ipv4_address.h"
+#include "inventory/core/mac_address.h"
 
 namespace pifind {
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "inventory/csv_field.h"
-#include "inventory/error.h"
+#include "inventory/core/csv_field.h"
+#include "inventory/core/error.h"
 
 namespace pifind {
 namespace {

@@ -19,7 +19,7 @@ void write_table(std::ostream& out, const ScanResult& result, bool all_hosts);
 /// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies[, vlan]}],
 ///  "conflicts": [{ip, macs, replies_over_cap}], "claims": [{ip, mac, frames, answered_by}], "stats"}.
 void write_json(std::ostream& out, const ScanResult& result, bool all_hosts);
-/// Header "ip,mac,vendor,raspberry_pi,rtt_ms", RFC 4180 quoting (inventory/csv_field.h).
+/// Header "ip,mac,vendor,raspberry_pi,rtt_ms", RFC 4180 quoting (inventory/core/csv_field.h).
 void write_csv(std::ostream& out, const ScanResult& result, bool all_hosts);
 
 /// "49 Raspberry Pis among 96 hosts, 254 addresses in 0.6 s".

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 namespace pifind {
 namespace {

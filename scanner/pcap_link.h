@@ -8,8 +8,8 @@
 #include <span>
 #include <string>
 
-#include "inventory/ipv4_address.h"
-#include "inventory/mac_address.h"
+#include "inventory/core/ipv4_address.h"
+#include "inventory/core/mac_address.h"
 
 struct pcap;
 

@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 #include "scanner/loss_estimator.h"
 #include "scanner/rtt_estimator.h"
 #include "scanner/scan_clock.h"

@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 #include "scanner/arp_scanner.h"
 #include "scanner/network_interface.h"
 #include "scanner/target_set.h"

@@ -6,7 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
+#include "inventory/core/version.h"
 
 namespace pifind {
 namespace {
@@ -49,7 +50,7 @@ ScanDuration parse_interval(std::string_view text) {
 ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
   CLI::App app{"pifind: find every Raspberry Pi on a LAN with ARP.\n"
                "Fleet commands: pifind serve|ssh-config|export|audit|inventory --help"};
-  app.set_version_flag("-V,--version", std::string(PIFIND_VERSION));
+  app.set_version_flag("-V,--version", std::string(kPifindVersion));
   ScanOptions options;
   std::string format = "table";
   std::string bandwidth, interval;

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 
 namespace pifind {
 

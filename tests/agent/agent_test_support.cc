@@ -1,25 +1,13 @@
 #include "agent_test_support.h"
 
-#include <cstdlib>
 #include <cstring>
 
 #include <catch2/catch.hpp>
 
-namespace pifind::agent::test {
+namespace pifind::test {
 
 std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(PIFIND_SOURCE_DIR) / "tests/agent/fixtures" / name;
-}
-
-TempDir::TempDir() {
-  std::string t = (std::filesystem::temp_directory_path() / "pifind-agent-test-XXXXXX").string();
-  REQUIRE(::mkdtemp(t.data()) != nullptr);
-  path = t;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
 }
 
 namespace {
@@ -47,4 +35,4 @@ RtcOpenResult FakeRtcOpener::open(const std::string& name) {
   return {std::make_unique<FakeRtc>(it->second), false, {}};
 }
 
-}  // namespace pifind::agent::test
+}  // namespace pifind::test

@@ -1,5 +1,5 @@
-// Shared by the agent tests: fixture paths, a temporary directory, a fake kernel time source and an RTC
-// opener whose devices behave as told.
+// Shared by the agent tests: fixture paths, a fake kernel time source and an RTC opener whose devices behave
+// as told.
 #pragma once
 
 #include <filesystem>
@@ -8,19 +8,16 @@
 
 #include "agent/rtc_device.h"
 #include "agent/time_discipline.h"
+#include "tests/support/temp_dir.h"
 
-namespace pifind::agent::test {
+namespace pifind::test {
+
+using namespace pifind::agent;
 
 /// tests/agent/fixtures/<name>.
 std::filesystem::path fixture(const std::string& name);
 
-struct TempDir {
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::filesystem::path path;
-};
+using pifind::test::TempDir;
 
 class FixedKernelTime final : public KernelTimeSource {
  public:
@@ -44,4 +41,4 @@ class FakeRtcOpener final : public RtcOpener {
   RtcOpenResult open(const std::string& name) override;
 };
 
-}  // namespace pifind::agent::test
+}  // namespace pifind::test

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+using namespace pifind;
 using namespace pifind::agent;
 
 namespace {
@@ -65,10 +66,10 @@ TEST_CASE("segments share the slope and keep their own offsets") {
 TEST_CASE("too few samples: collecting, no numbers") {
   const auto s = line(1, 1e-3, 5);
   const auto e = estimate_drift("rtc0", s);
-  CHECK(e.status == "collecting");
+  CHECK(e.status == DriftStatus::kCollecting);
   CHECK_FALSE(e.ppm);
   CHECK_THAT(e.message, Catch::Contains("5 samples"));
-  CHECK(estimate_drift("rtc0", {}).status == "collecting");
+  CHECK(estimate_drift("rtc0", {}).status == DriftStatus::kCollecting);
 }
 
 TEST_CASE("the runs test: random residuals near 0, a bend strongly negative") {

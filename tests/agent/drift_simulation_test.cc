@@ -7,30 +7,20 @@
 
 #include "agent/drift_monitor.h"
 #include "agent/edge_sampler.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
+#include "tests/support/simulated_pi_fixture.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
-// Runs the monitor for `seconds` of simulated time, one RTC sample every `interval_s`, scheduled like
-// the agent does (wake a little before the edge that is due).
-void run_for(SimulatedWorld& world, SimulatedClock& clock, DriftMonitor& monitor, double seconds, double interval_s = 2) {
-  const double end = world.true_s() + seconds;
-  while (world.true_s() < end) {
-    monitor.sample_rtc();
-    clock.sleep_for_ns(static_cast<std::int64_t>(interval_s * 1e9) - kWakeEarlyNs);
-  }
-}
-
-DriftEstimate rtc_estimate(const DriftMonitor& m) {
-  for (const auto& e : m.estimates())
-    if (e.reference == "rtc0") return e;
-  FAIL("no rtc0 estimate");
-  return {};
+// The agent's own sampling schedule (agent/sample_schedule.h) on a monitor the test built itself.
+void run_for(SimulatedClock& clock, DriftMonitor& monitor, double seconds) {
+  SampleSchedule(clock, monitor, {}).run_for(seconds);
 }
 
 }  // namespace
@@ -38,19 +28,15 @@ DriftEstimate rtc_estimate(const DriftMonitor& m) {
 TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitter, 30 min") {
   for (const double ppm : {40.689, -12.5, 0.0}) {
     INFO("true drift " << ppm << " ppm");
-    TempDir state;
     SimulationConfig config;
     config.system_drift = {{0, ppm}};
     config.read_latency_min_s = 100e-6;
     config.read_latency_max_s = 1e-3;
     config.seed = static_cast<std::uint64_t>(std::llround(ppm * 1000)) + 77;  // negative ppm wraps, defined
-    SimulatedWorld world(config);
-    SimulatedClock clock(world);
-    SimulatedRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-    run_for(world, clock, monitor, 1800);
-    const auto e = rtc_estimate(monitor);
-    REQUIRE(e.status == "ok");
+    SimulatedPiFixture pi(config);
+    pi.run_for(1800);
+    const auto e = pi.rtc_estimate();
+    REQUIRE(e.status == DriftStatus::kOk);
     REQUIRE(e.ppm);
     CHECK(*e.ci95_low_ppm <= ppm);
     CHECK(*e.ci95_high_ppm >= ppm);
@@ -61,106 +47,84 @@ TEST_CASE("known drifts are recovered within their 95 % interval, 1 ms read jitt
     CHECK(*e.s_per_day == Approx(*e.ppm * 0.0864));
     CHECK_FALSE(e.allan.empty());
     // Polling stays in a narrow window: a handful of RTC reads per sample, not thousands.
-    CHECK(static_cast<double>(monitor.rtc_reads()) / static_cast<double>(e.samples) < 15);
+    CHECK(static_cast<double>(pi.monitor.rtc_reads()) / static_cast<double>(e.samples) < 15);
   }
 }
 
 TEST_CASE("2 ms read jitter and an RTC with its own error: the rate is relative to the RTC") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 40.689}};
   config.rtc_ppm = 3.0;  // a RasClock said to be 3 ppm off
   config.read_latency_min_s = 100e-6;
   config.read_latency_max_s = 2e-3;
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_for(world, clock, monitor, 1800);
-  const auto e = rtc_estimate(monitor);
+  SimulatedPiFixture pi(config);
+  pi.run_for(1800);
+  const auto e = pi.rtc_estimate();
   REQUIRE(e.ppm);
   // (1 + 40.689e-6) / (1 + 3e-6) - 1
   const double expected = ((1 + 40.689e-6) / (1 + 3e-6) - 1) * 1e6;
   CHECK(*e.ci95_low_ppm <= expected);
   CHECK(*e.ci95_high_ppm >= expected);
-  REQUIRE(monitor.rtc_minus_system_s());
+  REQUIRE(pi.monitor.rtc_minus_system_s());
 }
 
 TEST_CASE("a drift that changes midway is flagged") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 40.0}, {1000 + 1800, 43.0}};  // the world starts at true time 1000 s
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_for(world, clock, monitor, 3600);
-  const auto e = rtc_estimate(monitor);
-  REQUIRE(e.status == "ok");
+  SimulatedPiFixture pi(config);
+  pi.run_for(3600);
+  const auto e = pi.rtc_estimate();
+  REQUIRE(e.status == DriftStatus::kOk);
   CHECK(e.nonconstant);
   REQUIRE(e.recent_ppm);
   CHECK(*e.recent_ppm == Approx(43.0).margin(0.3));
 }
 
 TEST_CASE("the update interrupt is used where the driver has one") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, -12.5}};
   config.update_interrupt = true;
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  EdgeSampler sampler(clock);
-  auto dev = opener.open("rtc0").device;
+  SimulatedPiFixture pi(config);
+  EdgeSampler sampler(pi.clock);
+  auto dev = pi.opener.open("rtc0").device;
   const auto r = sampler.sample(*dev);
   REQUIRE(r.outcome == EdgeOutcome::kSample);
   CHECK(sampler.uses_update_interrupt() == true);
   CHECK(r.reads == 1);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_for(world, clock, monitor, 600);
-  const auto e = rtc_estimate(monitor);
+  pi.run_for(600);
+  const auto e = pi.rtc_estimate();
   REQUIRE(e.ppm);
   CHECK(*e.ppm == Approx(-12.5).margin(0.05));
 }
 
 TEST_CASE("a busy RTC is reported as busy and retried later") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 5.0}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world, /*busy_opens=*/3);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  const auto problem = monitor.sample_rtc();
+  SimulatedPiFixture pi(config, /*busy_opens=*/3);
+  const auto problem = pi.monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("EBUSY"));
-  auto e = rtc_estimate(monitor);
-  CHECK(e.status == "busy");
+  auto e = pi.rtc_estimate();
+  CHECK(e.status == DriftStatus::kBusy);
   CHECK_THAT(e.message, Catch::Contains("retrying later"));
-  run_for(world, clock, monitor, 120);
-  e = rtc_estimate(monitor);
-  CHECK(e.status == "ok");
+  pi.run_for(120);
+  e = pi.rtc_estimate();
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.samples > 50);
 }
 
 TEST_CASE("samples survive a restart, a reboot starts a new segment with the same slope") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 40.689}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  {
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-    run_for(world, clock, monitor, 900);
-    monitor.save();
-  }
-  world.reboot();  // MONOTONIC_RAW restarts; the RTC keeps counting
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-2", state.path);
+  SimulatedPiFixture pi(config);
+  pi.run_for(900);
+  pi.monitor.save();
+  pi.world.reboot();  // MONOTONIC_RAW restarts; the RTC keeps counting
+  DriftMonitor monitor(pi.clock, pi.opener, "rtc0", "boot-2", pi.state.path());
   CHECK(monitor.load().empty());
-  CHECK(rtc_estimate(monitor).samples > 400);
-  run_for(world, clock, monitor, 900);
-  const auto e = rtc_estimate(monitor);
+  CHECK(estimate_of(monitor).samples > 400);
+  run_for(pi.clock, monitor, 900);
+  const auto e = estimate_of(monitor);
   CHECK(e.segments == 2);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= 40.689);
@@ -169,25 +133,20 @@ TEST_CASE("samples survive a restart, a reboot starts a new segment with the sam
 }
 
 TEST_CASE("with no RTC and no NTP the report says there is nothing to measure against") {
-  TempDir state;
-  SimulatedWorld world({});
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "", "boot-1", state.path);
+  SimulatedPiFixture pi;
+  DriftMonitor monitor(pi.clock, pi.opener, "", "boot-1", pi.state.path());
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
   CHECK_THAT(e[0].message, Catch::Contains("nothing to measure"));
 }
 
 TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, 20.0}};
   config.rtc_ppm = -3.0;
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
+  SimulatedPiFixture pi(config);
+  SimulatedClock& clock = pi.clock;
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> jitter(-2e-3, 2e-3);
   // A perfect server seen through 0-4 ms of asymmetric network delay.
@@ -198,14 +157,8 @@ TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows"
     clock.sleep_for_ns(5'000'000);
     return s;
   };
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path, "ntp:test", query);
-  const double end = world.true_s() + 3600;
-  int tick = 0;
-  while (world.true_s() < end) {
-    monitor.sample_rtc();
-    if (tick++ % 8 == 0) monitor.sample_ntp();
-    clock.sleep_for_ns(2'000'000'000 - kWakeEarlyNs);
-  }
+  DriftMonitor monitor(clock, pi.opener, "rtc0", "boot-1", pi.state.path(), "ntp:test", query);
+  SampleSchedule(clock, monitor, {2, 16}).run_for(3600);  // an RTC edge every 2 s, an SNTP exchange every 16 s
   const auto all = monitor.estimates();
   REQUIRE(all.size() == 3);
   CHECK(all[1].reference == "ntp:test");
@@ -221,10 +174,8 @@ TEST_CASE("NTP samples feed the same estimator, and the RTC's own error follows"
 }
 
 TEST_CASE("slow NTP exchanges are not used") {
-  TempDir state;
-  SimulatedWorld world({});
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
+  SimulatedPiFixture pi;
+  SimulatedClock& clock = pi.clock;
   DriftMonitor::NtpQuery slow = [&] {
     SntpSample s;
     s.raw_ns = clock.monotonic_raw_ns();
@@ -232,28 +183,24 @@ TEST_CASE("slow NTP exchanges are not used") {
     s.delay_ns = 300'000'000;
     return s;
   };
-  DriftMonitor monitor(clock, opener, "", "boot-1", state.path, "ntp:slow", slow);
+  DriftMonitor monitor(clock, pi.opener, "", "boot-1", pi.state.path(), "ntp:slow", slow);
   const auto problem = monitor.sample_ntp();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("too long"));
   const auto e = monitor.estimates();
   REQUIRE(e.size() == 1);
   CHECK(e[0].samples == 0);
-  CHECK(e[0].status == "unavailable");
+  CHECK(e[0].status == DriftStatus::kUnavailable);
 }
 
 TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the fit") {
-  TempDir state;
   SimulationConfig config;
   config.system_drift = {{0, -12.5}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  SimulatedRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_for(world, clock, monitor, 900);
-  world.step_rtc_s(0.4);  // hwclock --systohc moved the RTC by 0.4 s
-  run_for(world, clock, monitor, 900);
-  const auto e = rtc_estimate(monitor);
+  SimulatedPiFixture pi(config);
+  pi.run_for(900);
+  pi.world.step_rtc_s(0.4);  // hwclock --systohc moved the RTC by 0.4 s
+  pi.run_for(900);
+  const auto e = pi.rtc_estimate();
   CHECK(e.segments == 2);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= -12.5);

@@ -10,11 +10,11 @@
 #include "agent/simulation.h"
 #include "agent/sysroot.h"
 #include "agent_test_support.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -39,7 +39,7 @@ void check_sendable(AgentReport r) {
 
 // tests/agent/fixtures/<name> copied into `dir`, for variants made in the test.
 std::filesystem::path copy_fixture(const std::string& name, const TempDir& dir) {
-  const auto to = dir.path / name;
+  const auto to = dir.path() / name;
   std::filesystem::copy(fixture(name), to, std::filesystem::copy_options::recursive);
   return to;
 }

@@ -7,11 +7,11 @@
 #include "agent/simulation.h"
 #include "agent/sysroot.h"
 #include "agent_test_support.h"
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -126,7 +126,7 @@ TEST_CASE("facts: a VM has rtc_cmos, kvm-clock, no board revision") {
 
 TEST_CASE("facts: a tree without any interface has no identity") {
   TempDir empty;
-  Sysroot root(empty.path);
+  Sysroot root(empty.path());
   FakeRtcOpener opener;
   SimulatedWorld world({});
   SimulatedClock clock(world);

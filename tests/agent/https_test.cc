@@ -1,6 +1,6 @@
 // The https path: a Beast TLS collector on 127.0.0.1 with a certificate made in the test (names
 // "localhost" and 127.0.0.1). The agent must verify the chain and the name, and refuse otherwise.
-#include "inventory/asio.h"  // before Beast, which includes Asio
+#include "inventory/core/asio.h"  // before Beast, which includes Asio
 
 #include <thread>
 
@@ -15,11 +15,12 @@
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
 #include "agent_test_support.h"
-#include "inventory/signing.h"
+#include "inventory/protocol/signing.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -118,12 +119,7 @@ class TlsCollector {
 };
 
 AgentReport report() {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("dc:a6:32:aa:bb:02");
-  r.agent_version = "0.1.0";
-  r.identity.hostname = "pi4-kitchen";
-  r.identity.interfaces = {{"wlan0", r.agent_id, {}}};
-  return r;
+  return test::minimal_report(*MacAddress::parse("dc:a6:32:aa:bb:02"), 0, "pi4-kitchen", "");
 }
 
 }  // namespace
@@ -131,15 +127,15 @@ AgentReport report() {
 TEST_CASE("https: a trusted certificate naming the host delivers, by name and by IP address") {
   TempDir dir;
   const Certificate cert("DNS:localhost,IP:127.0.0.1");
-  cert.write_pem(dir.path / "ca.pem");
+  cert.write_pem(dir.path() / "ca.pem");
   TlsCollector collector(cert, 2);
   for (const std::string host : {"localhost", "127.0.0.1"}) {
     INFO(host);
     TempDir state;
-    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path(),
                       std::make_unique<BeastSender>(
                           ServerUrl::parse("https://" + host + ":" + std::to_string(collector.port())),
-                          dir.path / "ca.pem"));
+                          dir.path() / "ca.pem"));
     reporter.submit(report());
     CHECK(reporter.spool().queued().empty());
   }
@@ -148,13 +144,13 @@ TEST_CASE("https: a trusted certificate naming the host delivers, by name and by
 TEST_CASE("https: an untrusted or misnamed certificate is refused and the report stays spooled") {
   TempDir dir;
   const Certificate cert("DNS:collector.example.org");
-  cert.write_pem(dir.path / "ca.pem");
+  cert.write_pem(dir.path() / "ca.pem");
   TlsCollector collector(cert, 2);
   const std::string url = "https://127.0.0.1:" + std::to_string(collector.port());
   {
     TempDir state;  // trusted CA, but the certificate names another host
-    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
-                      std::make_unique<BeastSender>(ServerUrl::parse(url), dir.path / "ca.pem"));
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path(),
+                      std::make_unique<BeastSender>(ServerUrl::parse(url), dir.path() / "ca.pem"));
     const auto log = reporter.submit(report());
     REQUIRE_FALSE(log.empty());
     CHECK_THAT(log.back(), Catch::Contains("TLS handshake"));
@@ -162,7 +158,7 @@ TEST_CASE("https: an untrusted or misnamed certificate is refused and the report
   }
   {
     TempDir state;  // the system's CAs do not know a self-signed certificate
-    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path,
+    Reporter reporter(FleetKey::from_secret(kHttpsTestSecret), state.path(),
                       std::make_unique<BeastSender>(ServerUrl::parse(url)));
     reporter.submit(report());
     CHECK(reporter.spool().queued().size() == 1);

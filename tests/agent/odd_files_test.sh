@@ -5,8 +5,8 @@
 set -euo pipefail
 agent=$1
 fixture=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/../support/agent_once.sh"
+agent_scratch
 
 "$agent" facts --sysroot "$fixture" --state-dir "$dir/none" > "$dir/facts.json" 2> "$dir/err" || {
   cat "$dir/err"; echo "facts failed"; exit 1; }
@@ -19,15 +19,8 @@ expect '"devices": []'
 expect '"reference": "none"'
 if grep -q '"revision": {' "$dir/facts.json"; then echo "a garbage Revision was decoded"; exit 1; fi
 
-printf 'fleet-key-for-the-odd-files-test-0123456789\n' > "$dir/fleet.key"
-chmod 600 "$dir/fleet.key"
-set +e
-"$agent" --once --server http://127.0.0.1:9 --key-file "$dir/fleet.key" --state-dir "$dir/state" \
-  --sysroot "$fixture" 2> "$dir/err"
-status=$?
-set -e
-cat "$dir/err"
-[ "$status" -eq 1 ] || { echo "expected exit 1 (spooled), got $status"; exit 1; }
+once_offline "$agent" "$fixture"
+expect_status 1 "spooled"
 grep -q "unreachable" "$dir/err"
 ls "$dir/state/spool/00000000000000000001.report" > /dev/null
 echo "ok"

@@ -5,23 +5,25 @@
 #include <algorithm>
 #include <thread>
 
-#include "inventory/asio.h"  // before anything that includes Asio
+#include "inventory/core/asio.h"  // before anything that includes Asio
 
 #include <catch2/catch.hpp>
 
 #include "agent/drift_monitor.h"
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
-#include "inventory/audit.h"
-#include "inventory/collector.h"
-#include "inventory/collector_routes.h"
-#include "inventory/http_server.h"
+#include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
+#include "inventory/collector/http_server.h"
+#include "inventory/outputs/audit.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -82,7 +84,7 @@ std::uint16_t free_port() {
 struct AgentProcess {
   AgentProcess(SimulatedClock& clock, SimulatedRtcOpener& opener, const std::filesystem::path& state,
                std::uint16_t port, std::size_t spool_max)
-      : clock(clock), monitor(clock, opener, "rtc0", "boot-1", state) {
+      : clock(clock), monitor(clock, opener, "rtc0", "boot-1", state), schedule(clock, monitor, {}) {
     auto s = std::make_unique<RecordingSender>(port);
     sender = s.get();
     reporter = std::make_unique<Reporter>(FleetKey::from_secret(kSecret), state, std::move(s), spool_max);
@@ -93,11 +95,7 @@ struct AgentProcess {
   std::vector<std::string> run(int reports) {
     std::vector<std::string> log;
     for (int i = 0; i < reports; ++i) {
-      const std::int64_t next = clock.monotonic_raw_ns() + 300 * kNsPerS;
-      while (clock.monotonic_raw_ns() < next) {
-        monitor.sample_rtc();
-        clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
-      }
+      schedule.run_for(300);
       for (auto& line : reporter->submit(report())) log.push_back(std::move(line));
     }
     monitor.save();
@@ -105,19 +103,15 @@ struct AgentProcess {
   }
 
   AgentReport report() const {
-    AgentReport r;
-    r.agent_id = kAgentMac;
-    r.agent_version = "0.1.0";
+    AgentReport r = test::minimal_report(kAgentMac, 0, "pi-outage", "");
     r.generated_unix_s = static_cast<double>(clock.realtime_ns()) * 1e-9;
-    r.identity.hostname = "pi-outage";
-    r.identity.interfaces = {{"eth0", kAgentMac, {}}};
-    r.identity.primary_interface = "eth0";
     r.drift = monitor.estimates();
     return r;
   }
 
   SimulatedClock& clock;
   DriftMonitor monitor;
+  SampleSchedule schedule;  // the agent's own, an RTC edge every 2 s
   RecordingSender* sender = nullptr;
   std::unique_ptr<Reporter> reporter;
 };
@@ -130,7 +124,7 @@ std::int64_t count_containing(const std::vector<std::string>& log, const std::st
 
 TEST_CASE("six hours without the collector: bounded spool, agent restart, ordered exactly-once drain") {
   TempDir dir;
-  const auto state = dir.path / "state";
+  const auto state = dir.path() / "state";
   const std::uint16_t port = free_port();
   SimulationConfig config;
   config.system_drift = {{0, 12.0}};
@@ -173,7 +167,7 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
     REQUIRE(!oldest.drift.empty());
     REQUIRE(!newest.drift.empty());
     CHECK(newest.drift[0].window_s > oldest.drift[0].window_s + 14000);  // 47 reports of 300 s later
-    CHECK(newest.drift[0].status == "ok");
+    CHECK(newest.drift[0].status == DriftStatus::kOk);
     REQUIRE(newest.drift[0].ppm);
     CHECK(*newest.drift[0].ppm == Approx(12.0).margin(0.05));
     CHECK(newest.spool.dropped_total == 23);  // made before report 24 went
@@ -181,7 +175,7 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
   }
 
   // The collector is back on the same address; the agent (restarted again) sends its next report.
-  RealCollector collector(dir.path / "fleet.json", port);
+  RealCollector collector(dir.path() / "fleet.json", port);
   AgentProcess agent(clock, opener, state, port, kSpoolMax);
   const auto log = agent.run(1);
   // Report 73 is spooled before the drain, so the bound drops report 25 first: 48 go out.

@@ -13,12 +13,14 @@
 #include "agent/drift_monitor.h"
 #include "agent/rtc_device.h"
 #include "agent/rtc_inventory.h"
+#include "agent/sample_schedule.h"
 #include "agent/simulation.h"
 #include "agent_test_support.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -75,13 +77,29 @@ class FaultyRtcOpener final : public RtcOpener {
   std::int64_t frozen_s_ = 0;
 };
 
-void run_faulty(SimulatedClock& clock, SimulatedWorld& world, DriftMonitor& monitor, double seconds) {
-  const double end = world.true_s() + seconds;
-  while (world.true_s() < end) {
-    monitor.sample_rtc();
-    clock.sleep_for_ns(2 * kNsPerS - kWakeEarlyNs);
-  }
+// The agent's own sampling schedule, an RTC edge every 2 s.
+void run_faulty(SimulatedClock& clock, DriftMonitor& monitor, double seconds) {
+  SampleSchedule(clock, monitor, {}).run_for(seconds);
 }
+
+SimulationConfig drifting(double ppm) {
+  SimulationConfig config;
+  config.system_drift = {{0, ppm}};
+  return config;
+}
+
+// A simulated Pi whose RTC fails as told (opener.fault), with a monitor of rtc0 in its own state directory.
+struct FaultyPi {
+  explicit FaultyPi(double drift_ppm = 0)
+      : world(drifting(drift_ppm)), clock(world), opener(world), monitor(clock, opener, "rtc0", "boot-1", state.path()) {}
+  void run_for(double seconds) { run_faulty(clock, monitor, seconds); }
+
+  SimulatedWorld world;
+  SimulatedClock clock;
+  FaultyRtcOpener opener;
+  TempDir state;
+  DriftMonitor monitor;
+};
 
 DriftEstimate rtc0_of(const DriftMonitor& m) {
   const auto all = m.estimates();
@@ -92,10 +110,7 @@ DriftEstimate rtc0_of(const DriftMonitor& m) {
 
 // The estimate's fields must also make a valid report.
 void check_reportable(const DriftMonitor& m) {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
-  r.counter = 1;
-  r.agent_version = "0.1.0";
+  AgentReport r = test::minimal_report(*MacAddress::parse("b8:27:eb:12:34:56"), 1);
   r.drift = m.estimates();
   const auto problem = validate(r);
   INFO(problem.value_or(""));
@@ -107,125 +122,103 @@ void check_reportable(const DriftMonitor& m) {
 TEST_CASE("RTC faults from the start: busy, permission denied, EIO, EINVAL each show in the estimate, then it recovers") {
   for (const auto fault : {Fault::kBusy, Fault::kOpenDenied, Fault::kReadIo, Fault::kReadInvalid}) {
     INFO("fault " << static_cast<int>(fault));
-    TempDir state;
-    SimulationConfig config;
-    config.system_drift = {{0, 25.0}};
-    SimulatedWorld world(config);
-    SimulatedClock clock(world);
-    FaultyRtcOpener opener(world);
-    DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-    opener.fault = fault;
-    run_faulty(clock, world, monitor, 600);  // ten minutes of the fault
-    auto e = rtc0_of(monitor);
+    FaultyPi pi(25.0);
+    pi.opener.fault = fault;
+    pi.run_for(600);  // ten minutes of the fault
+    auto e = rtc0_of(pi.monitor);
     CHECK(e.samples == 0);
     CHECK_FALSE(e.ppm);
-    CHECK_FALSE(monitor.rtc_minus_system_s());
+    CHECK_FALSE(pi.monitor.rtc_minus_system_s());
     if (fault == Fault::kBusy) {
-      CHECK(e.status == "busy");
+      CHECK(e.status == DriftStatus::kBusy);
       CHECK_THAT(e.message, Catch::Contains("EBUSY"));
     } else if (fault == Fault::kOpenDenied) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK_THAT(e.message, Catch::Contains("Permission denied"));
     } else if (fault == Fault::kReadIo) {
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "RTC_RD_TIME failed: Input/output error");
     } else {  // drivers that check the oscillator-stop flag refuse to read
-      CHECK(e.status == "unavailable");
+      CHECK(e.status == DriftStatus::kUnavailable);
       CHECK(e.message == "rtc stopped: RTC_RD_TIME failed: time not set or oscillator stopped (EINVAL)");
     }
-    check_reportable(monitor);
-    opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
-    run_faulty(clock, world, monitor, 600);
-    e = rtc0_of(monitor);
-    CHECK(e.status == "ok");
+    check_reportable(pi.monitor);
+    pi.opener.fault = Fault::kNone;  // hwclock let go, the bus recovered
+    pi.run_for(600);
+    e = rtc0_of(pi.monitor);
+    CHECK(e.status == DriftStatus::kOk);
     CHECK(e.message.empty());
     CHECK(e.samples > 250);
     REQUIRE(e.ppm);
     CHECK(*e.ppm == Approx(25.0).margin(0.5));
-    CHECK(monitor.rtc_minus_system_s());
+    CHECK(pi.monitor.rtc_minus_system_s());
   }
 }
 
 TEST_CASE("an RTC fault after a good estimate keeps the estimate, says what happened, and sampling resumes") {
-  TempDir state;
-  SimulationConfig config;
-  config.system_drift = {{0, -7.0}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_faulty(clock, world, monitor, 900);
-  const auto before = rtc0_of(monitor);
-  REQUIRE(before.status == "ok");
-  opener.fault = Fault::kReadIo;
-  const auto problem = monitor.sample_rtc();
+  FaultyPi pi(-7.0);
+  pi.run_for(900);
+  const auto before = rtc0_of(pi.monitor);
+  REQUIRE(before.status == DriftStatus::kOk);
+  pi.opener.fault = Fault::kReadIo;
+  const auto problem = pi.monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("Input/output error"));
-  auto e = rtc0_of(monitor);
-  CHECK(e.status == "ok");  // the oscillator's rate measured so far still stands
+  auto e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kOk);  // the oscillator's rate measured so far still stands
   CHECK_THAT(e.message, Catch::Contains("last attempt: RTC_RD_TIME failed: Input/output error"));
-  CHECK_FALSE(monitor.rtc_minus_system_s());  // no current offset to report
-  opener.fault = Fault::kNone;
-  run_faulty(clock, world, monitor, 300);
-  e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  CHECK_FALSE(pi.monitor.rtc_minus_system_s());  // no current offset to report
+  pi.opener.fault = Fault::kNone;
+  pi.run_for(300);
+  e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kOk);
   CHECK(e.message.empty());
   CHECK(e.samples > before.samples + 100);
 }
 
 TEST_CASE("an RTC that stopped ticking is reported as stopped, with no drift number, until it ticks again") {
-  TempDir state;
-  SimulationConfig config;
-  config.system_drift = {{0, 40.0}};
-  SimulatedWorld world(config);
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_faulty(clock, world, monitor, 900);
-  REQUIRE(rtc0_of(monitor).status == "ok");
-  const auto samples_before = rtc0_of(monitor).samples;
+  FaultyPi pi(40.0);
+  pi.run_for(900);
+  REQUIRE(rtc0_of(pi.monitor).status == DriftStatus::kOk);
+  const auto samples_before = rtc0_of(pi.monitor).samples;
 
-  opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
-  run_faulty(clock, world, monitor, 3600);
-  auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  pi.opener.stop();  // the oscillator stopped while the Pi was up: the time reads frozen
+  pi.run_for(3600);
+  auto e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped:"));
   CHECK_THAT(e.message, Catch::Contains("did not advance"));
   CHECK_FALSE(e.ppm);  // withheld: not the rate from before, not a number made from a frozen clock
   CHECK_FALSE(e.ci95_low_ppm);
   CHECK_FALSE(e.s_per_day);
   CHECK(e.samples == samples_before);  // a frozen RTC adds no samples
-  CHECK_FALSE(monitor.rtc_minus_system_s());
-  check_reportable(monitor);
-  opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
-  monitor.sample_rtc();
-  e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  CHECK_FALSE(pi.monitor.rtc_minus_system_s());
+  check_reportable(pi.monitor);
+  pi.opener.fault = Fault::kBusy;  // hwclock tries to read it: still stopped as far as anyone knows
+  pi.monitor.sample_rtc();
+  e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::StartsWith("rtc stopped; last attempt: /dev/rtc0 is held"));
   CHECK_FALSE(e.ppm);
 
-  opener.fault = Fault::kNone;  // a new battery, time set again
-  run_faulty(clock, world, monitor, 600);
-  e = rtc0_of(monitor);
-  CHECK(e.status == "ok");
+  pi.opener.fault = Fault::kNone;  // a new battery, time set again
+  pi.run_for(600);
+  e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kOk);
   REQUIRE(e.ppm);
   CHECK(*e.ci95_low_ppm <= 40.0);
   CHECK(*e.ci95_high_ppm >= 40.0);
 }
 
 TEST_CASE("an RTC that reads time but runs 50 % fast is reported unusable, with no drift number") {
-  TempDir state;
-  SimulatedWorld world({});
-  SimulatedClock clock(world);
-  FaultyRtcOpener opener(world);
-  opener.fault = Fault::kFast;
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
-  run_faulty(clock, world, monitor, 1800);
-  const auto e = rtc0_of(monitor);
-  CHECK(e.status == "unavailable");
+  FaultyPi pi;
+  pi.opener.fault = Fault::kFast;
+  pi.run_for(1800);
+  const auto e = rtc0_of(pi.monitor);
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("in a row found no RTC edge where one was due"));
   CHECK_FALSE(e.ppm);
-  check_reportable(monitor);
+  check_reportable(pi.monitor);
 }
 
 TEST_CASE("samples restored from a state file that give an implausible rate are withheld, not sent") {
@@ -234,17 +227,17 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
   std::string samples;
   for (int i = 0; i < 100; ++i)
     samples += fmt::format("{}[1,{},{}]", i ? "," : "", std::int64_t{i} * 2 * kNsPerS, std::int64_t{i} * 3 * kNsPerS);
-  std::ofstream(state.path / "samples-rtc0.json")
+  std::ofstream(state.path() / "samples-rtc0.json")
       << R"({"format":"pifind-agent-samples/1","segments":[[1,"boot-1"]],"samples":[)" << samples
       << R"(],"steps":0})";
   SimulatedWorld world({});
   SimulatedClock clock(world);
   FaultyRtcOpener opener(world);
-  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path);
+  DriftMonitor monitor(clock, opener, "rtc0", "boot-1", state.path());
   REQUIRE(monitor.load().empty());
   const auto e = rtc0_of(monitor);
   CHECK(e.samples == 100);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("implausible rate"));
   CHECK_FALSE(e.ppm);
   check_reportable(monitor);
@@ -252,9 +245,9 @@ TEST_CASE("samples restored from a state file that give an implausible rate are 
 
 TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC's read_error") {
   TempDir dev;
-  std::ofstream(dev.path / "rtc1") << "not a device";  // opens, but RTC_RD_TIME is ENOTTY
-  std::filesystem::create_directories(dev.path / "rtc2");  // a directory: opens read-only, ioctl fails
-  LinuxRtcOpener opener(dev.path.string());
+  std::ofstream(dev.path() / "rtc1") << "not a device";  // opens, but RTC_RD_TIME is ENOTTY
+  std::filesystem::create_directories(dev.path() / "rtc2");  // a directory: opens read-only, ioctl fails
+  LinuxRtcOpener opener(dev.path().string());
   for (const char* name : {"rtc0", "rtc1", "rtc2"}) {
     INFO(name);
     auto opened = opener.open(name);
@@ -273,12 +266,12 @@ TEST_CASE("the real opener on things that are not RTCs: each failure is the RTC'
   // The monitor on such a device: unavailable with the reason, no crash.
   SimulatedWorld world({});
   SimulatedClock clock(world);
-  DriftMonitor monitor(clock, opener, "rtc1", "boot-1", dev.path / "state");
+  DriftMonitor monitor(clock, opener, "rtc1", "boot-1", dev.path() / "state");
   const auto problem = monitor.sample_rtc();
   REQUIRE(problem);
   CHECK_THAT(*problem, Catch::Contains("RTC_RD_TIME failed"));
   const auto e = monitor.estimates().at(0);
-  CHECK(e.status == "unavailable");
+  CHECK(e.status == DriftStatus::kUnavailable);
   CHECK_THAT(e.message, Catch::Contains("RTC_RD_TIME failed"));
 }
 

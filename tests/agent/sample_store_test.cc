@@ -5,11 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include "agent_test_support.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/whole_file.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -27,7 +27,7 @@ void add_line(SampleStore& store, int n, std::int64_t start_ns, std::int64_t raw
 
 TEST_CASE("the store persists and reloads its samples and segments") {
   TempDir dir;
-  const auto file = dir.path / "samples-rtc0.json";
+  const auto file = dir.path() / "samples-rtc0.json";
   {
     SampleStore store(file);
     add_line(store, 20, kRef0, 5'000'000'000, "a");
@@ -44,7 +44,7 @@ TEST_CASE("the store persists and reloads its samples and segments") {
 
 TEST_CASE("a step of the reference starts a new segment, jitter does not") {
   TempDir dir;
-  SampleStore store(dir.path / "s.json");
+  SampleStore store(dir.path() / "s.json");
   add_line(store, 20, kRef0, 0, "a");
   const auto& last = store.samples().back();
   CHECK_FALSE(store.add(last.reference_ns + 2'000'000'000, last.raw_ns + 2'000'020'000 + 3'000'000, "a"));  // 3 ms
@@ -55,7 +55,7 @@ TEST_CASE("a step of the reference starts a new segment, jitter does not") {
 
 TEST_CASE("the store is bounded by thinning the older half, keeping the span") {
   TempDir dir;
-  SampleStore store(dir.path / "s.json", 64);
+  SampleStore store(dir.path() / "s.json", 64);
   add_line(store, 1000, kRef0, 0, "a");
   CHECK(store.samples().size() <= 64);
   CHECK(store.samples().front().reference_ns == kRef0);
@@ -67,7 +67,7 @@ TEST_CASE("the store is bounded by thinning the older half, keeping the span") {
 
 TEST_CASE("a corrupt samples file is set aside, not fatal") {
   TempDir dir;
-  const auto file = dir.path / "samples-rtc0.json";
+  const auto file = dir.path() / "samples-rtc0.json";
   write_file_atomically(file, "{\"format\": \"pifind-agent-samples/1\", \"samples\": [[1, \"x\"]]}");
   SampleStore store(file);
   const auto problem = store.load();

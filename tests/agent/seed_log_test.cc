@@ -6,12 +6,12 @@
 
 #include "agent/analyze.h"
 #include "agent_test_support.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 TEST_CASE("the seed-format log gives Pi #1's published drift") {
   const auto text = read_small_file(fixture("seed_pi1_slice.log"), 1 << 20);
@@ -73,7 +73,7 @@ TEST_CASE("a CMOS time past 2100 is an ignored line, not a nanosecond overflow (
 
 TEST_CASE("analyze exits 1 when the log is too short for an estimate") {
   TempDir dir;
-  const auto path = dir.path / "short.log";
+  const auto path = dir.path() / "short.log";
   write_file_atomically(path, "# Generated at: 2013-05-06 10:07:37 UTC 1367834857 0\n1367834856 -0.002202\n");
   std::ostringstream out;
   CHECK(run_analyze(path.string(), false, out) == 1);

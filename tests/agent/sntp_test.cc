@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "agent/clock.h"
-#include "inventory/asio.h"
-#include "inventory/error.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using namespace pifind::agent;

@@ -1,12 +1,12 @@
 // The reporting path end to end: counter, signing, spool and a real HTTP round trip to a minimal Beast
-// collector on 127.0.0.1 that verifies with pifind_report's verify_report().
+// collector on 127.0.0.1 that verifies with pifind_protocol's verify_report().
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
 
-#include "inventory/asio.h"  // before Beast, which includes Asio
+#include "inventory/core/asio.h"  // before Beast, which includes Asio
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -16,13 +16,14 @@
 #include "agent/reporter.h"
 #include "agent/spool.h"
 #include "agent_test_support.h"
-#include "inventory/asio.h"
-#include "inventory/error.h"
-#include "inventory/signing.h"
+#include "inventory/core/asio.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/signing.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using namespace pifind::agent;
-using namespace pifind::agent::test;
+using namespace pifind::test;
 
 namespace {
 
@@ -120,13 +121,7 @@ class TestCollector {
 };
 
 AgentReport report_of(const std::string& host) {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("b8:27:eb:12:34:56");
-  r.agent_version = "0.1.0";
-  r.identity.hostname = host;
-  r.identity.interfaces = {{"eth0", r.agent_id, {}}};
-  r.identity.primary_interface = "eth0";
-  return r;
+  return test::minimal_report(*MacAddress::parse("b8:27:eb:12:34:56"), 0, host, "");
 }
 
 // A port nothing listens on (bound, then closed).
@@ -143,7 +138,7 @@ std::string dead_url() {
 TEST_CASE("a signed report round-trips over HTTP and the collector verifies signature and counter") {
   TempDir state;
   TestCollector collector;
-  Reporter reporter(FleetKey::from_secret(kSecret), state.path,
+  Reporter reporter(FleetKey::from_secret(kSecret), state.path(),
                     std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
   reporter.submit(report_of("pi-a"));
   reporter.submit(report_of("pi-a"));
@@ -159,7 +154,7 @@ TEST_CASE("a signed report round-trips over HTTP and the collector verifies sign
   // A fresh state directory restarts the counter at 1: the collector refuses it as a replay (409), and
   // the agent treats that as delivered rather than retrying forever.
   TempDir other;
-  Reporter reset(FleetKey::from_secret(kSecret), other.path,
+  Reporter reset(FleetKey::from_secret(kSecret), other.path(),
                  std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
   reset.submit(report_of("pi-a"));
   CHECK(collector.statuses().back() == 409);
@@ -167,7 +162,7 @@ TEST_CASE("a signed report round-trips over HTTP and the collector verifies sign
 
   // The wrong key is refused (401) and the report dropped, not retried.
   TempDir third;
-  Reporter wrong(FleetKey::from_secret("a different fleet key, 32 bytes"), third.path,
+  Reporter wrong(FleetKey::from_secret("a different fleet key, 32 bytes"), third.path(),
                  std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
   const auto log = wrong.submit(report_of("pi-b"));
   CHECK(collector.statuses().back() == 401);
@@ -180,7 +175,7 @@ TEST_CASE("while the collector is unreachable reports spool, and go out in order
   TempDir state;
   const auto key = FleetKey::from_secret(kSecret);
   {
-    Reporter offline(key, state.path, std::make_unique<BeastSender>(ServerUrl::parse(dead_url())));
+    Reporter offline(key, state.path(), std::make_unique<BeastSender>(ServerUrl::parse(dead_url())));
     for (int i = 0; i < 3; ++i) {
       const auto log = offline.submit(report_of("pi-a"));
       REQUIRE_FALSE(log.empty());
@@ -190,7 +185,7 @@ TEST_CASE("while the collector is unreachable reports spool, and go out in order
   }
   TestCollector collector;
   collector.force_status(503);
-  Reporter online(key, state.path, std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
+  Reporter online(key, state.path(), std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
   auto d = online.flush();
   CHECK(d.stopped_by == "collector replied HTTP 503");
   CHECK(d.remaining == 3);
@@ -202,7 +197,7 @@ TEST_CASE("while the collector is unreachable reports spool, and go out in order
 
 TEST_CASE("the spool is bounded: the oldest go and the loss is counted and reported") {
   TempDir state;
-  Reporter offline(FleetKey::from_secret(kSecret), state.path,
+  Reporter offline(FleetKey::from_secret(kSecret), state.path(),
                    std::make_unique<BeastSender>(ServerUrl::parse(dead_url())), /*spool_max_reports=*/3);
   std::vector<std::string> log;
   for (int i = 0; i < 5; ++i)
@@ -220,7 +215,7 @@ TEST_CASE("the spool is bounded: the oldest go and the loss is counted and repor
 
   // Each report carries the loss known when it was made (report 5 was made after report 1 went, before
   // report 2 went); the count survives a restart.
-  Spool again(state.path / "spool", 3);
+  Spool again(state.path() / "spool", 3);
   CHECK(again.dropped_total() == 2);
   const auto newest = again.read(5);
   REQUIRE(newest);
@@ -232,9 +227,9 @@ TEST_CASE("the spool is bounded: the oldest go and the loss is counted and repor
 
 TEST_CASE("a smaller spool bound after a restart drops the oldest at once, counted") {
   TempDir state;
-  Spool big(state.path / "spool", 10);
+  Spool big(state.path() / "spool", 10);
   for (std::uint64_t c = 1; c <= 6; ++c) CHECK(big.push({"b8:27:eb:12:34:56", c, "sha256=00", "{}"}).empty());
-  Spool small(state.path / "spool", 2);  // restarted with --spool-max 2
+  Spool small(state.path() / "spool", 2);  // restarted with --spool-max 2
   CHECK(small.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"}) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
   CHECK(small.queued() == std::vector<std::uint64_t>{6, 7});
   CHECK(small.dropped_total() == 5);
@@ -260,9 +255,9 @@ TEST_CASE("a collector that accepts the connection and never answers cannot hold
 
 TEST_CASE("a damaged spool file is dropped and counted, not sent") {
   TempDir state;
-  Spool spool(state.path / "spool", 10);
+  Spool spool(state.path() / "spool", 10);
   spool.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"});
-  std::ofstream(state.path / "spool" / "00000000000000000007.report") << "truncated";
+  std::ofstream(state.path() / "spool" / "00000000000000000007.report") << "truncated";
   CHECK_FALSE(spool.read(7));
   CHECK(spool.dropped_total() == 1);
   CHECK(spool.queued().empty());

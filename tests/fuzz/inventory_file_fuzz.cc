@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "inventory/error.h"
-#include "inventory/inventory_json.h"
+#include "inventory/core/error.h"
+#include "inventory/store/inventory_json.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;

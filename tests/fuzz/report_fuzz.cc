@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "inventory/error.h"
-#include "inventory/report.h"
-#include "inventory/signing.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/report.h"
+#include "inventory/protocol/signing.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;

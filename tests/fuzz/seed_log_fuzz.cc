@@ -9,8 +9,8 @@
 
 #include "agent/drift_estimator.h"
 #include "agent/seed_log.h"
-#include "inventory/error.h"
-#include "inventory/report.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/report.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;
@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     require(log.samples[i - 1].segment <= log.samples[i].segment, "segments never go back");
 
   const auto e = estimate_drift("log", log.samples);
-  if (e.status == "ok") {
+  if (e.status == DriftStatus::kOk) {
     require(e.ppm && std::isfinite(*e.ppm), "an ok estimate has a finite ppm");
     require(e.ci95_low_ppm && e.ci95_high_ppm && *e.ci95_low_ppm <= *e.ppm && *e.ppm <= *e.ci95_high_ppm,
             "an ok estimate lies inside its 95 % interval");

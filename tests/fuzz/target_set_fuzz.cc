@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 #include "scanner/target_set.h"
 #include "tests/fuzz/fuzz_check.h"
 

@@ -1,5 +1,4 @@
-#include "inventory/report_atomic_file.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -7,14 +6,14 @@
 
 #include <catch2/catch.hpp>
 
-#include "fleet_test_support.h"
-#include "inventory/error.h"
-#include "inventory/file_lock.h"
+#include "inventory/core/error.h"
+#include "inventory/core/file_lock.h"
+#include "tests/support/temp_dir.h"
 
 using namespace pifind;
 
 TEST_CASE("An atomic write replaces the content, sets the mode and leaves no temporary file") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = dir / "out.conf";
   test::write_text(file, "old content that is longer\n");
   write_file_atomically(file, "new\n", 0600);
@@ -28,7 +27,7 @@ TEST_CASE("An atomic write replaces the content, sets the mode and leaves no tem
 }
 
 TEST_CASE("A failed atomic write leaves the target untouched") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = dir / "target";
   // The target is a non-empty directory: rename(2) over it fails after the temp file was written.
   std::filesystem::create_directory(file);
@@ -42,7 +41,7 @@ TEST_CASE("A failed atomic write leaves the target untouched") {
 }
 
 TEST_CASE("The file lock uses a sidecar and can be taken again once released") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = dir / "fleet.json";
   { const FileLock lock(file); }
   CHECK(std::filesystem::exists(FileLock::lock_path_for(file)));
@@ -51,7 +50,7 @@ TEST_CASE("The file lock uses a sidecar and can be taken again once released") {
 }
 
 TEST_CASE("A lock file root creates in another user's directory belongs to that user, a symlink is refused") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = dir / "fleet.json";
   std::filesystem::create_symlink("/etc/hostname", FileLock::lock_path_for(file));
   CHECK_THROWS_WITH(FileLock(file), Catch::Matchers::Contains("cannot open lock file"));
@@ -85,4 +84,18 @@ TEST_CASE("A lock file root creates in another user's directory belongs to that 
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("atomic writes replace the whole file and leave no temporary behind") {
+  test::TempDir dir;
+  const auto path = dir.path() / "state.json";
+  write_file_atomically(path, "first");
+  write_file_atomically(path, "second, longer");
+  CHECK(read_small_file(path, 100) == "second, longer");
+  CHECK_THROWS_WITH(read_small_file(path, 3), Catch::Contains("larger than"));
+  CHECK_FALSE(read_small_file(dir.path() / "absent", 3));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+  CHECK(entries == 1);
+  CHECK_THROWS_AS(write_file_atomically(dir.path() / "no-such-dir" / "x", "y"), Error);
 }

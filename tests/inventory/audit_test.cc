@@ -1,13 +1,13 @@
-#include "inventory/audit.h"
+#include "inventory/outputs/audit.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/audit_svg.h"
-#include "inventory/inventory_file.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/outputs/audit_svg.h"
+#include "inventory/store/inventory_file.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -89,7 +89,7 @@ TEST_CASE("The audit gives each host a verdict against the thresholds") {
 }
 
 TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints table, JSON and SVG") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto real_now = std::chrono::system_clock::now();
   Inventory failing;
   add_pi(failing, 1, "good1", real_now, std::chrono::minutes(1), drift(5, 0.2));

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "collector_fixture.h"
-#include "inventory/inventory_file.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
 #include "serve_process.h"
 
 using namespace pifind;
@@ -152,14 +152,14 @@ class AttackedServer {
   test::ServeProcess& serve() { return *serve_; }
   std::uint16_t port() const { return serve_->port(); }
   std::filesystem::path file() const { return dir_ / "fleet.json"; }
-  const test::ScratchDir& dir() const { return dir_; }
+  const test::TempDir& dir() const { return dir_; }
 
   test::Reply post(const AgentReport& report) {
     const std::string body = to_body(report);
-    return test::http_request(port(), "POST", "/v1/reports", body, test::signed_headers(report, body));
+    return test::http_request(port(), "POST", "/v1/reports", body, test::signed_http_headers(report, body));
   }
   test::Reply post_body(const AgentReport& headers_for, const std::string& body) {
-    return test::http_request(port(), "POST", "/v1/reports", body, test::signed_headers(headers_for, body));
+    return test::http_request(port(), "POST", "/v1/reports", body, test::signed_http_headers(headers_for, body));
   }
 
   // One good signed report: answered 204 (retrying for up to `patience` on 503 or no answer), then found in
@@ -190,7 +190,7 @@ class AttackedServer {
   }
 
  private:
-  test::ScratchDir dir_;
+  test::TempDir dir_;
   std::unique_ptr<test::ServeProcess> serve_;
   std::uint64_t good_counter_ = 0;
 };
@@ -438,20 +438,20 @@ TEST_CASE("Forged, replayed and backwards reports get a clear status and never r
   auto forged = test::sample_report(7, 11, 99.0);
   const std::string body = to_body(forged);
   const auto other_key = FleetKey::from_secret("an attacker's own key, 32 bytes!");
-  rejected(test::http_request(server.port(), "POST", "/v1/reports", body, test::signed_headers(forged, body, other_key)),
+  rejected(test::http_request(server.port(), "POST", "/v1/reports", body, test::signed_http_headers(forged, body, other_key)),
            401, "signature does not match");
-  auto headers = test::signed_headers(forged, body);
+  auto headers = test::signed_http_headers(forged, body);
   headers["X-Pifind-Signature"] = "sha256=" + std::string(64, '0');
   rejected(test::http_request(server.port(), "POST", "/v1/reports", body, headers), 401, "signature");
   headers["X-Pifind-Signature"] = "md5=abc";
   rejected(test::http_request(server.port(), "POST", "/v1/reports", body, headers), 401, "sha256=");
   // Signed for counter 11 but sent as counter 12: the signature covers the counter.
-  headers = test::signed_headers(forged, body);
+  headers = test::signed_http_headers(forged, body);
   headers["X-Pifind-Counter"] = "12";
   rejected(test::http_request(server.port(), "POST", "/v1/reports", body, headers), 401, "signature");
   rejected(server.post(test::sample_report(7, 10, 99.0)), 409, "replay");
   rejected(server.post(test::sample_report(7, 3, 99.0)), 409, "not above the last accepted 10");
-  headers = test::signed_headers(forged, body);
+  headers = test::signed_http_headers(forged, body);
   headers["X-Pifind-Agent"] = "B8:27:EB:00:07:01";
   rejected(test::http_request(server.port(), "POST", "/v1/reports", body, headers), 400, "lowercase");
   auto zero = test::sample_report(7, 0);

@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "collector_fixture.h"
-#include "inventory/inventory_file.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
 #include "serve_process.h"
 
 using namespace pifind;
@@ -73,7 +73,7 @@ std::size_t check_acks_in_file(const std::filesystem::path& file,
 }  // namespace
 
 TEST_CASE("SIGKILL under load never loses an acknowledged report nor breaks the file") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   test::write_key_file(dir / "fleet.key");
   // The clients keep their address across restarts.
   const test::ServeProcess::Options options{
@@ -110,7 +110,7 @@ TEST_CASE("SIGKILL under load never loses an acknowledged report nor breaks the 
         try {
           const std::string body = to_body(report);
           reply = test::http_request(restart_options.port, "POST", "/v1/reports", body,
-                                     test::signed_headers(report, body));
+                                     test::signed_http_headers(report, body));
         } catch (const std::exception&) {
           reply = {};
         }
@@ -168,7 +168,7 @@ TEST_CASE("A full disk is answered 503 with one log line, keeps the file, and re
     WARN("skipped: mounting a tmpfs needs root");
     std::_Exit(77);
   }
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto mount_point = dir / "disk";
   std::filesystem::create_directory(mount_point);
   REQUIRE(::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=1m,mode=0700") == 0);
@@ -181,7 +181,7 @@ TEST_CASE("A full disk is answered 503 with one log line, keeps the file, and re
   test::ServeProcess serve(options);
   auto post = [&](const AgentReport& r) {
     const std::string body = to_body(r);
-    return test::http_request(serve.port(), "POST", "/v1/reports", body, test::signed_headers(r, body));
+    return test::http_request(serve.port(), "POST", "/v1/reports", body, test::signed_http_headers(r, body));
   };
   for (int agent = 1; agent <= 5; ++agent) REQUIRE(post(test::sample_report(agent, 1, 1.0)).status == 204);
   const std::string before = read_whole_file(options.inventory);

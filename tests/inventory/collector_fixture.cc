@@ -3,7 +3,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "inventory/collector_routes.h"
+#include "inventory/collector/collector_routes.h"
 
 namespace pifind::test {
 
@@ -35,43 +35,15 @@ Reply http_request(std::uint16_t port, const std::string& method, const std::str
   return reply;
 }
 
-const FleetKey& test_key() {
-  static const FleetKey key = FleetKey::from_secret("0123456789abcdef0123456789abcdef");
-  return key;
-}
-
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
-  AgentReport r;
-  r.agent_id = MacAddress::from_u64(0xb827eb000001ULL | (static_cast<std::uint64_t>(n) << 8));
-  r.counter = counter;
-  r.agent_version = "0.1.0";
-  r.identity.hostname = "pi" + std::to_string(n);
-  r.identity.interfaces = {{"eth0", r.agent_id, {"10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1) + "/16"}}};
-  r.identity.primary_interface = "eth0";
-  r.identity.model = "Raspberry Pi 4 Model B Rev 1.4";
-  r.clocksource.current = "arch_sys_counter";
-  DriftEstimate e;
-  e.reference = "rtc0";
-  e.status = "ok";
-  e.samples = 20;
-  e.window_s = 1200;
-  e.ppm = drift_ppm;
-  e.stderr_ppm = 0.2;
-  r.drift = {e};
-  return r;
-}
-
-std::map<std::string, std::string> signed_headers(const AgentReport& report, const std::string& body,
-                                                  const FleetKey& key) {
-  return {{std::string(kAgentHeader), report.agent_id.to_string()},
-          {std::string(kCounterHeader), std::to_string(report.counter)},
-          {std::string(kSignatureHeader), sign_report(key, report.agent_id, report.counter, body)},
-          {"Content-Type", "application/json"}};
+  return pi_report(MacAddress::from_u64(0xb827eb000001ULL | (static_cast<std::uint64_t>(n) << 8)), counter,
+                   "pi" + std::to_string(n),
+                   "10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1) + "/16", drift_ppm);
 }
 
 CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
-  collector_ = std::make_unique<Collector>(file_, test_key());
+  collector_ = std::make_unique<Collector>(file_, test_fleet_key());
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                                          make_collector_handler(*collector_, AuditThresholds{}), limits, tls);
   collector_->start();
@@ -88,7 +60,7 @@ CollectorFixture::~CollectorFixture() {
 
 Reply CollectorFixture::post(const AgentReport& report) {
   const std::string body = to_body(report);
-  return http_request(port(), "POST", "/v1/reports", body, signed_headers(report, body));
+  return http_request(port(), "POST", "/v1/reports", body, signed_http_headers(report, body));
 }
 
 }  // namespace pifind::test

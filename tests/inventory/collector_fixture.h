@@ -8,8 +8,9 @@
 #include <thread>
 
 #include "fleet_test_support.h"
-#include "inventory/collector.h"
-#include "inventory/http_server.h"
+#include "inventory/collector/collector.h"
+#include "inventory/collector/http_server.h"
+#include "tests/support/sample_report.h"
 
 namespace pifind::test {
 
@@ -23,14 +24,8 @@ struct Reply {
 Reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                    const std::string& body = "", const std::map<std::string, std::string>& headers = {});
 
-/// The fleet key every fixture uses.
-const FleetKey& test_key();
-
-/// A small valid report from agent b8:27:eb:00:<n>:01 with the given counter and drift.
+/// A Pi 4's report (tests/support's pi_report) from agent b8:27:eb:00:<n>:01, pi<n> at 10.1.x.y/16.
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm = 5.0);
-/// The headers that sign `body` for `report`.
-std::map<std::string, std::string> signed_headers(const AgentReport& report, const std::string& body,
-                                                  const FleetKey& key = test_key());
 
 class CollectorFixture {
  public:
@@ -45,7 +40,7 @@ class CollectorFixture {
   Reply post(const AgentReport& report);
 
  private:
-  ScratchDir dir_;
+  TempDir dir_;
   std::filesystem::path file_;
   std::unique_ptr<Collector> collector_;
   boost::asio::io_context io_;

@@ -1,6 +1,6 @@
 // Every collector endpoint with good and bad input, durability before acknowledgement, group commit,
 // limits (body, headers, connections, timeouts) and coexistence with scans writing the same file.
-#include "inventory/collector.h"
+#include "inventory/collector/collector.h"
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -9,9 +9,9 @@
 #include <boost/beast/core.hpp>
 
 #include "collector_fixture.h"
-#include "inventory/error.h"
-#include "inventory/inventory_file.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -43,11 +43,11 @@ TEST_CASE("Bad reports get a one-line 4xx and never change the file") {
   const std::string body = to_body(report);
   SECTION("wrong key") {
     const auto other = FleetKey::from_secret("another-key-another-key-another!!");
-    check_rejected(test::http_request(fx.port(), "POST", "/v1/reports", body, test::signed_headers(report, body, other)),
+    check_rejected(test::http_request(fx.port(), "POST", "/v1/reports", body, test::signed_http_headers(report, body, other)),
                    401, "signature");
   }
   SECTION("tampered body") {
-    auto headers = test::signed_headers(report, body);
+    auto headers = test::signed_http_headers(report, body);
     std::string tampered = body;
     tampered.replace(tampered.find("pi1"), 3, "pwn");
     check_rejected(test::http_request(fx.port(), "POST", "/v1/reports", tampered, headers), 401, "signature");
@@ -55,7 +55,7 @@ TEST_CASE("Bad reports get a one-line 4xx and never change the file") {
   SECTION("replayed counter") { check_rejected(fx.post(test::sample_report(1, 5)), 409, "counter"); }
   SECTION("older counter") { check_rejected(fx.post(test::sample_report(1, 4)), 409, "counter"); }
   SECTION("signed but not a report") {
-    auto headers = test::signed_headers(report, "{\"hello\": 1}");
+    auto headers = test::signed_http_headers(report, "{\"hello\": 1}");
     check_rejected(test::http_request(fx.port(), "POST", "/v1/reports", "{\"hello\": 1}", headers), 400, "");
   }
   SECTION("no signature headers") {
@@ -104,14 +104,14 @@ TEST_CASE("GET endpoints serve the inventory, health and Prometheus metrics that
 }
 
 TEST_CASE("Reports queued together are made durable by one write") {
-  test::ScratchDir dir;
-  Collector collector(dir / "fleet.json", test::test_key());
+  test::TempDir dir;
+  Collector collector(dir / "fleet.json", test::test_fleet_key());
   std::vector<int> statuses;
   std::mutex m;
   for (int n = 1; n <= 20; ++n) {
     const auto report = test::sample_report(n, 1);
     const std::string body = to_body(report);
-    const auto h = test::signed_headers(report, body);
+    const auto h = test::signed_http_headers(report, body);
     collector.submit({h.at("X-Pifind-Agent"), h.at("X-Pifind-Counter"), h.at("X-Pifind-Signature")}, body,
                      [&](ReportOutcome o) {
                        const std::lock_guard lock(m);
@@ -121,7 +121,7 @@ TEST_CASE("Reports queued together are made durable by one write") {
   // The same agent twice in one batch: the second is a replay even though neither was committed yet.
   const auto dup = test::sample_report(3, 1);
   const std::string dup_body = to_body(dup);
-  const auto dh = test::signed_headers(dup, dup_body);
+  const auto dh = test::signed_http_headers(dup, dup_body);
   collector.submit({dh.at("X-Pifind-Agent"), dh.at("X-Pifind-Counter"), dh.at("X-Pifind-Signature")}, dup_body,
                    [&](ReportOutcome o) {
                      const std::lock_guard lock(m);
@@ -154,9 +154,9 @@ TEST_CASE("Scans and the collector write the same file without losing each other
 }
 
 TEST_CASE("A broken inventory is refused at start, and mid-run it is answered 503 and left alone") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   test::write_text(dir / "broken.json", "{\"schema\": \"1.0\", \"devices\": [");
-  CHECK_THROWS_WITH(Collector(dir / "broken.json", test::test_key()), Contains("broken.json: not valid JSON"));
+  CHECK_THROWS_WITH(Collector(dir / "broken.json", test::test_fleet_key()), Contains("broken.json: not valid JSON"));
 
   test::CollectorFixture fx;
   REQUIRE(fx.post(test::sample_report(1, 1)).status == 204);

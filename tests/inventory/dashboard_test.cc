@@ -12,7 +12,7 @@ TEST_CASE("Headless Chromium renders the dashboard's audit table and drift chart
   REQUIRE(fx.post(test::sample_report(1, 1, -7.25)).status == 204);
   REQUIRE(fx.post(test::sample_report(2, 1, 3.5)).status == 204);
   REQUIRE(fx.post(test::sample_report(3, 1, 81.0)).status == 204);
-  test::ScratchDir profile;
+  test::TempDir profile;
   const auto r = test::run_process({"timeout", "90", "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                                     "--no-first-run", "--user-data-dir=" + profile.path().string(), "--dump-dom",

@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/export_ansible.h"
-#include "inventory/export_table.h"
-#include "inventory/inventory_file.h"
-#include "inventory/ssh_config.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/outputs/export_ansible.h"
+#include "inventory/outputs/export_table.h"
+#include "inventory/outputs/ssh_config.h"
+#include "inventory/store/inventory_file.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -74,7 +74,7 @@ TEST_CASE("Aliases come from safe hostnames, else pi-<MAC suffix>, and are uniqu
 }
 
 TEST_CASE("pifind ssh-config writes a 0600 file that ssh -G resolves, with no injected option") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   write_inventory_file(dir / "fleet.json", hostile_fleet(), test::at(0));
   const auto conf = (dir / "pifind.conf").string();
   const auto r = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", (dir / "fleet.json").string(),
@@ -103,7 +103,7 @@ TEST_CASE("ssh-config refuses a user or identity file that could inject options"
   const auto hosts = list_fleet_hosts(inv, {});
   CHECK_THROWS_WITH(render_ssh_config(hosts, {"pi\n  ProxyCommand x", "", ""}), Contains("may only contain"));
   CHECK_THROWS_WITH(render_ssh_config(hosts, {"pi", "key\"\n  ProxyCommand x", ""}), Contains("must not contain"));
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto r = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", (dir / "none.json").string()});
   CHECK(r.exit_status == 2);
   CHECK_THAT(r.err, Contains("no such inventory file"));
@@ -124,7 +124,7 @@ TEST_CASE("CSV export quotes RFC 4180 style and defuses spreadsheet formulas") {
 }
 
 TEST_CASE("ansible-inventory reads the INI, YAML and dynamic exports alike") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto fleet = (dir / "fleet.json").string();
   write_inventory_file(fleet, hostile_fleet(), test::at(0));
   const auto ini = (dir / "hosts.ini").string(), yaml = (dir / "hosts.yml").string();

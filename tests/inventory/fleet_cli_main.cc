@@ -2,7 +2,7 @@
 // so the tests can drive `pifind export`, `pifind audit`, ... before (and independently of) the scanner.
 #include <iostream>
 
-#include "inventory/fleet_commands.h"
+#include "inventory/cli/fleet_commands.h"
 
 int main(int argc, char** argv) {
   if (argc < 2 || !pifind::is_fleet_command(argv[1])) {

@@ -8,20 +8,9 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::test {
-
-ScratchDir::ScratchDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "pifind-test-XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
 
 TimePoint at(long long seconds) { return *parse_utc("2026-11-01T00:00:00Z") + std::chrono::seconds{seconds}; }
 
@@ -35,14 +24,9 @@ ScanSighting sighting(const std::string& mac, const std::string& ip, long long s
   return s;
 }
 
-void write_text(const std::filesystem::path& file, const std::string& content) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << content;
-}
-
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text) {
-  ScratchDir dir;
+  TempDir dir;
   const auto in_path = dir / "stdin", out_path = dir / "stdout", err_path = dir / "stderr";
   write_text(in_path, stdin_text);
   const pid_t pid = ::fork();

@@ -1,4 +1,4 @@
-// Helpers shared by the fleet tests: a scratch directory removed afterwards, fixed instants, sightings.
+// Helpers shared by the fleet tests: fixed instants, sightings, and running the fleet CLI as a process.
 #pragma once
 
 #include <chrono>
@@ -6,33 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "inventory/scan_merge.h"
-#include "inventory/time_text.h"
+#include "inventory/core/time_text.h"
+#include "inventory/store/scan_merge.h"
+#include "tests/support/temp_dir.h"
 
 namespace pifind::test {
-
-/// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class ScratchDir {
- public:
-  ScratchDir();
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir();
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// 2026-11-01T00:00:00Z plus `seconds`.
 TimePoint at(long long seconds);
 
 /// A sighting of `mac` at `ip` at `at(seconds)`, a Raspberry Pi when the MAC is b8:27:eb:*.
 ScanSighting sighting(const std::string& mac, const std::string& ip, long long seconds);
-
-/// Writes `content` to `file` (plain, non-atomic: for fixtures).
-void write_text(const std::filesystem::path& file, const std::string& content);
 
 
 

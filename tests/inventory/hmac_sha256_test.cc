@@ -1,4 +1,4 @@
-#include "inventory/hmac_sha256.h"
+#include "inventory/protocol/hmac_sha256.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -3,15 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/report_atomic_file.h"
-#include "inventory/whole_file.h"
-#include "inventory/inventory_file.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
 
 TEST_CASE("pifind inventory prune removes only devices older than the cutoff") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = (dir / "fleet.json").string();
   const auto now = std::chrono::system_clock::now();
   auto old_sighting = test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0);
@@ -35,7 +34,7 @@ TEST_CASE("pifind inventory prune removes only devices older than the cutoff") {
 }
 
 TEST_CASE("pifind inventory refuses bad arguments and broken files with one line and status 2") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = (dir / "fleet.json").string();
   auto bad_age = test::run_process({test::fleet_cli(), "inventory", "prune", "--inventory", file, "--older-than", "soon"});
   CHECK(bad_age.exit_status == 2);

@@ -1,12 +1,11 @@
-#include "inventory/inventory_file.h"
+#include "inventory/store/inventory_file.h"
 
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/report_atomic_file.h"
-#include "inventory/whole_file.h"
-#include "inventory/error.h"
-#include "inventory/inventory_json.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_json.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -30,7 +29,7 @@ InventoryRecord full_record() {
 }  // namespace
 
 TEST_CASE("Every field of a record survives a write and a read") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   Inventory inv;
   inv.insert_loaded(full_record());
   write_inventory_file(dir / "fleet.json", inv, test::at(200));
@@ -46,7 +45,7 @@ TEST_CASE("Every field of a record survives a write and a read") {
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   test::write_text(dir / "new.json", R"({"schema": "2.0", "devices": {}})");
   CHECK_THROWS_WITH(read_inventory_file(dir / "new.json"),
                     Contains("new.json: schema 2.0 is newer than this pifind understands (1.x)"));
@@ -55,7 +54,7 @@ TEST_CASE("A newer major schema is refused with a clear message, a newer minor a
 }
 
 TEST_CASE("A broken inventory gives a one-line error and is never overwritten") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{\"schema\": \"1.0\", \"devices\": {", "not valid JSON: parse error at line 1"},
       // Found by inventory_file_fuzz: nlohmann throws out_of_range, not parse_error, for this number.
@@ -68,7 +67,7 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
         "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
         "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
         "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
-       "device b8:27:eb:00:00:01: ips[0]: 'ip' is not an IPv4 address"},
+       "device b8:27:eb:00:00:01: 'ips[0].ip' is not an IPv4 address"},
       {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [], "first_seen": "yesterday"}}})",
        "device b8:27:eb:00:00:01: 'first_seen' is not an RFC 3339"},
   };
@@ -89,7 +88,7 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
 }
 
 TEST_CASE("A missing inventory is created by an update but is an error to read") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   CHECK_THROWS_WITH(read_inventory_file(dir / "none.json"), Contains("no such inventory file"));
   merge_scan_into_inventory(dir / "none.json", {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0)}, "eth0");
   CHECK(read_inventory_file(dir / "none.json").size() == 1);

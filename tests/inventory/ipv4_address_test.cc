@@ -1,4 +1,4 @@
-#include "inventory/ipv4_address.h"
+#include "inventory/core/ipv4_address.h"
 
 #include <catch2/catch.hpp>
 

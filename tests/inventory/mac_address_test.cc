@@ -1,4 +1,4 @@
-#include "inventory/mac_address.h"
+#include "inventory/core/mac_address.h"
 
 #include <catch2/catch.hpp>
 

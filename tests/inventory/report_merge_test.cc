@@ -1,9 +1,9 @@
-#include "inventory/report_merge.h"
+#include "inventory/store/report_merge.h"
 
 #include <catch2/catch.hpp>
 
 #include "fleet_test_support.h"
-#include "inventory/scan_merge.h"
+#include "inventory/store/scan_merge.h"
 
 using namespace pifind;
 
@@ -27,12 +27,12 @@ AgentReport two_interface_report(std::uint64_t counter) {
   r.discipline.daemons = {"systemd-timesyncd"};
   DriftEstimate ntp;
   ntp.reference = "ntp:pool";
-  ntp.status = "ok";
+  ntp.status = DriftStatus::kOk;
   ntp.ppm = 3.0;
   ntp.stderr_ppm = 0.1;
   DriftEstimate rtc;
   rtc.reference = "rtc0";
-  rtc.status = "ok";
+  rtc.status = DriftStatus::kOk;
   rtc.samples = 30;
   rtc.window_s = 1800;
   rtc.ppm = -12.5;
@@ -95,7 +95,7 @@ TEST_CASE("A report without a finished estimate keeps the previous drift") {
   Inventory inv;
   merge_report(inv, two_interface_report(1), test::at(0));
   auto collecting = two_interface_report(2);
-  for (auto& e : collecting.drift) e.status = "collecting";
+  for (auto& e : collecting.drift) e.status = DriftStatus::kCollecting;
   merge_report(inv, collecting, test::at(60));
   const auto& rec = inv.records().begin()->second;
   REQUIRE(rec.drift);
@@ -109,7 +109,7 @@ TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
   AgentReport report = two_interface_report(1);
   DriftEstimate rtc_error;
   rtc_error.reference = "rtc0-vs-ntp";
-  rtc_error.status = "ok";
+  rtc_error.status = DriftStatus::kOk;
   rtc_error.ppm = 1.5;
   rtc_error.stderr_ppm = 0.01;
   report.drift.insert(report.drift.begin(), rtc_error);

@@ -5,41 +5,26 @@
 
 #include <catch2/catch.hpp>
 
-#include "inventory/counter.h"
-#include "inventory/error.h"
-#include "inventory/report_atomic_file.h"
-#include "inventory/signing.h"
+#include "inventory/core/error.h"
+#include "inventory/protocol/signing.h"
+#include "tests/support/sample_report.h"
+#include "tests/support/temp_dir.h"
 
 using namespace pifind;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "pifind-report-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using test::TempDir;
 
 AgentReport minimal_report(std::uint64_t counter) {
-  AgentReport r;
-  r.agent_id = *MacAddress::parse("b8:27:eb:00:11:22");
-  r.counter = counter;
-  r.agent_version = "0.1.0";
-  r.identity.hostname = "pi1";
-  r.identity.interfaces = {{"eth0", r.agent_id, {"10.0.0.5/24"}}};
-  r.identity.primary_interface = "eth0";
-  return r;
+  return test::minimal_report(*MacAddress::parse("b8:27:eb:00:11:22"), counter);
 }
 
-const FleetKey key = FleetKey::from_secret("0123456789abcdef0123456789abcdef");
+const FleetKey& key = test::test_fleet_key();
 
 SignedHeaders headers_for(const AgentReport& r, const std::string& body, const FleetKey& k = key) {
-  return {r.agent_id.to_string(), std::to_string(r.counter), sign_report(k, r.agent_id, r.counter, body)};
+  return test::signed_headers_for(r, body, k);
 }
 
 }  // namespace
@@ -114,7 +99,7 @@ TEST_CASE("verification rejects tampering, wrong keys, replays and header mismat
 
 TEST_CASE("key files must be private and long enough") {
   TempDir dir;
-  const auto path = dir.path / "fleet.key";
+  const auto path = dir.path() / "fleet.key";
   std::ofstream(path) << "0123456789abcdef0123456789abcdef\n";
   ::chmod(path.c_str(), 0640);
   CHECK_THROWS_WITH(FleetKey::load(path), Catch::Contains("accessible by group or others (mode 0640)"));
@@ -123,39 +108,9 @@ TEST_CASE("key files must be private and long enough") {
   ::chmod(path.c_str(), 0600);
   CHECK(FleetKey::load(path).secret() == "0123456789abcdef0123456789abcdef");
 
-  std::ofstream(dir.path / "short.key") << "tiny\n";
-  ::chmod((dir.path / "short.key").c_str(), 0600);
-  CHECK_THROWS_WITH(FleetKey::load(dir.path / "short.key"), Catch::Contains("fewer than 16 bytes"));
-  CHECK_THROWS_WITH(FleetKey::load(dir.path / "missing.key"), Catch::Contains("cannot open key file"));
-  CHECK_THROWS_WITH(FleetKey::load(dir.path), Catch::Contains("not a regular file"));
-}
-
-TEST_CASE("the counter only increases and survives a restart") {
-  TempDir dir;
-  {
-    ReportCounter c(dir.path);
-    CHECK(c.last() == 0);
-    CHECK(c.next() == 1);
-    CHECK(c.next() == 2);
-  }
-  ReportCounter again(dir.path);
-  CHECK(again.last() == 2);
-  CHECK(again.next() == 3);
-  CHECK(read_small_file(dir.path / "counter", 64) == "3\n");
-  write_file_atomically(dir.path / "counter", "garbage");
-  CHECK_THROWS_WITH(ReportCounter(dir.path), Catch::Contains("is corrupt"));
-}
-
-TEST_CASE("atomic writes replace the whole file and leave no temporary behind") {
-  TempDir dir;
-  const auto path = dir.path / "state.json";
-  write_file_atomically(path, "first");
-  write_file_atomically(path, "second, longer");
-  CHECK(read_small_file(path, 100) == "second, longer");
-  CHECK_THROWS_WITH(read_small_file(path, 3), Catch::Contains("larger than"));
-  CHECK_FALSE(read_small_file(dir.path / "absent", 3));
-  int entries = 0;
-  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir.path)) ++entries;
-  CHECK(entries == 1);
-  CHECK_THROWS_AS(write_file_atomically(dir.path / "no-such-dir" / "x", "y"), Error);
+  std::ofstream(dir.path() / "short.key") << "tiny\n";
+  ::chmod((dir.path() / "short.key").c_str(), 0600);
+  CHECK_THROWS_WITH(FleetKey::load(dir.path() / "short.key"), Catch::Contains("fewer than 16 bytes"));
+  CHECK_THROWS_WITH(FleetKey::load(dir.path() / "missing.key"), Catch::Contains("cannot open key file"));
+  CHECK_THROWS_WITH(FleetKey::load(dir.path()), Catch::Contains("not a regular file"));
 }

@@ -1,9 +1,9 @@
-#include "inventory/report.h"
+#include "inventory/protocol/report.h"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using nlohmann::json;
@@ -43,7 +43,7 @@ AgentReport sample_report() {
   r.discipline.drift_file_ppm = -8.802;
   DriftEstimate e;
   e.reference = "rtc0";
-  e.status = "ok";
+  e.status = DriftStatus::kOk;
   e.samples = 1800;
   e.segments = 1;
   e.window_s = 3600;
@@ -122,7 +122,7 @@ TEST_CASE("report parsing rejects hostile or malformed input with one line") {
   CHECK_THROWS_WITH(parse_report("[]"), "report: not a JSON object");
   CHECK_THROWS_WITH(parse_report(std::string(kMaxReportBytes + 1, ' ')), Catch::Contains("larger than"));
   CHECK_THROWS_WITH(parse_report(with(body, "\"boot_id\"", "\"boot_idx\"")),
-                    Catch::Contains("missing field identity.boot_id"));
+                    Catch::Contains("'identity.boot_id' is missing"));
 }
 
 TEST_CASE("report validation bounds list sizes") {

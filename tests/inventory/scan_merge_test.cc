@@ -1,4 +1,4 @@
-#include "inventory/scan_merge.h"
+#include "inventory/store/scan_merge.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "fleet_test_support.h"
-#include "inventory/inventory_file.h"
+#include "inventory/store/inventory_file.h"
 
 using namespace pifind;
 using test::sighting;
@@ -83,7 +83,7 @@ TEST_CASE("Group and zero MACs are not devices") {
 }
 
 TEST_CASE("Two processes merging into the same file concurrently lose no update") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto file = dir / "fleet.json";
   constexpr int kRounds = 40;
   std::vector<pid_t> children;

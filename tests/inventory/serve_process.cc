@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "collector_fixture.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::test {
 namespace {
@@ -61,7 +61,7 @@ std::vector<char*> null_terminated(std::vector<std::string>& strings) {
 }  // namespace
 
 void write_key_file(const std::filesystem::path& path) {
-  write_text(path, test_key().secret() + "\n");
+  write_text(path, test_fleet_key().secret() + "\n");
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 

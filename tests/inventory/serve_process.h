@@ -16,7 +16,7 @@ class ServeProcess {
  public:
   struct Options {
     std::filesystem::path inventory;
-    std::filesystem::path key_file;  ///< mode 0600, holding test_key()'s secret
+    std::filesystem::path key_file;  ///< mode 0600, holding test_fleet_key()'s secret
     std::filesystem::path log;       ///< stderr is appended here
     std::uint16_t port = 0;          ///< 0: an ephemeral port, read back from the startup line
     std::vector<std::string> extra_args;
@@ -54,7 +54,7 @@ class ServeProcess {
   std::uintmax_t log_start_ = 0;
 };
 
-/// Writes test_key()'s secret to `path` with mode 0600, for --key-file.
+/// Writes test_fleet_key()'s secret to `path` with mode 0600, for --key-file.
 void write_key_file(const std::filesystem::path& path);
 
 }  // namespace pifind::test

@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include "collector_fixture.h"
-#include "inventory/error.h"
-#include "inventory/whole_file.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -19,7 +19,7 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 // A self-signed certificate for 127.0.0.1 made with the openssl command.
-void make_certificate(const test::ScratchDir& dir) {
+void make_certificate(const test::TempDir& dir) {
   const auto r = test::run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                                     "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", (dir / "key.pem").string(),
                                     "-out", (dir / "cert.pem").string(), "-days", "2", "-subj", "/CN=127.0.0.1",
@@ -50,7 +50,7 @@ int https_get(std::uint16_t port, const std::string& target, const std::string& 
 }  // namespace
 
 TEST_CASE("The collector serves HTTPS from certificate files, and plain HTTP clients get nothing") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   make_certificate(dir);
   test::CollectorFixture fx({}, "", make_tls_context((dir / "cert.pem").string(), (dir / "key.pem").string()));
   CHECK(https_get(fx.port(), "/healthz", (dir / "cert.pem").string()) == 200);
@@ -61,7 +61,7 @@ TEST_CASE("The collector serves HTTPS from certificate files, and plain HTTP cli
 }
 
 TEST_CASE("pifind serve refuses a missing or unsafe key, a bad address and half a TLS setup") {
-  test::ScratchDir dir;
+  test::TempDir dir;
   const auto key = (dir / "fleet.key").string();
   test::write_text(key, "0123456789abcdef0123456789abcdef\n");
   std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |

@@ -1,4 +1,4 @@
-#include "inventory/time_text.h"
+#include "inventory/core/time_text.h"
 
 #include <catch2/catch.hpp>
 

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "inventory/ipv4_address.h"
-#include "inventory/mac_address.h"
+#include "inventory/core/ipv4_address.h"
+#include "inventory/core/mac_address.h"
 #include "scanner/arp_frame.h"
 #include "tests/lan/broken_arp_frames.h"
 

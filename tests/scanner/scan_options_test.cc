@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 using namespace std::chrono_literals;

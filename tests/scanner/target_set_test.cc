@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "inventory/error.h"
+#include "inventory/core/error.h"
 
 using namespace pifind;
 

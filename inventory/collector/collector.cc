@@ -1,0 +1,245 @@
+#include "inventory/collector/collector.h"
+
+#include <cerrno>
+
+#include "inventory/core/error.h"
+#include "inventory/core/file_lock.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
+#include "inventory/store/inventory_json.h"
+#include "inventory/store/report_merge.h"
+
+namespace pifind {
+namespace {
+
+// How often an idle writer looks for changes other processes (scans) made to the file.
+constexpr auto kExternalChangePoll = std::chrono::seconds(1);
+
+// Removes ".FILE.tmp.XXXXXX" files that write_file_atomically() left when its process was killed between
+// creating and renaming them. Only safe under the file lock: every writer of `file` holds it.
+void remove_stale_temporaries(const std::filesystem::path& file) {
+  const std::string prefix = "." + file.filename().string() + ".tmp.";
+  const auto dir = file.parent_path().empty() ? std::filesystem::path(".") : file.parent_path();
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(dir, ec); !ec && it != std::filesystem::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.rfind(prefix, 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove(it->path(), ignored);
+    }
+  }
+}
+
+}  // namespace
+
+bool Collector::FileIdentity::operator==(const FileIdentity& o) const {
+  return device == o.device && inode == o.inode && modified.tv_sec == o.modified.tv_sec &&
+         modified.tv_nsec == o.modified.tv_nsec && size == o.size;
+}
+
+Collector::Collector(std::filesystem::path file, FleetKey key) : file_(std::move(file)), key_(std::move(key)) {
+  const FileLock lock(file_);
+  remove_stale_temporaries(file_);
+  inventory_ = read_inventory_file(file_, true);
+  known_file_ = identify_file();
+  rebuild_counter_cache();
+  stats_.devices = inventory_.size();
+}
+
+Collector::~Collector() { stop(); }
+
+void Collector::start() { writer_ = std::thread([this] { writer_loop(); }); }
+
+void Collector::stop() {
+  {
+    const std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+Collector::FileIdentity Collector::identify_file() const {
+  struct stat st {};
+  if (::stat(file_.c_str(), &st) != 0) return {};
+  return {st.st_dev, st.st_ino, st.st_mtim, st.st_size};
+}
+
+void Collector::rebuild_counter_cache() {
+  const std::lock_guard lock(counters_mutex_);
+  counters_.clear();
+  for (const auto& [id, record] : inventory_.records())
+    if (record.agent)
+      if (const auto mac = MacAddress::parse(record.agent->agent_id)) counters_[*mac] = record.agent->last_counter;
+}
+
+void Collector::submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
+  std::optional<std::uint64_t> last;
+  if (const auto agent = MacAddress::parse(headers.agent)) {
+    const std::lock_guard lock(counters_mutex_);
+    if (const auto it = counters_.find(*agent); it != counters_.end()) last = it->second;
+  }
+  Verification v = verify_report(key_, headers, body, last);
+  if (!v.accepted()) {
+    {
+      const std::lock_guard lock(stats_mutex_);
+      switch (v.http_status) {
+        case 401: ++stats_.rejected_signature; break;
+        case 409: ++stats_.rejected_replay; break;
+        case 413: ++stats_.rejected_too_large; break;
+        default: ++stats_.rejected_invalid; break;
+      }
+    }
+    done({v.http_status, v.reason});
+    return;
+  }
+  {
+    const std::lock_guard lock(queue_mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(*v.report), std::move(done)});
+      queue_changed_.notify_one();
+      return;
+    }
+  }
+  done({503, "the collector is shutting down"});
+}
+
+void Collector::writer_loop() {
+  for (;;) {
+    std::deque<Pending> batch;
+    bool stop = false;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_changed_.wait_for(lock, kExternalChangePoll, [this] { return stopping_ || !queue_.empty(); });
+      batch.swap(queue_);
+      stop = stopping_;
+    }
+    try {
+      if (!batch.empty()) {
+        commit(std::move(batch));
+      } else if (!(identify_file() == known_file_)) {
+        const FileLock lock(file_);
+        reload_if_changed();
+      }
+    } catch (const std::exception&) {
+      // A broken file written by someone else: keep serving what we have; the next commit reports it.
+    }
+    if (stop) {
+      const std::lock_guard lock(queue_mutex_);
+      if (queue_.empty()) return;
+    }
+  }
+}
+
+void Collector::reload_if_changed() {
+  if (identify_file() == known_file_) return;
+  reload();
+}
+
+void Collector::reload() {
+  const FileIdentity now = identify_file();
+  Inventory fresh = read_inventory_file(file_, true);
+  {
+    const std::lock_guard lock(inventory_mutex_);
+    inventory_ = std::move(fresh);
+    text_cache_.clear();
+    known_file_ = now;
+    must_reload_ = false;
+  }
+  rebuild_counter_cache();
+  const std::lock_guard lock(stats_mutex_);
+  ++stats_.reloads;
+}
+
+void Collector::commit(std::deque<Pending> batch) {
+  std::vector<ReportOutcome> outcomes(batch.size());
+  std::size_t accepted = 0, replays = 0;
+  bool written = false;
+  std::string failure;
+  try {
+    const FileLock lock(file_);
+    if (must_reload_)
+      reload();
+    else
+      reload_if_changed();
+    std::string text;
+    {
+      const std::lock_guard inventory_lock(inventory_mutex_);
+      const TimePoint received = std::chrono::system_clock::now();
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (merge_report(inventory_, batch[i].report, received) == ReportMergeResult::kAccepted) {
+          outcomes[i] = {204, ""};
+          ++accepted;
+        } else {
+          outcomes[i] = {409, "counter not above the last accepted report from this agent"};
+          ++replays;
+        }
+      }
+      if (accepted > 0) text = text_cache_.render(inventory_, received);
+    }
+    if (accepted > 0) {
+      write_file_atomically(file_, text, 0644);
+      written = true;
+      const std::lock_guard inventory_lock(inventory_mutex_);
+      known_file_ = identify_file();
+    }
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (!failure.empty()) {
+    // Nothing of this batch is durable: answer 503 so agents spool and resend.
+    for (auto& o : outcomes) o = {503, "inventory not written: " + failure};
+    roll_back_after_failure();
+    if (failing_reports_ == 0 && log_) log_("inventory not written: " + failure + "; answering 503 until it is");
+    failing_reports_ += batch.size();
+  } else {
+    if (failing_reports_ > 0 && written && log_)
+      log_("inventory " + file_.string() + " written again after " + std::to_string(failing_reports_) +
+           " reports were answered 503");
+    if (written) failing_reports_ = 0;
+    const std::lock_guard lock(counters_mutex_);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (outcomes[i].http_status == 204) counters_[batch[i].report.agent_id] = batch[i].report.counter;
+  }
+  {
+    const std::lock_guard lock(stats_mutex_);
+    if (failure.empty()) {
+      stats_.reports_accepted += accepted;
+      stats_.rejected_replay += replays;
+    } else {
+      stats_.write_failures += batch.size();
+    }
+    if (written) {
+      ++stats_.commits;
+      stats_.fsyncs += 2;  // the temporary file, then the directory
+    }
+    const std::lock_guard inventory_lock(inventory_mutex_);
+    stats_.devices = inventory_.size();
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+}
+
+void Collector::roll_back_after_failure() {
+  try {
+    const FileLock lock(file_);
+    reload();
+  } catch (const std::exception&) {
+    // The file cannot be read either: re-read it before the next commit; meanwhile keep serving.
+    const std::lock_guard inventory_lock(inventory_mutex_);
+    known_file_ = {};
+    must_reload_ = true;
+  }
+}
+
+void Collector::with_inventory(const std::function<void(const Inventory&)>& read) const {
+  const std::lock_guard lock(inventory_mutex_);
+  read(inventory_);
+}
+
+CollectorStats Collector::stats() const {
+  const std::lock_guard lock(stats_mutex_);
+  return stats_;
+}
+
+}  // namespace pifind

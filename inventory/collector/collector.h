@@ -1,0 +1,120 @@
+// The collector's core: verified agent reports merged into the in-memory inventory and made durable by
+// group commit (one locked, fsync'd write for every report that arrived meanwhile) before anyone is answered.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include <sys/stat.h>
+
+#include "inventory/protocol/signing.h"
+#include "inventory/store/inventory.h"
+#include "inventory/store/inventory_json.h"
+
+namespace pifind {
+
+/// Counters the collector exposes on /metrics, cumulative since start.
+struct CollectorStats {
+  std::uint64_t reports_accepted = 0;
+  /// By reason: signature (401), invalid (400), too_large (413), replay (409), write_failed (503).
+  std::uint64_t rejected_signature = 0, rejected_invalid = 0, rejected_too_large = 0, rejected_replay = 0,
+                write_failures = 0;
+  /// Inventory file writes, and fsync calls they made (file + directory).
+  std::uint64_t commits = 0, fsyncs = 0;
+  /// Times the file was re-read because another process (a scan) changed it.
+  std::uint64_t reloads = 0;
+  std::size_t devices = 0;
+};
+
+/// The answer a report gets: an HTTP status and, for anything but 204, a one-line reason.
+struct ReportOutcome {
+  int http_status = 0;
+  std::string reason;
+};
+
+class Collector {
+ public:
+  /// Loads `file` (created on first commit if absent). Throws Error if it exists but is broken.
+  Collector(std::filesystem::path file, FleetKey key);
+  Collector(const Collector&) = delete;
+  Collector& operator=(const Collector&) = delete;
+  /// Stops the writer after it committed everything queued.
+  ~Collector();
+
+  /// Where one-line operational messages go (the inventory cannot be written, and when it can again).
+  /// Called from the writer thread. Set before start().
+  void set_log(std::function<void(const std::string&)> log) { log_ = std::move(log); }
+  /// Starts the writer thread.
+  void start();
+  /// Commits what is queued, answers it, and stops the writer. Idempotent.
+  void stop();
+
+  /// Verifies a report (signature, counter, schema) and queues it. `done` is called exactly once: at once
+  /// for a rejected report, or from the writer thread after the commit that made it durable.
+  void submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done);
+
+  /// Calls `read` with the current inventory, under the lock that commits take.
+  void with_inventory(const std::function<void(const Inventory&)>& read) const;
+  CollectorStats stats() const;
+
+ private:
+  struct Pending {
+    AgentReport report;
+    std::function<void(ReportOutcome)> done;
+  };
+  struct FileIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    timespec modified{};
+    off_t size = -1;
+    bool operator==(const FileIdentity&) const;
+  };
+
+  void writer_loop();
+  void commit(std::deque<Pending> batch);
+  /// Re-reads the file if it is not the one this collector last wrote or read. Caller holds the file lock.
+  void reload_if_changed();
+  /// Re-reads the file (empty if absent), dropping in-memory changes. Caller holds the file lock.
+  void reload();
+  /// After a failed write: forget the batch's unwritten changes, so nothing refused is ever served.
+  void roll_back_after_failure();
+  FileIdentity identify_file() const;
+  void rebuild_counter_cache();
+
+  const std::filesystem::path file_;
+  const FleetKey key_;
+  std::function<void(const std::string&)> log_;
+  /// Reports refused with 503 since the last successful write (writer thread only).
+  std::uint64_t failing_reports_ = 0;
+
+  mutable std::mutex inventory_mutex_;
+  Inventory inventory_;
+  InventoryTextCache text_cache_;
+  FileIdentity known_file_;
+  /// A failed write could not be rolled back: the next commit re-reads the file whatever its identity.
+  bool must_reload_ = false;
+
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  // Last accepted counter per agent, for rejecting replays before they are queued. The authoritative
+  // check is repeated at commit time against the inventory.
+  mutable std::mutex counters_mutex_;
+  std::unordered_map<MacAddress, std::uint64_t> counters_;
+
+  mutable std::mutex stats_mutex_;
+  CollectorStats stats_;
+};
+
+}  // namespace pifind

@@ -1,0 +1,80 @@
+#include "inventory/collector/collector_routes.h"
+
+#include "inventory/collector/dashboard_page.h"
+#include "inventory/collector/metrics.h"
+#include "inventory/store/inventory_json.h"
+
+namespace pifind {
+namespace {
+
+namespace http = boost::beast::http;
+
+HttpResponse body_response(const HttpRequest& request, const char* content_type, std::string body) {
+  HttpResponse response{http::status::ok, request.version()};
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::move(body);
+  return response;
+}
+
+std::string header_value(const HttpRequest& request, std::string_view name) {
+  const auto it = request.find(boost::beast::string_view(name.data(), name.size()));
+  return it == request.end() ? std::string() : std::string(it->value());
+}
+
+void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
+  const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
+                              header_value(request, kSignatureHeader)};
+  const unsigned version = request.version();
+  collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
+    if (outcome.http_status == 204) {
+      HttpResponse response{http::status::no_content, version};
+      return reply(std::move(response));
+    }
+    reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
+  });
+}
+
+}  // namespace
+
+HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
+  return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+    try {
+      const std::string_view target(request.target().data(), request.target().size());
+      const std::string_view path = target.substr(0, target.find('?'));
+      const bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+      auto wrong_method = [&](const char* allowed) {
+        auto response = text_response(request.version(), http::status::method_not_allowed,
+                                      std::string("use ") + allowed + " for " + std::string(path));
+        response.set(http::field::allow, allowed);
+        reply(std::move(response));
+      };
+      if (path == kReportsPath) {
+        if (request.method() != http::verb::post) return wrong_method("POST");
+        return handle_report(collector, request, reply);
+      }
+      if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
+        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
+      if (!get) return wrong_method("GET");
+      if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
+      const auto now = std::chrono::system_clock::now();
+      std::string body;
+      if (path == "/metrics") {
+        const CollectorStats stats = collector.stats();
+        collector.with_inventory([&](const Inventory& inv) { body = render_metrics(inv, stats, now); });
+        return reply(body_response(request, "text/plain; version=0.0.4; charset=utf-8", std::move(body)));
+      }
+      if (path == "/v1/inventory") {
+        collector.with_inventory([&](const Inventory& inv) { body = inventory_to_text(inv, now); });
+        return reply(body_response(request, "application/json", std::move(body)));
+      }
+      collector.with_inventory(
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now), inv); });
+      return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
+    } catch (const std::exception& e) {
+      reply(text_response(request.version(), http::status::internal_server_error, e.what()));
+    }
+  };
+}
+
+}  // namespace pifind

@@ -1,0 +1,14 @@
+// The collector's HTTP surface: POST /v1/reports, GET /v1/inventory, /metrics, /healthz and / (dashboard),
+// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason.
+#pragma once
+
+#include "inventory/collector/collector.h"
+#include "inventory/collector/http_server.h"
+#include "inventory/outputs/audit.h"
+
+namespace pifind {
+
+/// The request handler for HttpServer. `thresholds` are the dashboard's audit thresholds.
+HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds);
+
+}  // namespace pifind

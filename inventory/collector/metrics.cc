@@ -1,0 +1,83 @@
+#include "inventory/collector/metrics.h"
+
+#include <fmt/format.h>
+
+#include "inventory/store/host_alias.h"
+
+namespace pifind {
+namespace {
+
+void header(std::string& out, const char* name, const char* type, const char* help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string escape_label_value(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now) {
+  std::string out;
+  header(out, "pifind_devices", "gauge", "Devices in the inventory.");
+  out += fmt::format("pifind_devices {}\n", inventory.size());
+  header(out, "pifind_collector_reports_total", "counter", "Agent reports received, by result.");
+  const std::pair<const char*, std::uint64_t> results[] = {
+      {"accepted", stats.reports_accepted},       {"bad_signature", stats.rejected_signature},
+      {"invalid", stats.rejected_invalid},        {"too_large", stats.rejected_too_large},
+      {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
+  for (const auto& [result, count] : results)
+    out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
+  header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
+  out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
+  header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
+  out += fmt::format("pifind_collector_fsyncs_total {}\n", stats.fsyncs);
+  header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
+  out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
+
+  // Every fleet member, named as ssh-config and the exports name it.
+  std::vector<FleetHost> hosts;
+  for (const auto& h : list_fleet_hosts(inventory, {}))
+    if (h.record->agent) hosts.push_back(h);
+  auto labels = [](const FleetHost& h) {
+    return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
+  };
+  auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {
+    std::string samples;
+    for (const auto& h : hosts)
+      if (const auto v = value_of(*h.record)) samples += fmt::format("{}{} {}\n", name, labels(h), *v);
+    if (samples.empty()) return;
+    header(out, name, type, help);
+    out += samples;
+  };
+  using Value = std::optional<double>;
+  per_host("pifind_host_drift_ppm", "gauge", "Latest clock drift estimate in parts per million; positive runs fast.",
+           [](const InventoryRecord& r) { return r.drift ? Value(r.drift->drift_ppm) : Value(); });
+  per_host("pifind_host_drift_uncertainty_ppm", "gauge", "Standard uncertainty of the drift estimate, ppm.",
+           [](const InventoryRecord& r) { return r.drift ? Value(r.drift->uncertainty_ppm) : Value(); });
+  per_host("pifind_host_rtc_present", "gauge", "1 if the device has a real-time clock.", [](const InventoryRecord& r) {
+    return r.time.rtc_present ? Value(*r.time.rtc_present ? 1 : 0) : Value();
+  });
+  per_host("pifind_host_ntp_synchronised", "gauge", "1 if the kernel says the clock is synchronised.",
+           [](const InventoryRecord& r) {
+             return r.time.ntp_synchronised ? Value(*r.time.ntp_synchronised ? 1 : 0) : Value();
+           });
+  per_host("pifind_host_report_age_seconds", "gauge", "Seconds since the device's last accepted report.",
+           [now](const InventoryRecord& r) {
+             return Value(std::chrono::duration<double>(now - r.agent->last_report).count());
+           });
+  return out;
+}
+
+}  // namespace pifind

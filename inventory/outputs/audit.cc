@@ -1,0 +1,192 @@
+#include "inventory/outputs/audit.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace pifind {
+namespace {
+
+constexpr double kSecondsPerDayPerPpm = 86400e-6;
+// Iglewicz and Hoaglin: |x - median| / (1.4826 MAD) above 3.5 marks an outlier. A floor on the scale keeps
+// a fleet of near-identical clocks from calling a 0.1 ppm difference an outlier.
+constexpr double kOutlierZ = 3.5;
+constexpr double kMinScalePpm = 0.5;
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint now) {
+  const InventoryRecord& r = *host.record;
+  HostAudit a;
+  a.alias = host.alias;
+  a.mac = r.id;
+  a.ip = host.ip;
+  a.rtc_present = r.time.rtc_present;
+  a.clocksource = r.time.clocksource;
+  a.ntp_synchronised = r.time.ntp_synchronised;
+  if (!r.agent) {
+    a.problems.push_back(AuditProblem::kNoReport);
+    return a;
+  }
+  a.report_age = std::chrono::floor<std::chrono::seconds>(now - r.agent->last_report);
+  if (!r.drift) a.problems.push_back(AuditProblem::kNoEstimate);
+  if (*a.report_age > t.stale) a.problems.push_back(AuditProblem::kStale);
+  if (!r.drift) return a;
+  a.drift_ppm = r.drift->drift_ppm;
+  a.uncertainty_ppm = r.drift->uncertainty_ppm;
+  a.s_per_day = r.drift->drift_ppm * kSecondsPerDayPerPpm;
+  if (std::abs(r.drift->drift_ppm) > t.max_ppm) a.problems.push_back(AuditProblem::kDriftTooLarge);
+  if (r.drift->uncertainty_ppm > t.max_uncertainty_ppm) a.problems.push_back(AuditProblem::kUncertain);
+  if (!r.drift->constant) a.problems.push_back(AuditProblem::kNotConstant);
+  return a;
+}
+
+void summarise(AuditResult& audit) {
+  FleetSummary& s = audit.summary;
+  s.hosts = audit.hosts.size();
+  std::vector<double> drifts;
+  for (const auto& h : audit.hosts) {
+    (h.passed() ? s.passed : s.failed)++;
+    if (!h.drift_ppm) continue;
+    drifts.push_back(*h.drift_ppm);
+    if (!s.worst_ppm || std::abs(*h.drift_ppm) > std::abs(*s.worst_ppm)) {
+      s.worst_ppm = h.drift_ppm;
+      s.worst_alias = h.alias;
+    }
+  }
+  if (drifts.empty()) return;
+  s.median_ppm = median_of(drifts);
+  if (drifts.size() < 3) return;
+  std::vector<double> deviations;
+  for (double d : drifts) deviations.push_back(std::abs(d - *s.median_ppm));
+  const double scale = std::max(1.4826 * median_of(deviations), kMinScalePpm);
+  for (auto& h : audit.hosts) {
+    if (h.drift_ppm && std::abs(*h.drift_ppm - *s.median_ppm) / scale > kOutlierZ) {
+      h.outlier = true;
+      s.outliers.push_back(h.alias);
+    }
+  }
+}
+
+template <typename T>
+nlohmann::json or_null(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
+
+std::string yes_no(const std::optional<bool>& v) { return v ? (*v ? "yes" : "no") : "-"; }
+
+std::string age_text(const std::optional<std::chrono::seconds>& age) {
+  if (!age) return "-";
+  const long long s = age->count();
+  if (s < 120) return fmt::format("{}s", s);
+  if (s < 7200) return fmt::format("{}m", s / 60);
+  if (s < 172800) return fmt::format("{}h", s / 3600);
+  return fmt::format("{}d", s / 86400);
+}
+
+}  // namespace
+
+const char* problem_name(AuditProblem problem) {
+  switch (problem) {
+    case AuditProblem::kNoReport: return "no-report";
+    case AuditProblem::kNoEstimate: return "no-estimate";
+    case AuditProblem::kStale: return "stale";
+    case AuditProblem::kDriftTooLarge: return "drift";
+    case AuditProblem::kUncertain: return "uncertain";
+    case AuditProblem::kNotConstant: return "not-constant";
+  }
+  return "?";
+}
+
+std::string HostAudit::verdict() const { return problems.empty() ? "ok" : problem_name(problems.front()); }
+
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now) {
+  AuditResult audit;
+  audit.thresholds = thresholds;
+  for (const auto& host : list_fleet_hosts(inventory, {})) audit.hosts.push_back(audit_host(host, thresholds, now));
+  summarise(audit);
+  return audit;
+}
+
+std::string render_audit_table(const AuditResult& audit) {
+  std::vector<std::vector<std::string>> rows = {
+      {"HOST", "IP", "DRIFT_PPM", "±PPM", "S/DAY", "RTC", "CLOCKSOURCE", "SYNC", "AGE", "VERDICT"}};
+  for (const auto& h : audit.hosts) {
+    std::string verdict = h.verdict();
+    for (std::size_t i = 1; i < h.problems.size(); ++i) verdict += std::string(",") + problem_name(h.problems[i]);
+    if (h.outlier) verdict += " (outlier)";
+    rows.push_back({h.alias, h.ip.to_string(), h.drift_ppm ? fmt::format("{:+.3f}", *h.drift_ppm) : "-",
+                    h.uncertainty_ppm ? fmt::format("{:.3f}", *h.uncertainty_ppm) : "-",
+                    h.s_per_day ? fmt::format("{:+.4f}", *h.s_per_day) : "-", yes_no(h.rtc_present),
+                    h.clocksource.empty() ? "-" : h.clocksource, yes_no(h.ntp_synchronised), age_text(h.report_age),
+                    verdict});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  // Column widths in characters; "±" is one character but two bytes.
+  auto width_of = [](const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xc0) != 0x80; }));
+  };
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], width_of(row[i]));
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - width_of(row[i]) + 2, ' ');
+    }
+    out += line + '\n';
+  }
+  const auto& s = audit.summary;
+  out += fmt::format("\n{} hosts: {} pass, {} fail (max {} ppm, max ±{} ppm, stale after {})\n", s.hosts, s.passed,
+                     s.failed, audit.thresholds.max_ppm, audit.thresholds.max_uncertainty_ppm,
+                     format_duration(audit.thresholds.stale));
+  if (s.median_ppm)
+    out += fmt::format("median drift {:+.3f} ppm; worst {} at {:+.3f} ppm ({:+.3f} s/day)\n", *s.median_ppm,
+                       *s.worst_alias, *s.worst_ppm, *s.worst_ppm * kSecondsPerDayPerPpm);
+  if (!s.outliers.empty()) out += fmt::format("outliers: {}\n", fmt::join(s.outliers, ", "));
+  return out;
+}
+
+nlohmann::json audit_to_json(const AuditResult& audit) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : audit.hosts) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto p : h.problems) problems.push_back(problem_name(p));
+    hosts.push_back({{"name", h.alias},
+                     {"mac", h.mac.to_string()},
+                     {"ip", h.ip.to_string()},
+                     {"drift_ppm", or_null(h.drift_ppm)},
+                     {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
+                     {"s_per_day", or_null(h.s_per_day)},
+                     {"rtc_present", or_null(h.rtc_present)},
+                     {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
+                     {"ntp_synchronised", or_null(h.ntp_synchronised)},
+                     {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
+                     {"verdict", h.verdict()},
+                     {"problems", std::move(problems)},
+                     {"outlier", h.outlier}});
+  }
+  const auto& s = audit.summary;
+  return {{"thresholds",
+           {{"max_ppm", audit.thresholds.max_ppm},
+            {"max_uncertainty_ppm", audit.thresholds.max_uncertainty_ppm},
+            {"stale_s", audit.thresholds.stale.count()}}},
+          {"hosts", std::move(hosts)},
+          {"summary",
+           {{"hosts", s.hosts},
+            {"passed", s.passed},
+            {"failed", s.failed},
+            {"median_ppm", or_null(s.median_ppm)},
+            {"worst", s.worst_alias ? nlohmann::json(*s.worst_alias) : nlohmann::json()},
+            {"worst_ppm", or_null(s.worst_ppm)},
+            {"outliers", s.outliers}}}};
+}
+
+}  // namespace pifind

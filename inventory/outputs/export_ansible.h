@@ -1,0 +1,32 @@
+// Ansible inventories of the fleet: static INI and YAML files, and the dynamic-inventory JSON answered to
+// `--list` (with _meta.hostvars, so Ansible never calls `--host`) and `--host NAME`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "inventory/store/host_alias.h"
+
+namespace pifind {
+
+/// The group every Pi is in; other devices (with --all) are in "other_hosts".
+inline constexpr const char* kPiGroup = "raspberry_pis";
+inline constexpr const char* kOtherGroup = "other_hosts";
+
+struct AnsibleOptions {
+  /// ansible_user for every host; empty for none. Alias-safe characters only.
+  std::string user;
+};
+
+/// Host variables: ansible_host, pifind_mac, and what the agent reported (model, serial, drift, RTC...).
+nlohmann::json ansible_host_vars(const FleetHost& host, const AnsibleOptions& options);
+/// INI: host lines carry only alias-safe and numeric values, so nothing from the network needs quoting.
+std::string render_ansible_ini(const std::vector<FleetHost>& hosts, const AnsibleOptions& options);
+/// YAML with every string double-quoted (JSON string escapes are valid YAML).
+std::string render_ansible_yaml(const std::vector<FleetHost>& hosts, const AnsibleOptions& options);
+/// The `--list` document.
+nlohmann::json ansible_dynamic_list(const std::vector<FleetHost>& hosts, const AnsibleOptions& options);
+
+}  // namespace pifind

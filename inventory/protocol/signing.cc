@@ -1,0 +1,116 @@
+#include "inventory/protocol/signing.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+
+#include "inventory/core/error.h"
+#include "inventory/protocol/hmac_sha256.h"
+
+namespace pifind {
+namespace {
+
+constexpr std::size_t kMinKeyBytes = 16;
+constexpr std::size_t kMaxKeyBytes = 4096;
+constexpr std::string_view kSignaturePrefix = "sha256=";
+
+std::string hmac_hex(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body) {
+  std::string message = fmt::format("pifind-report-v1\n{}\n{}\n", agent.to_string(), counter);
+  message.append(body);
+  const Sha256Digest digest = hmac_sha256(key.secret(), message);
+  std::string hex;
+  hex.reserve(digest.size() * 2);
+  for (std::uint8_t byte : digest) hex += fmt::format("{:02x}", byte);
+  return hex;
+}
+
+Verification reject(int status, std::string reason) { return {std::nullopt, status, std::move(reason)}; }
+
+}  // namespace
+
+FleetKey FleetKey::load(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw Error(system_error_text("cannot open key file " + path.string(), errno));
+  struct stat st {};
+  std::string secret;
+  std::string problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = system_error_text("cannot stat key file " + path.string(), errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = fmt::format("key file {} is not a regular file", path.string());
+  } else if ((st.st_mode & 077) != 0) {
+    problem = fmt::format("key file {} is accessible by group or others (mode {:04o}); run chmod 600 on it",
+                          path.string(), st.st_mode & 07777);
+  } else if (static_cast<std::size_t>(st.st_size) > kMaxKeyBytes + 64) {
+    problem = fmt::format("key file {} is larger than {} bytes", path.string(), kMaxKeyBytes);
+  } else {
+    char buffer[kMaxKeyBytes + 64];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && secret.size() <= kMaxKeyBytes + 64)
+      secret.append(buffer, static_cast<std::size_t>(n));
+    if (n < 0) problem = system_error_text("cannot read key file " + path.string(), errno);
+  }
+  ::close(fd);
+  if (!problem.empty()) throw Error(problem);
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ' ||
+                             secret.back() == '\t'))
+    secret.pop_back();
+  if (secret.size() < kMinKeyBytes)
+    throw Error(fmt::format("key file {} holds fewer than {} bytes; create one with `openssl rand -hex 32`",
+                            path.string(), kMinKeyBytes));
+  if (secret.size() > kMaxKeyBytes)
+    throw Error(fmt::format("key file {} is larger than {} bytes", path.string(), kMaxKeyBytes));
+  return FleetKey(std::move(secret));
+}
+
+FleetKey FleetKey::from_secret(std::string secret) {
+  if (secret.size() < kMinKeyBytes || secret.size() > kMaxKeyBytes)
+    throw Error(fmt::format("a fleet key must hold {} to {} bytes", kMinKeyBytes, kMaxKeyBytes));
+  return FleetKey(std::move(secret));
+}
+
+std::string sign_report(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body) {
+  return std::string(kSignaturePrefix) + hmac_hex(key, agent, counter, body);
+}
+
+Verification verify_report(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
+                           std::optional<std::uint64_t> last_accepted_counter) {
+  if (body.size() > kMaxReportBytes)
+    return reject(413, fmt::format("report of {} bytes is larger than the {} allowed", body.size(), kMaxReportBytes));
+  const auto agent = MacAddress::parse(headers.agent);
+  if (!agent || headers.agent != agent->to_string())
+    return reject(400, fmt::format("{} must be a lowercase colon-separated MAC address", kAgentHeader));
+  std::uint64_t counter = 0;
+  const auto& c = headers.counter;
+  const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), counter);
+  if (c.empty() || c.size() > 19 || ec != std::errc() || end != c.data() + c.size() || counter == 0 ||
+      counter > static_cast<std::uint64_t>(INT64_MAX) || (c.size() > 1 && c[0] == '0'))
+    return reject(400, fmt::format("{} must be a decimal integer from 1 to 2^63-1", kCounterHeader));
+  const auto& s = headers.signature;
+  if (s.size() != kSignaturePrefix.size() + 64 || s.compare(0, kSignaturePrefix.size(), kSignaturePrefix) != 0)
+    return reject(401, fmt::format("{} must be sha256=<64 hex digits>", kSignatureHeader));
+  const std::string expected = hmac_hex(key, *agent, counter, body);
+  if (CRYPTO_memcmp(expected.data(), s.data() + kSignaturePrefix.size(), expected.size()) != 0)
+    return reject(401, "signature does not match (wrong fleet key or altered report)");
+  if (last_accepted_counter && counter <= *last_accepted_counter)
+    return reject(409, fmt::format("counter {} is not above the last accepted {} (replay)", counter,
+                                   *last_accepted_counter));
+  AgentReport report;
+  try {
+    report = parse_report(body);
+  } catch (const Error& e) {
+    return reject(400, e.what());
+  }
+  if (report.agent_id != *agent) return reject(400, "report agent_id differs from the X-Pifind-Agent header");
+  if (report.counter != counter) return reject(400, "report counter differs from the X-Pifind-Counter header");
+  return {std::move(report), 204, {}};
+}
+
+}  // namespace pifind

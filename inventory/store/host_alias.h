@@ -1,0 +1,43 @@
+// The names users type for devices (ssh aliases, Ansible host names): only [A-Za-z0-9._-], unique, from the
+// agent's hostname when it is safe, else "pi-<last three MAC octets>". Network-supplied text never leaks in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "inventory/store/inventory.h"
+
+namespace pifind {
+
+/// True if `name` is non-empty, at most 64 characters, only [A-Za-z0-9._-], and starts with a letter or digit.
+bool is_safe_alias(std::string_view name);
+
+/// Raspberry Pis and any device running pifind-agent: what ssh-config, exports and the audit list by default.
+bool is_fleet_member(const InventoryRecord& record);
+
+/// One device as the exports list it.
+struct FleetHost {
+  std::string alias;
+  const InventoryRecord* record = nullptr;
+  /// The current address; devices without one are not listed.
+  Ipv4Address ip;
+};
+
+struct FleetHostOptions {
+  /// Prepended to every alias; must itself be alias-safe (or empty).
+  std::string prefix;
+  /// List devices that are neither Raspberry Pis nor run an agent too.
+  bool include_non_pi = false;
+};
+
+/// The listed devices in alias order; they point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
+/// Throws Error if the prefix is not alias-safe.
+std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);
+std::vector<FleetHost> list_fleet_hosts(Inventory&&, const FleetHostOptions&) = delete;
+
+/// "b827eb0a0b0c": the MAC as 12 hex digits, for HostKeyAlias and fallback names.
+std::string mac_digits(const MacAddress& mac);
+
+}  // namespace pifind

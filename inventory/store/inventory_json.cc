@@ -1,0 +1,248 @@
+#include "inventory/store/inventory_json.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "inventory/core/error.h"
+#include "inventory/core/json_reader.h"
+
+namespace pifind {
+namespace {
+
+using nlohmann::json;
+
+// ---- writing ---------------------------------------------------------------------------------------
+
+json drift_to_json(const DriftSummary& d) {
+  json j = {{"drift_ppm", d.drift_ppm},   {"uncertainty_ppm", d.uncertainty_ppm},
+            {"offset_s", d.offset_s},     {"constant", d.constant},
+            {"samples", d.samples},       {"window_s", d.window_s},
+            {"measured_at", format_utc(d.measured_at)}};
+  if (!d.reference.empty()) j["reference"] = d.reference;
+  return j;
+}
+
+// ---- reading: JsonReader names the field any failure is about --------------------------------------
+
+// Lists in a record are bounded only by the file's size: the collector caps what reports add.
+constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
+
+DriftSummary drift_from_json(const JsonReader& r) {
+  DriftSummary d;
+  d.drift_ppm = r.number("drift_ppm");
+  d.uncertainty_ppm = r.number("uncertainty_ppm");
+  d.offset_s = r.optional_number("offset_s").value_or(0);
+  d.reference = r.text_or_empty("reference");
+  d.constant = r.optional_flag("constant").value_or(true);
+  d.samples = r.has("samples") ? r.count("samples") : 0;
+  d.window_s = r.optional_number("window_s").value_or(0);
+  d.measured_at = r.time("measured_at");
+  return d;
+}
+
+InventoryRecord record_from_json(const MacAddress& id, const json& object) {
+  const JsonReader r(object, "device " + id.to_string());
+  InventoryRecord rec;
+  rec.id = id;
+  const json& macs = r.optional_array("macs", kUnbounded);
+  for (std::size_t i = 0; i < macs.size(); ++i) {
+    const JsonReader m = r.element("macs", macs, i);
+    rec.macs.push_back({m.mac("mac"), m.text_or_empty("interface"), m.time("first_seen"), m.time("last_seen")});
+  }
+  const json& ips = r.optional_array("ips", kUnbounded);
+  for (std::size_t i = 0; i < ips.size(); ++i) {
+    const JsonReader a = r.element("ips", ips, i);
+    const auto ip = Ipv4Address::parse(a.text("ip"));
+    if (!ip) a.fail("ip", "is not an IPv4 address");
+    rec.ips.push_back({*ip, a.mac("mac"), a.text_or_empty("seen_via"), a.time("first_seen"), a.time("last_seen"),
+                       a.optional_flag("current").value_or(true)});
+  }
+  rec.vendor = r.text_or_empty("vendor");
+  rec.raspberry_pi = r.optional_flag("raspberry_pi").value_or(false);
+  rec.hostname = r.text_or_empty("hostname");
+  rec.model = r.text_or_empty("model");
+  rec.serial = r.text_or_empty("serial");
+  if (const auto t = r.optional_object("time")) {
+    rec.time.rtc_present = t->optional_flag("rtc_present");
+    rec.time.rtc_name = t->text_or_empty("rtc_name");
+    rec.time.clocksource = t->text_or_empty("clocksource");
+    rec.time.time_discipline = t->text_or_empty("time_discipline");
+    rec.time.ntp_synchronised = t->optional_flag("ntp_synchronised");
+  }
+  if (const auto d = r.optional_object("drift")) rec.drift = drift_from_json(*d);
+  const json& history = r.optional_array("drift_history", kUnbounded);
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    const JsonReader h = r.element("drift_history", history, i);
+    rec.add_drift_sample({h.time("at"), h.number("drift_ppm"), h.number("uncertainty_ppm"),
+                          h.optional_number("offset_s").value_or(0)});
+  }
+  if (const auto a = r.optional_object("agent"))
+    rec.agent = AgentState{a->text_or_empty("id"), a->count("last_counter"), a->time("last_report")};
+  rec.first_seen = r.time("first_seen");
+  rec.last_seen = r.time("last_seen");
+  return rec;
+}
+
+SchemaVersion parse_schema(const json& document) {
+  const auto it = document.find("schema");
+  if (it == document.end() || !it->is_string())
+    throw Error("not a pifind inventory: no \"schema\" version string");
+  const std::string text = it->get<std::string>();
+  const auto version = SchemaVersion::parse(text);
+  if (!version) throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
+  return *version;
+}
+
+}  // namespace
+
+json record_to_json(const InventoryRecord& rec, bool with_history) {
+  json macs = json::array();
+  for (const auto& m : rec.macs) {
+    json e = {{"mac", m.mac.to_string()}, {"first_seen", format_utc(m.first_seen)}, {"last_seen", format_utc(m.last_seen)}};
+    if (!m.interface_name.empty()) e["interface"] = m.interface_name;
+    macs.push_back(std::move(e));
+  }
+  json ips = json::array();
+  for (const auto& a : rec.ips) {
+    json e = {{"ip", a.ip.to_string()},
+              {"mac", a.mac.to_string()},
+              {"first_seen", format_utc(a.first_seen)},
+              {"last_seen", format_utc(a.last_seen)},
+              {"current", a.current}};
+    if (!a.seen_via.empty()) e["seen_via"] = a.seen_via;
+    ips.push_back(std::move(e));
+  }
+  json j = {{"macs", std::move(macs)},
+            {"ips", std::move(ips)},
+            {"raspberry_pi", rec.raspberry_pi},
+            {"first_seen", format_utc(rec.first_seen)},
+            {"last_seen", format_utc(rec.last_seen)}};
+  auto put = [&j](const char* key, const std::string& value) {
+    if (!value.empty()) j[key] = value;
+  };
+  put("vendor", rec.vendor);
+  put("hostname", rec.hostname);
+  put("model", rec.model);
+  put("serial", rec.serial);
+  json time = json::object();
+  if (rec.time.rtc_present) time["rtc_present"] = *rec.time.rtc_present;
+  if (!rec.time.rtc_name.empty()) time["rtc_name"] = rec.time.rtc_name;
+  if (!rec.time.clocksource.empty()) time["clocksource"] = rec.time.clocksource;
+  if (!rec.time.time_discipline.empty()) time["time_discipline"] = rec.time.time_discipline;
+  if (rec.time.ntp_synchronised) time["ntp_synchronised"] = *rec.time.ntp_synchronised;
+  if (!time.empty()) j["time"] = std::move(time);
+  if (rec.drift) j["drift"] = drift_to_json(*rec.drift);
+  if (with_history && !rec.drift_history.empty()) {
+    json history = json::array();
+    for (const auto& s : rec.drift_history)
+      history.push_back({{"at", format_utc(s.at)},
+                         {"drift_ppm", s.drift_ppm},
+                         {"uncertainty_ppm", s.uncertainty_ppm},
+                         {"offset_s", s.offset_s}});
+    j["drift_history"] = std::move(history);
+  }
+  if (rec.agent)
+    j["agent"] = {{"id", rec.agent->agent_id},
+                  {"last_counter", rec.agent->last_counter},
+                  {"last_report", format_utc(rec.agent->last_report)}};
+  return j;
+}
+
+json inventory_to_json(const Inventory& inventory, TimePoint updated) {
+  json devices = json::object();
+  for (const auto& [id, rec] : inventory.records()) devices[id.to_string()] = record_to_json(rec);
+  return {{"schema", SchemaVersion{kInventorySchemaMajor, kInventorySchemaMinor}.to_string()},
+          {"updated", format_utc(updated)},
+          {"devices", std::move(devices)}};
+}
+
+namespace {
+
+bool all_finite(const std::vector<DriftSample>& history) {
+  return std::all_of(history.begin(), history.end(), [](const DriftSample& s) {
+    return std::isfinite(s.drift_ppm) && std::isfinite(s.uncertainty_ppm) && std::isfinite(s.offset_s);
+  });
+}
+
+// `"b8:27:eb:00:00:01": {...}` on one line. The drift history is most of a reporting device's record, so it
+// is formatted directly rather than through a JSON tree (the collector re-serialises hundreds per commit).
+std::string device_line(const MacAddress& id, const InventoryRecord& record) {
+  if (record.drift_history.empty() || !all_finite(record.drift_history))
+    return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
+  std::string text = "\"" + id.to_string() + "\": " + record_to_json(record, false).dump();
+  text.pop_back();  // the record's closing brace
+  text += ",\"drift_history\":[";
+  for (std::size_t i = 0; i < record.drift_history.size(); ++i) {
+    const DriftSample& s = record.drift_history[i];
+    fmt::format_to(std::back_inserter(text), "{}{{\"at\":\"{}\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}",
+                   i ? "," : "", format_utc(s.at), s.drift_ppm, s.uncertainty_ppm, s.offset_s);
+  }
+  text += "]}";
+  return text;
+}
+
+// The shared layout of inventory_to_text() and InventoryTextCache::render().
+template <typename LineOf>
+std::string render_document(const Inventory& inventory, TimePoint updated, LineOf line_of) {
+  std::string text = fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", \"devices\": {{", kInventorySchemaMajor,
+                                 kInventorySchemaMinor, format_utc(updated));
+  bool first = true;
+  for (const auto& [id, record] : inventory.records()) {
+    text += first ? "\n" : ",\n";
+    text += line_of(id, record);
+    first = false;
+  }
+  text += "\n}}\n";
+  return text;
+}
+
+}  // namespace
+
+std::string inventory_to_text(const Inventory& inventory, TimePoint updated) {
+  return render_document(inventory, updated, [](const MacAddress& id, const InventoryRecord& r) { return device_line(id, r); });
+}
+
+std::string InventoryTextCache::render(Inventory& inventory, TimePoint updated) {
+  for (const auto& id : inventory.take_changed()) lines_.erase(id);
+  if (lines_.size() > inventory.size() * 2) lines_.clear();  // records were pruned or absorbed: drop their lines
+  return render_document(inventory, updated, [this](const MacAddress& id, const InventoryRecord& r) -> const std::string& {
+    auto it = lines_.find(id);
+    if (it == lines_.end()) it = lines_.emplace(id, device_line(id, r)).first;
+    return it->second;
+  });
+}
+
+Inventory inventory_from_text(std::string_view text) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::exception& e) {
+    // nlohmann's message is already one line: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    // A number too large for a double (1e2370) is an out_of_range error from the same parse, not a parse_error.
+    std::string message = e.what();
+    const auto at = message.find("] ");
+    throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at + 2)));
+  }
+  if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
+  const SchemaVersion schema = parse_schema(document);
+  if (schema.major > kInventorySchemaMajor)
+    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
+                            schema.to_string(), kInventorySchemaMajor));
+  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
+  Inventory inventory;
+  const auto devices = document.find("devices");
+  if (devices == document.end()) return inventory;
+  if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");
+  for (const auto& [key, value] : devices->items()) {
+    const auto id = MacAddress::parse(key);
+    if (!id) throw Error("device key " + json(key).dump() + " is not a MAC address");
+    inventory.insert_loaded(record_from_json(*id, value));
+  }
+  return inventory;
+}
+
+}  // namespace pifind

@@ -1,0 +1,32 @@
+#include "inventory/store/inventory_record.h"
+
+namespace pifind {
+
+std::optional<Ipv4Address> InventoryRecord::current_ip() const {
+  const IpAssignment* best = nullptr;
+  for (const auto& a : ips)
+    if (a.current && (!best || a.last_seen > best->last_seen)) best = &a;
+  if (!best) return std::nullopt;
+  return best->ip;
+}
+
+InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) {
+  for (auto& m : macs)
+    if (m.mac == mac) return &m;
+  return nullptr;
+}
+
+const InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) const {
+  for (const auto& m : macs)
+    if (m.mac == mac) return &m;
+  return nullptr;
+}
+
+void InventoryRecord::add_drift_sample(const DriftSample& sample) {
+  drift_history.push_back(sample);
+  if (drift_history.size() > kDriftHistoryLimit)
+    drift_history.erase(drift_history.begin(),
+                        drift_history.begin() + static_cast<std::ptrdiff_t>(drift_history.size() - kDriftHistoryLimit));
+}
+
+}  // namespace pifind

@@ -1,0 +1,115 @@
+// One device of the fleet as the inventory knows it, keyed by MAC: addresses with first/last seen,
+// hardware facts from the agent, time-keeping facts and the drift estimate with its bounded history.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inventory/core/ipv4_address.h"
+#include "inventory/core/mac_address.h"
+#include "inventory/core/time_text.h"
+
+namespace pifind {
+
+/// One network interface of a device, seen by a scan or listed by its agent.
+struct InterfaceMac {
+  MacAddress mac;
+  /// "eth0", "wlan0"; empty when only a scan saw it (the scanner's interface is not the device's).
+  std::string interface_name;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+};
+
+/// An IPv4 address a device held. Kept after the address moves away, with `current` cleared.
+struct IpAssignment {
+  Ipv4Address ip;
+  /// The interface MAC that answered for this address.
+  MacAddress mac;
+  /// Where it was seen: the scanning interface ("scan:eth0") or "agent".
+  std::string seen_via;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  /// False once the address was seen on another device (DHCP moved it) or released by the agent.
+  bool current = true;
+};
+
+/// The agent's latest estimate of the system clock's frequency error against a reference.
+struct DriftSummary {
+  /// Frequency error in parts per million; positive means the clock runs fast.
+  double drift_ppm = 0;
+  /// One standard deviation of drift_ppm.
+  double uncertainty_ppm = 0;
+  /// The reference's offset from the system clock at measured_at, seconds.
+  double offset_s = 0;
+  /// What the clock was compared against: "rtc", "ntp".
+  std::string reference;
+  /// False when the agent's estimator saw the drift change during the window (not a constant rate).
+  bool constant = true;
+  /// Number of samples and window length behind the estimate.
+  std::size_t samples = 0;
+  double window_s = 0;
+  TimePoint measured_at{};
+};
+
+/// One entry of the bounded drift history.
+struct DriftSample {
+  TimePoint at{};
+  double drift_ppm = 0;
+  double uncertainty_ppm = 0;
+  double offset_s = 0;
+};
+
+/// Time-keeping facts the agent reports.
+struct TimeFacts {
+  std::optional<bool> rtc_present;
+  /// The RTC driver name (/sys/class/rtc/rtc0/name), when present.
+  std::string rtc_name;
+  /// /sys/devices/system/clocksource/clocksource0/current_clocksource.
+  std::string clocksource;
+  /// Who disciplines the clock: "ntp", "none", ... as the agent names it.
+  std::string time_discipline;
+  /// adjtimex says the clock is synchronised.
+  std::optional<bool> ntp_synchronised;
+};
+
+/// The agent behind a device, and the replay counter of its last accepted report.
+struct AgentState {
+  std::string agent_id;
+  std::uint64_t last_counter = 0;
+  TimePoint last_report{};
+};
+
+struct InventoryRecord {
+  /// The device's identity: the first MAC it was known by (or its agent's primary interface).
+  MacAddress id;
+  std::vector<InterfaceMac> macs;
+  std::vector<IpAssignment> ips;
+  std::string vendor;
+  bool raspberry_pi = false;
+  std::string hostname;
+  std::string model;
+  std::string serial;
+  TimeFacts time;
+  std::optional<DriftSummary> drift;
+  /// Oldest first, at most kDriftHistoryLimit entries.
+  std::vector<DriftSample> drift_history;
+  std::optional<AgentState> agent;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+
+  /// The most recently seen current address, if any.
+  std::optional<Ipv4Address> current_ip() const;
+  /// The interface entry for `mac`, or null.
+  InterfaceMac* find_mac(const MacAddress& mac);
+  const InterfaceMac* find_mac(const MacAddress& mac) const;
+  /// Appends to the history, dropping the oldest entries beyond the limit.
+  void add_drift_sample(const DriftSample& sample);
+};
+
+/// How many drift samples each record keeps.
+inline constexpr std::size_t kDriftHistoryLimit = 48;
+
+}  // namespace pifind
