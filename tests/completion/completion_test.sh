@@ -44,6 +44,7 @@ complete_words() {
   "$function" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
   printf '%s\n' "${COMPREPLY[@]}" | sed '/^$/d' | sort
 }
+one_line() { tr '\n' ' ' <<<"$1" | sed 's/ $//'; }
 # expect "WHAT" EXPECTED WORD... : the candidates are exactly EXPECTED (newline-separated).
 expect() {
   local what=$1 expected=$2
@@ -51,7 +52,7 @@ expect() {
   local got
   got=$(complete_words "$@")
   [ "$got" = "$(printf '%s\n' "$expected" | sed '/^$/d' | sort)" ] ||
-    problem "$what: completing '$*' gave [$(echo $got)], expected [$(echo $expected)]"
+    problem "$what: completing '$*' gave [$(one_line "$got")], expected [$(one_line "$expected")]"
 }
 # The options --help lists (the first column of CLI11's option lines: -I,--interface TEXT ...).
 options_in_help() {
@@ -64,12 +65,12 @@ offers_all_options() {
   help=$(options_in_help "$binary" "$@") || { problem "$binary $* --help failed"; return; }
   [ "$(wc -l <<<"$help")" -ge 2 ] || { problem "$binary $* --help lists no options"; return; }
   missing=$(comm -23 <(echo "$help") <(complete_words "$(basename "$binary")" "$@" -))
-  [ -z "$missing" ] || problem "completing '$(basename "$binary")${*:+ $*} -' misses $(echo $missing), which --help lists"
+  [ -z "$missing" ] || problem "completing '$(basename "$binary")${*:+ $*} -' misses $(one_line "$missing"), which --help lists"
 }
 
 offers_all_options "$pifind"
 for sub in serve audit ssh-config export "inventory show" "inventory prune"; do
-  offers_all_options "$pifind" $sub
+  offers_all_options "$pifind" $sub  # unquoted: "inventory show" is two words
 done
 offers_all_options "$agent"
 offers_all_options "$agent" analyze
@@ -93,7 +94,7 @@ expect "no value to guess" "" pifind-agent --server ''
 # File names where an option takes a file, relative to the current directory.
 mkdir "$work/files" "$work/files/state"
 touch "$work/files/fleet.json" "$work/files/targets.txt"
-cd "$work/files"
+cd "$work/files" || fail "cd $work/files"
 expect "target file" $'fleet.json\nstate\ntargets.txt' pifind -f ''
 expect "inventory file" "fleet.json" pifind --inventory fl
 expect "serve key file" "targets.txt" pifind serve --key-file t
