@@ -26,7 +26,7 @@ std::filesystem::path default_state_dir() {
 }  // namespace
 
 AgentHardware::AgentHardware(const AgentOptions& options)
-    : linux_rtc_(Sysroot(options.sysroot).path("/dev").string()) {
+    : linux_rtc_(Sysroot(options.sysroot)) {
   if (!options.simulate.empty()) simulated_ = std::make_unique<SimulatedPi>(parse_simulation_spec(options.simulate));
 }
 

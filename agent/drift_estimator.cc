@@ -182,14 +182,29 @@ DriftEstimate estimate_drift(const std::string& reference, std::span<const Drift
     e.segments = std::unique(ids.begin(), ids.end()) - ids.begin();
   }
   const auto fit = fit_common_slope(samples);
-  if (samples.size() < std::max<std::size_t>(min_samples, 3) || !fit) {
+  const std::size_t needed = std::max<std::size_t>(min_samples, 3);
+  if (samples.size() < needed) {
     e.status = DriftStatus::kCollecting;
-    e.message = fmt::format("{} samples over {:.0f} s; an estimate needs at least {}", samples.size(), e.window_s,
-                            std::max<std::size_t>(min_samples, 3));
+    e.message = fmt::format("{} samples over {:.0f} s; an estimate needs at least {}", samples.size(), e.window_s, needed);
+    return e;
+  }
+  if (!fit) {
+    // Enough samples, but steps or reboots cut them into segments too short to share a rate.
+    e.status = DriftStatus::kCollecting;
+    e.message = fmt::format("{} samples over {:.0f} s fall into {} segments (steps or reboots between them): "
+                            "too few samples per segment to fit a rate",
+                            samples.size(), e.window_s, e.segments);
+    return e;
+  }
+  const double ppm = fit->slope * 1e6;
+  if (!(std::abs(ppm) <= kMaxEstimatePpm)) {
+    e.status = DriftStatus::kUnavailable;
+    e.message = fmt::format("a rate of {:+.0f} ppm is beyond the ±{:.0f} ppm (±10 %) a clock can be corrected by: "
+                            "the reference is not keeping time",
+                            ppm, kMaxEstimatePpm);
     return e;
   }
   e.status = DriftStatus::kOk;
-  const double ppm = fit->slope * 1e6;
   const double se = fit->slope_stderr * 1e6;
   const double half = student_t_975(fit->dof) * se;
   e.ppm = ppm;

@@ -50,9 +50,13 @@ std::vector<AllanPoint> overlapping_adev(std::span<const DriftSample> one_segmen
 double student_t_975(int dof);
 
 /// Everything the report says about one reference. `reference` names it ("rtc0", "ntp:host").
-/// Status "collecting" below `min_samples` samples.
+/// Status "collecting" below `min_samples` samples (or when steps leave no segment long enough for a
+/// rate), "unavailable" for a rate beyond ±kMaxEstimatePpm: never a number that cannot be a clock's.
 DriftEstimate estimate_drift(const std::string& reference, std::span<const DriftSample> samples,
                              std::size_t min_samples = 8);
+
+/// The largest rate an estimate reports: adjtimex corrects a clock by up to ±10 % through the tick.
+inline constexpr double kMaxEstimatePpm = 100'000;
 
 /// Thresholds of the non-constant-drift test (documented in pifind-agent(8)).
 inline constexpr double kRunsZThreshold = -3.0;

@@ -7,6 +7,7 @@
 
 #include "agent/drift_estimator.h"
 #include "inventory/core/error.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 namespace pifind::agent {
 namespace {
@@ -43,7 +44,7 @@ void withhold(DriftEstimate& e, const std::string& message) {
 
 // No crystal is 10 % off: a rate (or interval) beyond that comes from a broken reference, and beyond
 // 1e6 ppm it would get the whole report refused.
-constexpr double kImplausiblePpm = 1e5;
+constexpr double kImplausiblePpm = kMaxEstimatePpm;
 
 bool implausible(const DriftEstimate& e) {
   for (const auto* v : {&e.ppm, &e.stderr_ppm, &e.ci95_low_ppm, &e.ci95_high_ppm, &e.recent_ppm})
@@ -107,10 +108,13 @@ std::optional<std::string> DriftMonitor::sample_rtc() {
   if (!rtc_store_) return std::nullopt;
   auto opened = opener_.open(rtc_name_);
   if (!opened.device) return rtc_failed(opened.busy ? DriftStatus::kBusy : DriftStatus::kUnavailable, opened.error, false);
-  // Predict edges with the current estimate: the window stays narrow.
-  const auto segment = rtc_store_->current_segment();
-  if (segment.size() >= 8)
-    if (const auto fit = fit_common_slope(segment)) sampler_.set_rate_ppm(fit->slope * 1e6);
+  // Predict edges with the current estimate: the window stays narrow. A new segment (a reboot, a step)
+  // starts from the rate all segments share: the oscillator is the same.
+  if (rtc_store_->current_segment().size() >= 8) {
+    if (const auto fit = rtc_store_->fit().newest_segment()) sampler_.set_rate_ppm(fit->slope * 1e6);
+  } else if (const auto fit = rtc_store_->fit().common(); fit && fit->samples >= 8 && fit->dof >= 1) {
+    sampler_.set_rate_ppm(fit->slope * 1e6);
+  }
   const auto result = sampler_.sample(*opened.device);
   rtc_reads_ += result.reads;
   if (result.outcome == EdgeOutcome::kMissed) {
@@ -173,6 +177,11 @@ std::vector<DriftEstimate> DriftMonitor::estimates() const {
     out.push_back(estimate_drift(ntp_name_, ntp_store_->samples()));
     apply_status(out.back(), ntp_status_, ntp_message_, false);
   }
+  // The settings that cancel each measured rate: against MONOTONIC_RAW, which tick and frequency do not
+  // touch, so they hold whatever the kernel runs with now. None for a drift that is not constant.
+  for (auto& e : out)
+    if (e.status == DriftStatus::kOk && e.ppm && !e.nonconstant)
+      if (const auto c = adjtimex_correction(*e.ppm)) e.correction = ClockCorrection{c->settings.tick_us, c->settings.frequency};
   if (out.size() == 2 && out[0].ppm && out[1].ppm && out[0].stderr_ppm && out[1].stderr_ppm) {
     // x_rtc rises at (system - rtc), x_ntp at (system - true): the RTC runs (ntp - rtc) ppm fast.
     DriftEstimate e;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "agent/drift_estimator.h"
+
 namespace pifind::agent {
 namespace {
 
@@ -19,6 +21,8 @@ EdgeResult read_failed(EdgeResult result, int error) {
   result.read_errno = error;
   return result;
 }
+
+constexpr std::int64_t kMaxHalfWindowNs = 400'000'000;
 
 }  // namespace
 
@@ -117,8 +121,11 @@ EdgeResult EdgeSampler::fine(RtcDevice& rtc, EdgeResult result, std::int64_t ext
       1, static_cast<std::int64_t>(std::ceil(static_cast<double>(now + config_.lead_ns - edge_raw_ns_) / period_ns)));
   const std::int64_t target = edge_second_ + k;
   const auto predicted = edge_raw_ns_ + static_cast<std::int64_t>(std::llround(static_cast<double>(k) * period_ns));
-  const std::int64_t half = config_.min_half_window_ns + 2 * max_read_ns_ + extra_slack_ns +
-                            static_cast<std::int64_t>(config_.rate_tolerance_ppm * 1e-6 * (predicted - edge_raw_ns_));
+  const double tolerance_ppm = rate_known_ ? config_.rate_tolerance_ppm : kMaxEstimatePpm;
+  // Never wider than most of a second: the read before the window must still show the second before.
+  const std::int64_t half = std::min<std::int64_t>(
+      kMaxHalfWindowNs, config_.min_half_window_ns + 2 * max_read_ns_ + extra_slack_ns +
+                            static_cast<std::int64_t>(tolerance_ppm * 1e-6 * static_cast<double>(predicted - edge_raw_ns_)));
   const auto dither = std::uniform_int_distribution<std::int64_t>(0, max_read_ns_)(dither_);
   clock_.sleep_for_ns(predicted - half - dither - clock_.monotonic_raw_ns());
 

@@ -54,7 +54,12 @@ class EdgeSampler {
   /// Times the next usable edge of `rtc` (waits at most ~2 s, sleeping outside the window).
   EdgeResult sample(RtcDevice& rtc);
   /// The current estimate of the system oscillator's rate against the RTC, to predict edges better.
-  void set_rate_ppm(double ppm) { rate_ = 1 + ppm * 1e-6; }
+  /// Until one is given, the prediction window allows any rate a clock can have (±kMaxEstimatePpm):
+  /// wider, so more reads per sample, but an oscillator 5 % off is timed instead of missed for ever.
+  void set_rate_ppm(double ppm) {
+    rate_ = 1 + ppm * 1e-6;
+    rate_known_ = true;
+  }
   bool locked() const { return locked_; }
   /// Whether the update interrupt is used (known after the first sample).
   std::optional<bool> uses_update_interrupt() const { return uie_; }
@@ -74,6 +79,7 @@ class EdgeSampler {
   Clock& clock_;
   EdgeSamplerConfig config_;
   double rate_ = 1.0;
+  bool rate_known_ = false;
   bool locked_ = false;
   std::int64_t edge_raw_ns_ = 0;
   std::int64_t edge_second_ = 0;

@@ -20,12 +20,14 @@ void clean_texts(AgentReport& r) {
     *s = report_text(*s, kMaxTextBytes);
   for (auto& d : r.rtc.devices) {
     d.driver = report_text(d.driver, kMaxTextBytes);
+    d.chip = report_text(d.chip, 64);
     d.read_error = report_text(d.read_error, kMaxTextBytes);
   }
   r.rtc.fake_hwclock.saved_utc = report_text(r.rtc.fake_hwclock.saved_utc, 64);
   r.clocksource.current = report_text(r.clocksource.current, 64);
   for (auto& c : r.clocksource.available) c = report_text(c, 64);
   r.discipline.drift_file = report_text(r.discipline.drift_file, kMaxTextBytes);
+  if (id.revision) id.revision->board_revision = report_text(id.revision->board_revision, 16);
 }
 
 }  // namespace
@@ -44,12 +46,11 @@ AgentReport gather_facts(const FactsSources& s) {
     if (i.name == id.primary_interface) r.agent_id = i.mac;
   if (r.agent_id.is_zero())
     throw Error("no network interface with a MAC address: this machine has no identity to report under");
-  id.model = read_model(s.root);
-  if (const auto cpuinfo = s.root.read("/proc/cpuinfo", 256 * 1024)) {
-    const auto info = parse_cpuinfo(*cpuinfo);
-    id.revision = decode_revision(info.revision);
-    id.serial = info.serial;
-  }
+  Board board = read_board(s.root);
+  id.model = std::move(board.model);
+  id.revision = std::move(board.revision);
+  id.serial = std::move(board.serial);
+  id.memory_mb = board.memory_mb;
   id.os = read_os(s.root);
   std::tie(id.kernel_release, id.machine) = read_kernel(s.root);
   id.uptime_s = read_uptime_s(s.root);

@@ -27,10 +27,7 @@ std::optional<std::int64_t> parse_fake_hwclock_time(std::string_view text) {
 
 FakeHwclock read_fake_hwclock(const Sysroot& root, std::int64_t now_unix_ns) {
   FakeHwclock f;
-  auto exists = [&](std::string_view path) {
-    std::error_code ec;  // a symlink loop or an unreadable directory counts as absent, never throws
-    return std::filesystem::exists(root.path(path), ec);
-  };
+  auto exists = [&](std::string_view path) { return root.exists(path); };
   f.installed = exists("/sbin/fake-hwclock") || exists("/usr/sbin/fake-hwclock");
   f.enabled = exists("/etc/systemd/system/sysinit.target.wants/fake-hwclock.service");
   for (const auto& name : root.list("/etc/rcS.d"))

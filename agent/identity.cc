@@ -67,9 +67,20 @@ void add_fixture_addresses(const Sysroot& root, std::vector<NetworkInterface>& i
 }  // namespace
 
 std::string read_hostname(const Sysroot& root) {
+  // The running kernel's name; an offline image has no /proc, and its name is the one it boots with.
+  auto name = root.read_line("/proc/sys/kernel/hostname");
+  if (!name) {
+    if (const auto file = root.read("/etc/hostname", 4096)) {
+      std::istringstream in(*file);
+      for (std::string line; std::getline(in, line);)
+        if (const auto t = trim(line); !t.empty() && t.front() != '#') {
+          name = t;
+          break;
+        }
+    }
+  }
   // "(none)" and other invalid names become "": the report says unknown rather than being refused.
-  const auto name = root.read_line("/proc/sys/kernel/hostname").value_or("");
-  return is_valid_hostname(name) ? name : std::string();
+  return name && is_valid_hostname(*name) ? *name : std::string();
 }
 
 std::vector<NetworkInterface> read_interfaces(const Sysroot& root) {
@@ -109,10 +120,8 @@ std::string primary_interface(const Sysroot& root, const std::vector<NetworkInte
   }
   // Hardware first (virtual interfaces such as docker0, bridges and veths have no device link), then
   // globally administered MACs (QEMU's 52:54:00 is locally administered, so hardware must come first).
-  for (const auto& i : interfaces) {
-    std::error_code ec;  // a symlink loop counts as no device link, never throws
-    if (std::filesystem::exists(root.path("/sys/class/net/" + i.name + "/device"), ec)) return i.name;
-  }
+  for (const auto& i : interfaces)
+    if (root.has_entry("/sys/class/net/" + i.name + "/device")) return i.name;
   for (const auto& i : interfaces)
     if (!i.mac.is_locally_administered()) return i.name;
   return interfaces.empty() ? std::string() : interfaces.front().name;

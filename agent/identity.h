@@ -11,7 +11,8 @@
 
 namespace pifind::agent {
 
-/// /proc/sys/kernel/hostname; empty if it is unset ("(none)") or not an RFC 1123 name.
+/// /proc/sys/kernel/hostname, else (an offline image) the first name in /etc/hostname; empty if it is
+/// unset ("(none)") or not an RFC 1123 name.
 std::string read_hostname(const Sysroot& root);
 
 /// Interfaces with a non-zero MAC (/sys/class/net/IF/address), loopback excluded, sorted by name.

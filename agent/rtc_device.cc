@@ -4,6 +4,7 @@
 #include <linux/rtc.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,12 +66,20 @@ class LinuxRtcDevice final : public RtcDevice {
 }  // namespace
 
 RtcOpenResult LinuxRtcOpener::open(const std::string& name) {
-  const std::string path = dev_dir_ + "/" + name;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const std::string path = root_.path("/dev/" + name).string();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {nullptr, false, system_error_text("cannot open " + path, errno)};
+  if (!S_ISCHR(st.st_mode)) return {nullptr, false, path + " is not a character device"};
+  // O_NONBLOCK: an update-interrupt read() then never blocks past the poll() that announced it.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     const int e = errno;
     if (e == EBUSY) return {nullptr, true, path + " is held by another process (EBUSY); retrying later"};
     return {nullptr, false, system_error_text("cannot open " + path, e)};
+  }
+  if (::fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+    ::close(fd);
+    return {nullptr, false, path + " is not a character device"};
   }
   return {std::make_unique<LinuxRtcDevice>(fd), false, {}};
 }

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "agent/sysroot.h"
+
 namespace pifind::agent {
 
 /// The outcome of one RTC read: whole seconds since the Unix epoch (the RTC's own time, read as UTC),
@@ -44,14 +46,15 @@ class RtcOpener {
   virtual RtcOpenResult open(const std::string& name) = 0;
 };
 
-/// Opens `<dev_dir>/<name>` read-only with the Linux RTC ioctls.
+/// Opens /dev/<name> under `root` read-only with the Linux RTC ioctls; only a character device is
+/// opened (a FIFO or a plain file copied into a tree would block or mean nothing).
 class LinuxRtcOpener final : public RtcOpener {
  public:
-  explicit LinuxRtcOpener(std::string dev_dir) : dev_dir_(std::move(dev_dir)) {}
+  explicit LinuxRtcOpener(Sysroot root) : root_(std::move(root)) {}
   RtcOpenResult open(const std::string& name) override;
 
  private:
-  std::string dev_dir_;
+  Sysroot root_;
 };
 
 }  // namespace pifind::agent

@@ -1,5 +1,6 @@
 #include "agent/rtc_inventory.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <charconv>
@@ -8,6 +9,25 @@
 #include <fmt/format.h>
 
 namespace pifind::agent {
+
+std::string rtc_chip(std::string_view sysfs_name, std::string_view client_name) {
+  auto upper = [](std::string_view s) {
+    std::string out(s);
+    for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return out;
+  };
+  auto identifier = [](std::string_view s) {
+    return !s.empty() && s.size() <= 32 && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
+  };
+  std::string_view driver = sysfs_name.substr(0, sysfs_name.find(' '));
+  if (driver == "rpi-rtc" || driver == "rpi_rtc") return "Raspberry Pi 5 RTC (firmware)";
+  if (driver == "rtc_cmos") return "MC146818 (PC CMOS)";
+  if (identifier(client_name)) return upper(client_name);
+  if (driver.starts_with("rtc-")) driver.remove_prefix(4);
+  for (std::string_view bus : {"-i2c", "-spi"})
+    if (driver.ends_with(bus)) driver.remove_suffix(bus.size());
+  return identifier(driver) ? upper(driver) : std::string();
+}
 
 std::optional<double> read_battery_voltage_v(const Sysroot& root, const std::string& rtc) {
   const auto line = root.read_line("/sys/class/rtc/" + rtc + "/battery_voltage");
@@ -29,6 +49,7 @@ std::vector<RtcInfo> read_rtcs(const Sysroot& root, RtcOpener& opener, Clock& cl
     RtcInfo info;
     info.device = name;
     info.driver = root.read_line("/sys/class/rtc/" + name + "/name").value_or("");
+    info.chip = rtc_chip(info.driver, root.read_line("/sys/class/rtc/" + name + "/device/name").value_or(""));
     if (const auto h = root.read_line("/sys/class/rtc/" + name + "/hctosys")) info.hctosys = *h == "1";
     info.battery.voltage_v = read_battery_voltage_v(root, name);
     auto opened = opener.open(name);

@@ -13,6 +13,8 @@ namespace pifind::agent {
 namespace {
 
 constexpr const char* kFormat = "pifind-agent-samples/1";
+// The least slack on a measured rate: a crystal wanders by a few ppm with temperature.
+constexpr double kRateSlackFloor = 20e-6;
 
 }  // namespace
 
@@ -41,6 +43,7 @@ std::string SampleStore::load() {
     }
     steps_ = j.at("steps").get<std::int64_t>();
     thin();
+    fit_.rebuild(samples_);
     return {};
   } catch (const std::exception& e) {
     problem = e.what();
@@ -48,6 +51,7 @@ std::string SampleStore::load() {
   samples_.clear();
   segments_.clear();
   steps_ = 0;
+  fit_.rebuild(samples_);
   std::error_code ec;
   std::filesystem::rename(file_, file_.string() + ".corrupt", ec);
   return fmt::format("{} was unreadable ({}); set aside as .corrupt, starting afresh", file_.string(),
@@ -70,40 +74,52 @@ std::span<const DriftSample> SampleStore::current_segment() const {
   return std::span<const DriftSample>(samples_).subspan(first);
 }
 
+std::optional<std::pair<double, double>> SampleStore::expected_rate() const {
+  // Ten standard errors: a real step stands out, a noisy rate does not cut the data into pieces.
+  const auto newest = fit_.newest_segment();
+  if (newest && newest->dof >= 1) return std::pair{newest->slope, kRateSlackFloor + 10 * newest->slope_stderr};
+  const auto common = fit_.common();
+  if (common && common->dof >= 1) return std::pair{common->slope, kRateSlackFloor + 10 * common->slope_stderr};
+  // One interval so far: its two ends are each uncertain by up to the step tolerance.
+  if (common) return std::pair{common->slope, kRateSlackFloor + 2 * step_tolerance_s_ / std::sqrt(2 * common->stt_s2)};
+  return std::nullopt;
+}
+
 bool SampleStore::add(std::int64_t reference_ns, std::int64_t raw_ns, const std::string& boot_id) {
   bool start = segments_.empty() || segments_.back().second != boot_id;
+  bool reanchor = false;
   if (!start && !samples_.empty()) {
-    const auto seg = current_segment();
-    const DriftSample& last = seg.back();
-    // Expected rate: the segment's own fit once it has one, else anything within ±600 ppm.
-    if (seg.size() < 8) {
-      fitted_size_ = 0;
-      fitted_rate_ = 0;
-      fitted_slack_ = 600e-6;
-    } else if (seg.size() < fitted_size_ || seg.size() >= 2 * fitted_size_ || seg.size() >= fitted_size_ + 256) {
-      if (const auto fit = fit_common_slope(seg)) {
-        fitted_size_ = seg.size();
-        fitted_rate_ = fit->slope;
-        fitted_slack_ = 20e-6 + 10 * fit->slope_stderr;
-      }
-    }
-    const double rate = fitted_rate_, slack = fitted_slack_;
+    const DriftSample& last = samples_.back();
     const double dt = static_cast<double>(reference_ns - last.reference_ns) * 1e-9;
     const double dx = static_cast<double>((raw_ns - last.raw_ns) - (reference_ns - last.reference_ns)) * 1e-9;
-    if (dt < 0 || std::abs(dx - rate * dt) > step_tolerance_s_ + slack * std::abs(dt)) {
+    const bool within_prior = dt >= 0 && std::abs(dx) <= step_tolerance_s_ + kMaxEstimatePpm * 1e-6 * dt;
+    const auto expected = expected_rate();
+    const bool departs = expected ? dt < 0 || std::abs(dx - expected->first * dt) >
+                                                  step_tolerance_s_ + expected->second * std::abs(dt)
+                                  : !within_prior;
+    if (departs) {
       start = true;
       ++steps_;
+      // A rate known from one interval only, and this sample departs from it: the step was in that
+      // interval or in this one, and the next sample tells which. Until then the previous sample goes
+      // with this one, so a step in the very first interval cannot become the rate every later sample
+      // is judged by.
+      const auto common = fit_.common();
+      reanchor = within_prior && common && common->dof < 1 && current_segment().size() == 2;
     }
   }
   if (start) {
-    fitted_size_ = 0;
-    fitted_rate_ = 0;
-    fitted_slack_ = 600e-6;
     const std::uint32_t id = segments_.empty() ? 1 : segments_.back().first + 1;
     segments_.emplace_back(id, boot_id);
+    if (reanchor) samples_.back().segment = id;
   }
   samples_.push_back({reference_ns, raw_ns, segments_.back().first});
+  const std::size_t before = samples_.size();
   thin();
+  if (reanchor || samples_.size() != before)
+    fit_.rebuild(samples_);
+  else
+    fit_.add(samples_.back());
   return start;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/drift_estimator.h"
+#include "agent/running_fit.h"
 
 namespace pifind::agent {
 
@@ -27,11 +28,17 @@ class SampleStore {
   void save() const;
 
   /// Appends a sample taken during boot `boot_id`. Starts a new segment when the boot changed or when
-  /// the sample departs from the segment's line by more than 20 ms plus the rate uncertainty (the
-  /// reference was stepped, e.g. the RTC was set). Returns true if it started a new segment.
+  /// the sample departs from the line the measured rate predicts by more than the step tolerance plus
+  /// the rate's uncertainty (the reference was stepped, e.g. the RTC was set). The rate is the newest
+  /// segment's own once it has one, else the one all segments share (a step or a reboot does not change
+  /// the oscillator); only the very first interval is judged against a prior alone, ±kMaxEstimatePpm, which
+  /// is as far as adjtimex corrects a clock. A large rate is therefore never taken for a string of steps.
+  /// Returns true if it started a new segment.
   bool add(std::int64_t reference_ns, std::int64_t raw_ns, const std::string& boot_id);
 
   std::span<const DriftSample> samples() const { return samples_; }
+  /// The running least-squares fit of samples(), O(1) per add.
+  const RunningFit& fit() const { return fit_; }
   /// The samples of the newest segment.
   std::span<const DriftSample> current_segment() const;
   std::int64_t steps_detected() const { return steps_; }
@@ -39,17 +46,16 @@ class SampleStore {
 
  private:
   void thin();
+  /// The expected rate of x (dimensionless) and its slack; nothing before any interval is known.
+  std::optional<std::pair<double, double>> expected_rate() const;
   std::filesystem::path file_;
   std::size_t max_samples_;
   double step_tolerance_s_;
   std::vector<DriftSample> samples_;
   std::vector<std::pair<std::uint32_t, std::string>> segments_;  ///< id, boot_id
   std::int64_t steps_ = 0;
-  // The current segment's fitted rate, refreshed as the segment grows (refitting on every add would
-  // make long logs quadratic).
-  std::size_t fitted_size_ = 0;
-  double fitted_rate_ = 0;
-  double fitted_slack_ = 600e-6;
+  RunningFit fit_;
 };
+
 
 }  // namespace pifind::agent

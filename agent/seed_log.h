@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/drift_estimator.h"
+#include "inventory/protocol/adjtimex_correction.h"
 
 namespace pifind::agent {
 
@@ -19,6 +20,11 @@ struct SeedLog {
   std::size_t ignored_lines = 0;  ///< lines that were neither headers, comments nor rows
   std::size_t steps = 0;          ///< steps that started a new segment
   double endpoint_ppm = 0;        ///< (x_last - x_first)/(t_last - t_first), the seed's own arithmetic
+  /// The kernel's tick and frequency while the log ran, from the rows' "current" columns (Debian's
+  /// adjtimex prints them on every row, upstream's from the second row on); nothing if no row has them.
+  std::optional<AdjtimexSettings> settings;
+  /// The row at which the current tick or frequency changed (someone adjusted the clock mid-log), or 0.
+  std::size_t settings_changed_at_row = 0;
 };
 
 /// Parses the log text. Throws pifind::Error (one line) if it holds no comparison rows.

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
+#include "agent/drift_estimator.h"
 #include "inventory/core/error.h"
 
 namespace pifind::agent {
@@ -26,7 +29,9 @@ void apply_item(SimulationSpec& spec, std::string_view item, std::vector<DriftSe
   const std::string_view key = item.substr(0, eq);
   const double value = parse_number(item.substr(eq + 1), item);
   auto ppm = [&] {
-    if (std::abs(value) > 1000) throw Error("--simulate: '" + std::string(item) + "' is beyond ±1000 ppm");
+    // As far as a clock can be corrected (adjtimex's ±10 %): the big-drift cases of issue 13.
+    if (std::abs(value) > kMaxEstimatePpm)
+      throw Error(fmt::format("--simulate: '{}' is beyond ±{:.0f} ppm", item, kMaxEstimatePpm));
     return value;
   };
   if (key == "drift") {

@@ -57,9 +57,16 @@ SntpReply parse_sntp_reply(std::span<const std::uint8_t> packet, std::uint64_t n
   if (r.mode != 4) throw Error(fmt::format("SNTP reply has mode {}, not 4 (server)", r.mode));
   if (r.version != 3 && r.version != 4) throw Error(fmt::format("SNTP reply has version {}", r.version));
   if (r.originate != nonce) throw Error("SNTP reply does not answer our request (originate timestamp differs)");
-  if (r.stratum == 0) throw Error("SNTP server sent a kiss-o'-death (stratum 0)");
-  if (r.stratum >= 16) throw Error("SNTP server is unsynchronised (stratum 16)");
-  if (r.leap == 3) throw Error("SNTP server is unsynchronised (leap indicator 3)");
+  if (r.stratum == 0) {
+    // A kiss-o'-death carries its reason as four ASCII letters in the reference ID (RFC 5905 §7.4).
+    std::string code;
+    for (std::size_t i = 12; i < 16; ++i)
+      if (packet[i] >= 'A' && packet[i] <= 'Z') code += static_cast<char>(packet[i]);
+    throw Error(code.size() == 4 ? fmt::format("SNTP server sent a kiss-o'-death ({}, stratum 0): no sample", code)
+                                 : "SNTP server sent a kiss-o'-death (stratum 0): no sample");
+  }
+  if (r.stratum >= 16) throw Error("SNTP server is unsynchronised (stratum 16): no sample");
+  if (r.leap == 3) throw Error("SNTP server is unsynchronised (leap indicator 3): no sample");
   if (r.receive == 0 || r.transmit == 0) throw Error("SNTP reply has zero timestamps");
   if (r.root_delay_s / 2 + r.root_dispersion_s > 1.0) throw Error("SNTP server's root distance exceeds 1 s");
   return r;

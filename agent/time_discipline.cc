@@ -87,7 +87,10 @@ void read_drift_file(const Sysroot& root, Discipline& d) {
 
 Discipline read_discipline(const Sysroot& root, KernelTimeSource& kernel) {
   Discipline d;
-  d.kernel = kernel.read();
+  if (!root.is_live() && kernel.reads_this_machine())
+    d.kernel_unknown = "read from a sysroot: adjtimex would give this machine's kernel state, not the tree's";
+  else
+    d.kernel = kernel.read();
   d.daemons = find_time_daemons(root);
   read_drift_file(root, d);
   return d;

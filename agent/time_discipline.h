@@ -16,12 +16,15 @@ class KernelTimeSource {
   virtual ~KernelTimeSource() = default;
   /// Nothing if the call failed.
   virtual std::optional<KernelTimeState> read() = 0;
+  /// True when the state is this machine's own kernel's, which says nothing about a --sysroot tree.
+  virtual bool reads_this_machine() const { return false; }
 };
 
 /// adjtimex with modes = 0: reads, never changes anything.
 class LinuxKernelTimeSource final : public KernelTimeSource {
  public:
   std::optional<KernelTimeState> read() override;
+  bool reads_this_machine() const override { return true; }
 };
 
 /// Converts raw timex fields (freq in 2^-16 ppm, offset in ns if STA_NANO else µs, errors in µs).
@@ -36,7 +39,8 @@ std::vector<std::string> find_time_daemons(const Sysroot& root);
 /// ntpd and NTPsec store the correction they apply, so its sign is flipped.
 void read_drift_file(const Sysroot& root, Discipline& discipline);
 
-/// Everything above.
+/// Everything above. Under a --sysroot the running kernel's adjtimex state belongs to the host, not
+/// to the tree: it is reported unknown (kernel absent, kernel_unknown says why), never the host's.
 Discipline read_discipline(const Sysroot& root, KernelTimeSource& kernel);
 
 }  // namespace pifind::agent

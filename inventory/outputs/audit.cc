@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "inventory/protocol/adjtimex_correction.h"
+
 namespace pifind {
 namespace {
 
@@ -44,6 +46,8 @@ HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint 
   if (std::abs(r.drift->drift_ppm) > t.max_ppm) a.problems.push_back(AuditProblem::kDriftTooLarge);
   if (r.drift->uncertainty_ppm > t.max_uncertainty_ppm) a.problems.push_back(AuditProblem::kUncertain);
   if (!r.drift->constant) a.problems.push_back(AuditProblem::kNotConstant);
+  if (const auto c = adjtimex_correction(r.drift->drift_ppm); c && r.drift->constant)
+    a.correction = ClockCorrection{c->settings.tick_us, c->settings.frequency};
   return a;
 }
 
@@ -154,6 +158,14 @@ std::string render_audit_table(const AuditResult& audit) {
   return out;
 }
 
+// {"tick", "frequency", "command"}: what to put in /etc/default/adjtimex (pifind-agent(8), THE CORRECTION).
+nlohmann::json correction_json(const std::optional<ClockCorrection>& c) {
+  if (!c) return nullptr;
+  return {{"tick", c->tick},
+          {"frequency", c->frequency},
+          {"command", adjtimex_command(c->tick, c->frequency)}};
+}
+
 nlohmann::json audit_to_json(const AuditResult& audit) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const auto& h : audit.hosts) {
@@ -169,6 +181,7 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
                      {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
                      {"ntp_synchronised", or_null(h.ntp_synchronised)},
                      {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
+                     {"correction", correction_json(h.correction)},
                      {"verdict", h.verdict()},
                      {"problems", std::move(problems)},
                      {"outlier", h.outlier}});

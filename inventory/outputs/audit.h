@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "inventory/protocol/report.h"
 #include "inventory/store/host_alias.h"
 
 namespace pifind {
@@ -39,6 +40,9 @@ struct HostAudit {
   std::string clocksource;
   std::optional<bool> ntp_synchronised;
   std::optional<std::chrono::seconds> report_age;
+  /// The adjtimex tick and frequency that cancel drift_ppm (the agent measures on MONOTONIC_RAW, which
+  /// they do not touch); none for a drift that is not constant or beyond what the tick can correct.
+  std::optional<ClockCorrection> correction;
   std::vector<AuditProblem> problems;
   /// Far from the fleet's median by a robust (median absolute deviation) measure.
   bool outlier = false;

@@ -26,6 +26,8 @@ json to_json(const BoardRevision& r) {
          {"manufacturer", r.manufacturer}};
   put(j, "memory_mb", r.memory_mb);
   put(j, "pcb_revision", r.pcb_revision);
+  if (!r.board_revision.empty()) j["board_revision"] = r.board_revision;
+  put(j, "warranty_voided", r.warranty_voided);
   return j;
 }
 
@@ -43,6 +45,7 @@ json to_json(const Identity& id) {
          {"machine", id.machine},
          {"boot_id", id.boot_id}};
   if (id.revision) j["revision"] = to_json(*id.revision);
+  put(j, "memory_mb", id.memory_mb);
   put(j, "uptime_s", id.uptime_s);
   return j;
 }
@@ -51,6 +54,7 @@ json to_json(const RtcSection& rtc) {
   json devices = json::array();
   for (const auto& d : rtc.devices) {
     json dj{{"device", d.device}, {"driver", d.driver}, {"readable", d.readable}, {"read_error", d.read_error}};
+    if (!d.chip.empty()) dj["chip"] = d.chip;
     put(dj, "hctosys", d.hctosys);
     put(dj, "rtc_minus_system_s", d.rtc_minus_system_s);
     json battery = json::object();
@@ -70,6 +74,7 @@ json to_json(const RtcSection& rtc) {
 json to_json(const Discipline& d) {
   json j{{"daemons", d.daemons}, {"drift_file", d.drift_file}};
   put(j, "drift_file_ppm", d.drift_file_ppm);
+  if (!d.kernel_unknown.empty()) j["kernel_unknown"] = d.kernel_unknown;
   if (d.kernel) {
     const auto& k = *d.kernel;
     j["kernel"] = {{"synchronised", k.synchronised}, {"state", k.state},         {"status", k.status},
@@ -93,6 +98,7 @@ json to_json(const DriftEstimate& e) {
   put(j, "residual_rms_s", e.residual_rms_s);
   put(j, "runs_z", e.runs_z);
   put(j, "recent_ppm", e.recent_ppm);
+  if (e.correction) j["correction"] = {{"tick", e.correction->tick}, {"frequency", e.correction->frequency}};
   return j;
 }
 
@@ -114,6 +120,9 @@ BoardRevision revision_from_json(const JsonReader& r) {
   b.manufacturer = r.text("manufacturer");
   b.memory_mb = optional_int(r, "memory_mb");
   b.pcb_revision = optional_int(r, "pcb_revision");
+  // 1.1 fields: optional on read.
+  b.board_revision = r.text_or_empty("board_revision");
+  b.warranty_voided = r.optional_flag("warranty_voided");
   return b;
 }
 
@@ -134,6 +143,7 @@ Identity identity_from_json(const JsonReader& r) {
   id.kernel_release = r.text("kernel_release");
   id.machine = r.text("machine");
   id.uptime_s = r.optional_number("uptime_s");
+  id.memory_mb = optional_int(r, "memory_mb");
   id.boot_id = r.text("boot_id");
   return id;
 }
@@ -146,6 +156,7 @@ RtcSection rtc_from_json(const JsonReader& r) {
     RtcInfo d;
     d.device = dr.text("device");
     d.driver = dr.text("driver");
+    d.chip = dr.text_or_empty("chip");
     d.hctosys = dr.optional_flag("hctosys");
     d.readable = dr.flag("readable");
     d.read_error = dr.text("read_error");
@@ -173,6 +184,7 @@ Discipline discipline_from_json(const JsonReader& r) {
   d.daemons = r.texts("daemons", kMaxListItems);
   d.drift_file = r.text("drift_file");
   d.drift_file_ppm = r.optional_number("drift_file_ppm");
+  d.kernel_unknown = r.text_or_empty("kernel_unknown");
   if (const auto k = r.optional_object("kernel")) {
     KernelTimeState s;
     s.synchronised = k->flag("synchronised");
@@ -213,6 +225,9 @@ DriftEstimate drift_from_json(const JsonReader& r) {
   for (std::size_t i = 0; i < allan.size(); ++i) {
     const JsonReader a = r.element("allan", allan, i);
     e.allan.push_back({a.number("tau_s"), a.number("adev")});
+  }
+  if (const auto c = r.optional_object("correction")) {
+    e.correction = ClockCorrection{c->integer("tick"), c->integer("frequency")};
   }
   return e;
 }
@@ -364,13 +379,16 @@ std::optional<std::string> validate(const AgentReport& r) {
       if (!is_clean_text(*s, 64)) return "identity.revision has a text field that is too long or not printable";
     if (id.revision->memory_mb && (*id.revision->memory_mb < 0 || *id.revision->memory_mb > 1 << 20))
       return "identity.revision.memory_mb is out of range";
+    if (!is_clean_text(id.revision->board_revision, 16)) return "identity.revision.board_revision is not short text";
   }
+  if (id.memory_mb && (*id.memory_mb < 0 || *id.memory_mb > 1 << 24)) return "identity.memory_mb is out of range";
   if (!in_range(id.uptime_s, 0, 1e10)) return "identity.uptime_s is out of range";
 
   if (r.rtc.devices.size() > kMaxRtcs) return "rtc.devices has too many entries";
   for (const auto& d : r.rtc.devices) {
     if (!is_interface_name(d.device)) return "rtc.devices has an invalid device name";
-    if (!is_clean_text(d.driver) || !is_clean_text(d.read_error)) return "rtc.devices has unprintable text";
+    if (!is_clean_text(d.driver) || !is_clean_text(d.read_error) || !is_clean_text(d.chip, 64))
+      return "rtc.devices has unprintable text";
     if (!in_range(d.rtc_minus_system_s, -1e10, 1e10)) return "rtc.devices rtc_minus_system_s is out of range";
     if (!in_range(d.battery.voltage_v, -1, 100)) return "rtc.devices battery voltage_v is out of range";
   }
@@ -386,6 +404,7 @@ std::optional<std::string> validate(const AgentReport& r) {
   for (const auto& d : r.discipline.daemons)
     if (!is_clean_text(d, 64)) return "discipline.daemons is not printable text";
   if (!is_clean_text(r.discipline.drift_file)) return "discipline.drift_file is not printable text";
+  if (!is_clean_text(r.discipline.kernel_unknown)) return "discipline.kernel_unknown is not printable text";
   if (!in_range(r.discipline.drift_file_ppm, -1e6, 1e6)) return "discipline.drift_file_ppm is out of range";
 
   if (r.drift.size() > kMaxDriftEstimates) return "drift has too many entries";
@@ -396,6 +415,10 @@ std::optional<std::string> validate(const AgentReport& r) {
     for (const auto* v : {&e.ppm, &e.stderr_ppm, &e.ci95_low_ppm, &e.ci95_high_ppm, &e.recent_ppm})
       if (!in_range(*v, -1e6, 1e6)) return "drift ppm is out of range";
     if (e.allan.size() > kMaxListItems) return "drift.allan has too many entries";
+    // The kernel's own limits (adjtimex(2)): tick 900000/USER_HZ..1100000/USER_HZ, freq ±500 ppm.
+    if (e.correction && (e.correction->tick < 9000 || e.correction->tick > 11000 ||
+                         e.correction->frequency < -32768000 || e.correction->frequency > 32768000))
+      return "drift.correction is outside the kernel's tick and frequency range";
   }
   if (r.spool.queued < 0 || r.spool.dropped_total < 0) return "spool counts must not be negative";
   return std::nullopt;

@@ -17,7 +17,8 @@ namespace pifind {
 /// The schema this build writes. Readers accept any minor version of their own major and refuse a
 /// newer major ("report schema 2.0 is newer than this collector understands (1.x)").
 inline constexpr int kReportSchemaMajor = 1;
-inline constexpr int kReportSchemaMinor = 0;
+inline constexpr int kReportSchemaMinor = 1;  // 1.1: board_revision, warranty_voided, memory_mb, chip,
+                                              // kernel_unknown, correction
 
 /// Hard bounds checked by validate(); a report outside them is refused, not truncated.
 inline constexpr std::size_t kMaxReportBytes = 64 * 1024;
@@ -43,6 +44,8 @@ struct BoardRevision {
   std::optional<int> memory_mb;        ///< 4096
   std::string manufacturer;            ///< "Sony UK"
   std::optional<int> pcb_revision;     ///< the low nibble of new-style codes: 1 means rev 1.1
+  std::string board_revision;          ///< the PCB revision as the documentation writes it: "1.1", "2.0" (1.1)
+  std::optional<bool> warranty_voided; ///< new-style bit 25, old-style bit 24 (the "1000" prefix) (1.1)
 };
 
 struct OsInfo {
@@ -57,7 +60,8 @@ struct Identity {
   std::string primary_interface;              ///< the default route's interface, else the first
   std::string model;                          ///< /proc/device-tree/model ("Raspberry Pi 4 Model B Rev 1.1")
   std::optional<BoardRevision> revision;      ///< absent on non-Pi hardware
-  std::string serial;                         ///< /proc/cpuinfo Serial (hex), empty if absent
+  std::string serial;                         ///< /proc/cpuinfo Serial (hex), else the device tree's; empty if absent
+  std::optional<int> memory_mb;               ///< the revision's memory, else MemTotal rounded up to a power of two (1.1)
   OsInfo os;
   std::string kernel_release;                 ///< uname -r
   std::string machine;                        ///< uname -m ("aarch64", "armv6l")
@@ -74,6 +78,7 @@ struct RtcBattery {
 struct RtcInfo {
   std::string device;                   ///< "rtc0"
   std::string driver;                   ///< sysfs name ("rtc-pcf2127-i2c 1-0051", "rpi-rtc soc:rpi_rtc")
+  std::string chip;                     ///< the chip that name stands for ("PCF2127", "DS1307"), empty if unknown (1.1)
   std::optional<bool> hctosys;          ///< this RTC set the system clock at boot
   bool readable = false;                ///< RTC_RD_TIME on /dev/rtcN succeeded
   std::string read_error;               ///< why not ("busy: held by another process (EBUSY)"), empty when readable
@@ -112,7 +117,8 @@ struct KernelTimeState {
 };
 
 struct Discipline {
-  std::optional<KernelTimeState> kernel;  ///< absent if adjtimex failed (never on Linux)
+  std::optional<KernelTimeState> kernel;  ///< absent if adjtimex failed or the state is not this system's
+  std::string kernel_unknown;             ///< why kernel is absent ("read from a sysroot: ..."), else empty (1.1)
   std::vector<std::string> daemons;       ///< running: "chronyd", "ntpd", "systemd-timesyncd", ...
   std::string drift_file;                 ///< the daemon's drift file that was read, empty if none
   std::optional<double> drift_file_ppm;   ///< its frequency error, positive = system clock gaining
@@ -122,6 +128,12 @@ struct Discipline {
 struct AllanPoint {
   double tau_s = 0;
   double adev = 0;  ///< dimensionless (fractional frequency)
+};
+
+/// The adjtimex(8) settings that cancel a measured drift (see pifind-agent(8), THE CORRECTION).
+struct ClockCorrection {
+  std::int64_t tick = 0;       ///< µs per 10 ms tick, 9000..11000
+  std::int64_t frequency = 0;  ///< 2^-16 ppm units, at most ±500 ppm (±32768000)
 };
 
 /// Where a drift estimate stands. In JSON: "ok", "collecting", "busy", "unavailable".
@@ -155,6 +167,7 @@ struct DriftEstimate {
   std::optional<double> runs_z;         ///< Wald-Wolfowitz z of residual signs (< -3 flags)
   std::optional<double> recent_ppm;     ///< slope of the most recent half, reported when nonconstant
   std::vector<AllanPoint> allan;
+  std::optional<ClockCorrection> correction;  ///< with "ok": the settings that cancel ppm (1.1)
 };
 
 struct SpoolState {

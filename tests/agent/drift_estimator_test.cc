@@ -1,4 +1,5 @@
 #include "agent/drift_estimator.h"
+#include "agent/running_fit.h"
 
 #include <cmath>
 #include <random>
@@ -142,4 +143,42 @@ TEST_CASE("Student t quantiles") {
   CHECK(student_t_975(10) == Approx(2.228));
   CHECK(student_t_975(60) == Approx(2.000).margin(0.002));
   CHECK(student_t_975(1000) == Approx(1.962).margin(0.002));
+}
+
+TEST_CASE("the running fit (O(1) per sample) gives what the full refit gives, within rounding (issue 15)") {
+  // Three segments at 1.7e18 ns, a large drift and 1 ms of noise: where uncentred sums would cancel.
+  for (const double ppm : {40.689, -50000.0}) {
+    INFO(ppm);
+    auto all = line(ppm, 1e-3, 700, 2, 1, 0, 3);
+    auto b = line(ppm, 1e-3, 500, 10, 2, 987'654'321'000, 4);
+    auto c = line(ppm, 1e-3, 2, 10, 3, 5'000'000'000, 5);  // a segment of two samples: one interval
+    for (auto& s : b) s.reference_ns += 3'000'000'000'000;
+    for (auto& s : c) s.reference_ns += 9'000'000'000'000;
+    all.insert(all.end(), b.begin(), b.end());
+    all.insert(all.end(), c.begin(), c.end());
+    RunningFit running;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      running.add(all[i]);
+      if (i % 97 != 0 && i + 1 != all.size()) continue;  // compare along the way, and at the end
+      const auto full = fit_common_slope(std::span<const DriftSample>(all).first(i + 1));
+      const auto fast = running.common();
+      REQUIRE(fast.has_value() == full.has_value());
+      if (!full) continue;
+      CHECK(fast->slope == Approx(full->slope).epsilon(1e-9));
+      CHECK(fast->slope_stderr == Approx(full->slope_stderr).epsilon(1e-8));
+      CHECK(fast->dof == full->dof);
+      CHECK(fast->segments == full->segments);
+      CHECK(fast->samples == full->samples);
+    }
+    RunningFit rebuilt;
+    rebuilt.rebuild(all);
+    CHECK(rebuilt.common()->slope == running.common()->slope);
+    // The newest segment alone: the two-sample one, its rate from one interval, no degrees of freedom.
+    const auto newest = running.newest_segment();
+    REQUIRE(newest);
+    CHECK(newest->dof == 0);
+    const double one_interval = static_cast<double>((c[1].raw_ns - c[0].raw_ns) - (c[1].reference_ns - c[0].reference_ns)) /
+                                static_cast<double>(c[1].reference_ns - c[0].reference_ns);
+    CHECK(newest->slope == Approx(one_interval).epsilon(1e-12));
+  }
 }

@@ -43,7 +43,7 @@ TEST_CASE("a bad simulation spec is refused with the item named") {
   CHECK(refused("drift") == "--simulate: 'drift' is not key=value");
   CHECK(refused("drift=fast") == "--simulate: 'drift=fast' needs a number after '='");
   CHECK(refused("drift=nan") == "--simulate: 'drift=nan' needs a number after '='");
-  CHECK(refused("drift=1e9") == "--simulate: 'drift=1e9' is beyond ±1000 ppm");
+  CHECK(refused("drift=1e9") == "--simulate: 'drift=1e9' is beyond ±100000 ppm");
   CHECK(refused("drift@0=5") == "--simulate: 'drift@0=5' needs a time after 0 s");
   CHECK(refused("drift@x=5") == "--simulate: 'drift@x=5' needs a number after '='");
   CHECK(refused("speed=-1") == "--simulate: speed must be between 0 and 1000000");

@@ -72,6 +72,9 @@ TEST_CASE("The audit gives each host a verdict against the thresholds") {
   CHECK(host(audit, "fast").verdict() == "drift");
   CHECK(host(audit, "vague").verdict() == "uncertain");
   CHECK(host(audit, "wobbly").verdict() == "not-constant");
+  CHECK_FALSE(host(audit, "wobbly").correction);  // a drift that changes has no one correction
+  REQUIRE(host(audit, "good1").correction);
+  CHECK(host(audit, "good1").correction->tick == 10000);
   CHECK(host(audit, "silent").verdict() == "stale");
   CHECK(host(audit, "collecting").verdict() == "no-estimate");
   CHECK(host(audit, "scan-only").verdict() == "no-report");
@@ -115,6 +118,12 @@ TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints t
   CHECK(parsed["summary"]["failed"] == 0);
   CHECK(parsed["hosts"][0]["name"] == "fast");
   CHECK(parsed["hosts"][0]["drift_ppm"] == -80.0);
+  // The correction to apply (pifind-agent(8), THE CORRECTION): -80 ppm per reference second needs the
+  // clock 1/(1 - 80e-6) faster: tick 10001, and the remaining -19.9936 ppm in frequency.
+  CHECK(parsed["hosts"][0]["correction"]["tick"] == 10001);
+  CHECK(parsed["hosts"][0]["correction"]["frequency"] == std::llround((1 / (1 - 80e-6) - 1.0001) * 1e6 * 65536));
+  CHECK(parsed["hosts"][0]["correction"]["command"] ==
+        fmt::format("adjtimex --tick 10001 --frequency {}", parsed["hosts"][0]["correction"]["frequency"].get<long long>()));
 
   const auto bad = test::run_process({test::fleet_cli(), "audit", "--inventory", (dir / "failing.json").string(),
                                       "--stale", "forever"});

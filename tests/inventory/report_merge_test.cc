@@ -20,7 +20,7 @@ AgentReport two_interface_report(std::uint64_t counter) {
   r.identity.interfaces = {{"eth0", r.agent_id, {"10.0.0.5/24", "fe80::1/64"}},
                            {"wlan0", *MacAddress::parse("dc:a6:32:00:00:02"), {"10.0.1.7/24"}}};
   r.identity.primary_interface = "eth0";
-  r.rtc.devices.push_back(RtcInfo{"rtc0", "rpi-rtc soc:rpi_rtc", true, true, "", -0.25, {}});
+  r.rtc.devices.push_back(RtcInfo{"rtc0", "rpi-rtc soc:rpi_rtc", "Raspberry Pi 5 RTC (firmware)", true, true, "", -0.25, {}});
   r.clocksource.current = "arch_sys_counter";
   r.discipline.kernel = KernelTimeState{};
   r.discipline.kernel->synchronised = true;

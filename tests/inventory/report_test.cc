@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 using namespace pifind;
 using nlohmann::json;
@@ -21,7 +22,7 @@ AgentReport sample_report() {
                            {"wlan0", *MacAddress::parse("dc:a6:32:01:02:04"), {}}};
   r.identity.primary_interface = "eth0";
   r.identity.model = "Raspberry Pi 4 Model B Rev 1.1";
-  r.identity.revision = BoardRevision{"c03111", true, "4B", "BCM2711", 4096, "Sony UK", 1};
+  r.identity.revision = BoardRevision{"c03111", true, "4B", "BCM2711", 4096, "Sony UK", 1, "", std::nullopt};
   r.identity.serial = "10000000abcdef01";
   r.identity.os = {"Debian GNU/Linux 12 (bookworm)", "debian", "12"};
   r.identity.kernel_release = "6.1.0-rpi7-rpi-v8";
@@ -79,16 +80,16 @@ TEST_CASE("report round-trips through its JSON body") {
   CHECK(back.rtc.devices.at(0).battery.vl_flags == 2u);
   CHECK(back.drift.at(0).ppm == Approx(40.689));
   CHECK(back.discipline.kernel->tick_us == 10000);
-  CHECK(json::parse(body).at("schema") == "1.0");
+  CHECK(json::parse(body).at("schema") == "1.1");
   CHECK(json::parse(body).at("rtc").at("present") == true);
 }
 
 TEST_CASE("report readers refuse a newer major schema with a clear message, accept a newer minor") {
   const std::string body = to_body(sample_report());
-  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"2.0\"")),
+  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.1\"", "\"schema\":\"2.0\"")),
                     Catch::Contains("newer than this reader understands"));
-  CHECK(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"1.7\"")).schema_minor == 7);
-  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.0\"", "\"schema\":\"one\"")),
+  CHECK(parse_report(with(body, "\"schema\":\"1.1\"", "\"schema\":\"1.7\"")).schema_minor == 7);
+  CHECK_THROWS_WITH(parse_report(with(body, "\"schema\":\"1.1\"", "\"schema\":\"one\"")),
                     Catch::Contains("MAJOR.MINOR"));
 }
 
@@ -155,6 +156,37 @@ TEST_CASE("fields added within a major version are optional on read") {
   const auto r = parse_report(body);
   CHECK_FALSE(r.rtc.fake_hwclock.installed);
   CHECK_FALSE(r.rtc.fake_hwclock.enabled);
+}
+
+TEST_CASE("schema 1.1 fields round-trip, are checked, and a 1.0 report without them still reads") {
+  AgentReport r = sample_report();
+  r.identity.revision->board_revision = "1.1";
+  r.identity.revision->warranty_voided = false;
+  r.identity.memory_mb = 4096;
+  r.rtc.devices[0].chip = "PCF2127";
+  r.discipline.kernel.reset();
+  r.discipline.kernel_unknown = "read from a sysroot";
+  r.drift[0].correction = ClockCorrection{10000, -2666554};
+  const std::string body = to_body(r);
+  const AgentReport back = parse_report(body);
+  CHECK(to_body(back) == body);
+  CHECK(back.identity.revision->board_revision == "1.1");
+  CHECK(back.identity.revision->warranty_voided == false);
+  CHECK(back.identity.memory_mb == 4096);
+  CHECK(back.rtc.devices[0].chip == "PCF2127");
+  CHECK(back.discipline.kernel_unknown == "read from a sysroot");
+  REQUIRE(back.drift[0].correction);
+  CHECK(back.drift[0].correction->frequency == -2666554);
+  // The kernel's own range: tick 9000..11000, frequency ±500 ppm.
+  r.drift[0].correction->tick = 12000;
+  CHECK(validate(r) == std::optional<std::string>("drift.correction is outside the kernel's tick and frequency range"));
+  // The fuzz corpus's 1.0 reports carry none of them.
+  const auto old = parse_report(read_whole_file(std::filesystem::path(PIFIND_SOURCE_DIR) /
+                                                "tests/fuzz/corpus/report_fuzz/pi4_chrony_rtc.json"));
+  CHECK(old.schema_minor == 0);
+  CHECK_FALSE(old.drift[0].correction);
+  CHECK(old.identity.revision->board_revision.empty());
+  CHECK_FALSE(old.identity.memory_mb);
 }
 
 TEST_CASE("to_clean_text makes any bytes a text field the collector accepts, and keeps clean text as it is") {
