@@ -143,6 +143,9 @@ class ScanSession {
   }
 
   void on_timer() {
+    // Replies already captured count before any deadline is judged: a confirmation whose answer waits
+    // unread in the buffer is not lost.
+    drain_captured_frames();
     ScanTime now = ScanClock::now();
     // Send what is due now; a late timer sends the frames it owes back to back.
     while (auto target = scheduler_.next_probe(now)) {
@@ -154,11 +157,22 @@ class ScanSession {
       now = ScanClock::now();
     }
     report_progress(now);
+    check_capture_drops(now);
     if (scheduler_.finished(now)) {
       stop();
       return;
     }
     arm_timer(scheduler_.next_event(now));
+  }
+
+  // pcap_stats is a system call: asked ten times a second, not for every frame.
+  void check_capture_drops(ScanTime now) {
+    if (now - last_drop_check_ < 100ms) return;
+    last_drop_check_ = now;
+    if (const std::uint64_t drops = link_.drops(); drops > drops_seen_) {
+      drops_seen_ = drops;
+      scheduler_.on_capture_drops();
+    }
   }
 
   void report_progress(ScanTime now) {
@@ -179,6 +193,8 @@ class ScanSession {
   ScanStats stats_;
   ScanTime started_{};
   ScanTime last_progress_{};
+  ScanTime last_drop_check_{};
+  std::uint64_t drops_seen_ = 0;
   bool stopped_ = false;
   std::exception_ptr error_;
 };

@@ -6,7 +6,32 @@
 namespace pifind {
 namespace {
 
-constexpr double pseudo_answers_on_second_try = 0.5;
+// The prior Beta(1, 1 + prior_answered): see the header.
+constexpr double prior_answered = 10;
+
+constexpr int grid_points = 2001;
+constexpr double grid_low = -25;
+constexpr double grid_high = 25;
+
+double softplus(double x) { return x > 35 ? x : std::log1p(std::exp(x)); }
+
+// Points evenly spaced in u = logit(q), with log q and log(1 - q) computed without cancellation.
+struct Grid {
+  std::vector<double> q, log_q, log_not_q;
+  Grid() : q(grid_points), log_q(grid_points), log_not_q(grid_points) {
+    for (int i = 0; i < grid_points; ++i) {
+      const double u = grid_low + (grid_high - grid_low) * i / (grid_points - 1);
+      log_q[i] = -softplus(-u);
+      log_not_q[i] = -softplus(u);
+      q[i] = std::exp(log_q[i]);
+    }
+  }
+};
+
+const Grid& grid() {
+  static const Grid instance;
+  return instance;
+}
 
 }  // namespace
 
@@ -15,51 +40,142 @@ void LossEstimator::add_answer(int tries) {
   if (answered_on_try_.size() < static_cast<std::size_t>(tries)) answered_on_try_.resize(static_cast<std::size_t>(tries), 0);
   ++answered_on_try_[static_cast<std::size_t>(tries - 1)];
   ++answers_;
+  truncation_valid_ = false;
 }
 
-double LossEstimator::failure_probability(int truncation) const {
-  const int k = std::max(truncation, 2);
-  // counts[j] for j = 1..k; answers beyond the truncation are folded into the last try.
-  std::vector<double> counts(static_cast<std::size_t>(k), 0.0);
+void LossEstimator::add_confirmation(bool answered) { ++(answered ? confirmations_answered_ : confirmations_lost_); }
+
+void LossEstimator::revise_lost_confirmation() {
+  if (confirmations_lost_ == 0) return;
+  --confirmations_lost_;
+  ++confirmations_answered_;
+}
+
+void LossEstimator::set_rounds(int rounds) {
+  rounds = std::max(1, rounds);
+  if (rounds != rounds_) truncation_valid_ = false;
+  rounds_ = rounds;
+}
+
+double LossEstimator::failures() const {
+  double lost = confirmations_lost_;
+  for (std::size_t j = 0; j < answered_on_try_.size(); ++j) lost += static_cast<double>(answered_on_try_[j]) * static_cast<double>(j);
+  return lost;
+}
+
+const std::vector<double>& LossEstimator::truncation_terms() const {
+  if (truncation_valid_) return truncation_;
+  truncation_valid_ = true;
+  const Grid& g = grid();
+  std::vector<double>& out = truncation_;
+  out.assign(grid_points, 0.0);
+  // A host answering on try j would have had k = max(j, rounds) tries: group the hosts by k.
+  std::vector<int> hosts_by_k(std::max(answered_on_try_.size(), static_cast<std::size_t>(rounds_)) + 1, 0);
   for (std::size_t j = 0; j < answered_on_try_.size(); ++j) {
-    counts[std::min(j, counts.size() - 1)] += answered_on_try_[j];
+    hosts_by_k[std::max(j + 1, static_cast<std::size_t>(rounds_))] += answered_on_try_[j];
   }
-  counts[1] += pseudo_answers_on_second_try;
-  double n = 0, s = 0;  // hosts, and failed tries before their answer
-  for (std::size_t j = 0; j < counts.size(); ++j) {
-    n += counts[j];
-    s += counts[j] * static_cast<double>(j);
-  }
-  // log L(q) = n log(1-q) + s log q - n log(1-q^k), unimodal on (0,1): golden-section search.
-  const auto log_likelihood = [&](double q) {
-    return n * std::log1p(-q) + s * std::log(q) - n * std::log1p(-std::pow(q, k));
-  };
-  double lo = 1e-9, hi = 1 - 1e-9;
-  const double ratio = (std::sqrt(5.0) - 1) / 2;
-  double a = hi - ratio * (hi - lo), b = lo + ratio * (hi - lo);
-  double fa = log_likelihood(a), fb = log_likelihood(b);
-  for (int i = 0; i < 80; ++i) {
-    if (fa < fb) {
-      lo = a;
-      a = b;
-      fa = fb;
-      b = lo + ratio * (hi - lo);
-      fb = log_likelihood(b);
-    } else {
-      hi = b;
-      b = a;
-      fb = fa;
-      a = hi - ratio * (hi - lo);
-      fa = log_likelihood(a);
+  for (std::size_t k = 1; k < hosts_by_k.size(); ++k) {
+    if (hosts_by_k[k] == 0) continue;
+    const double hosts = hosts_by_k[k];
+    for (int i = 0; i < grid_points; ++i) {
+      // log(1 - q^k); k = 1 directly, larger k through expm1 so q near 1 keeps its digits.
+      const double log_not_all_lost =
+          k == 1 ? g.log_not_q[i] : std::log(-std::expm1(static_cast<double>(k) * g.log_q[i]));
+      out[i] -= hosts * log_not_all_lost;
     }
   }
-  return (lo + hi) / 2;
+  return out;
 }
 
-int LossEstimator::tries_needed(int truncation, double miss_probability, int min_tries, int max_tries) const {
-  const double q = failure_probability(truncation);
-  int tries = static_cast<int>(std::ceil(std::log(miss_probability) / std::log(q)));
-  return std::clamp(tries, min_tries, std::max(min_tries, max_tries));
+void LossEstimator::log_posterior(std::vector<double>& out, double extra_lost, double extra_answered) const {
+  const Grid& g = grid();
+  out = truncation_terms();
+  // q^a (1-q)^b from the prior, the answers and the confirmations; the +1s are dq = q (1 - q) du.
+  const double a = failures() + extra_lost + 1;
+  const double b = prior_answered + answers_ + confirmations_answered_ + extra_answered + 1;
+  for (int i = 0; i < grid_points; ++i) out[i] += a * g.log_q[i] + b * g.log_not_q[i];
+}
+
+std::vector<double> LossEstimator::moments(const std::vector<double>& log_density, int max_tries, double stop_below) {
+  const Grid& g = grid();
+  const double peak = *std::max_element(log_density.begin(), log_density.end());
+  // Points more than 40 nats below the peak weigh under 1e-17 of it: once the evidence is strong the
+  // posterior is a narrow hill, and summing only the hill is what keeps a scan's updates cheap.
+  constexpr double negligible = 40;
+  std::size_t low = 0, high = log_density.size();
+  while (log_density[low] < peak - negligible) ++low;
+  while (log_density[high - 1] < peak - negligible) --high;
+  std::vector<double> weighted(high - low);
+  double total = 0;
+  for (std::size_t i = low; i < high; ++i) {
+    weighted[i - low] = std::exp(log_density[i] - peak);
+    total += weighted[i - low];
+  }
+  std::vector<double> result;
+  for (int t = 1; t <= max_tries; ++t) {
+    double sum = 0;
+    for (std::size_t i = low; i < high; ++i) {
+      weighted[i - low] *= g.q[i];
+      sum += weighted[i - low];
+    }
+    result.push_back(sum / total);
+    if (result.back() <= stop_below) break;
+  }
+  return result;
+}
+
+double LossEstimator::miss_probability(int tries) const {
+  if (tries < 1) return 1;
+  std::vector<double> density;
+  log_posterior(density, 0, 0);
+  return moments(density, tries, -1).back();
+}
+
+int LossEstimator::tries_needed(double target, int max_tries) const {
+  max_tries = std::max(1, max_tries);
+  std::vector<double> density;
+  log_posterior(density, 0, 0);
+  // moments() stops at the first t that meets the target, or gives up at max_tries.
+  return static_cast<int>(moments(density, max_tries, target).size());
+}
+
+double LossEstimator::failure_probability() const {
+  const double lost = failures();
+  if (lost == 0) return 0;
+  const Grid& g = grid();
+  std::vector<double> likelihood = truncation_terms();
+  const double answered = answers_ + confirmations_answered_;
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < likelihood.size(); ++i) {
+    likelihood[i] += lost * g.log_q[i] + answered * g.log_not_q[i];
+    if (likelihood[i] > likelihood[best]) best = i;
+  }
+  return g.q[best];
+}
+
+std::optional<int> LossEstimator::probes_to_lower(int tries, double target, int limit) const {
+  if (tries <= 1 || limit <= 0) return std::nullopt;
+  const double q = failure_probability();
+  // However many probes showed this loss, M(tries - 1) would only approach q^(tries - 1).
+  if (std::pow(q, tries - 1) > target) return std::nullopt;
+  const Grid& g = grid();
+  std::vector<double> base;
+  log_posterior(base, 0, 0);
+  std::vector<double> density(base.size());
+  const auto enough = [&](int probes) {
+    const double lost = probes * q;
+    const double answered = probes * (1 - q);
+    for (std::size_t i = 0; i < base.size(); ++i) density[i] = base[i] + lost * g.log_q[i] + answered * g.log_not_q[i];
+    return moments(density, tries - 1, target).back() <= target;
+  };
+  if (!enough(limit)) return std::nullopt;
+  if (enough(0)) return 0;
+  int low = 0, high = limit;  // not enough at low, enough at high
+  while (high - low > 1) {
+    const int mid = low + (high - low) / 2;
+    (enough(mid) ? high : low) = mid;
+  }
+  return high;
 }
 
 }  // namespace pifind

@@ -63,7 +63,7 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
   app.add_option("-f,--file", options.target_files, "Read targets from FILE, one or more per line; - for stdin");
   app.add_flag("-a,--all", options.all_hosts, "List every host that answered, not only Raspberry Pis");
   app.add_option("--format", format, "Output: table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
-  app.add_option("-r,--retry", retry, "Most tries per address (tries adapt to the loss seen, 3 at least)")
+  app.add_option("-r,--retry", retry, "Most requests to one address (tries adapt to the loss seen)")
       ->check(CLI::Range(1, 50));
   app.add_option("-t,--timeout", timeout_ms,
                  "Milliseconds an address has to answer after its first probe; also the longest wait per try")
