@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   AgentOptions o;
   bool once = false;
   CLI::App app{"pifind-agent: report this Pi's RTC, clocksource and measured clock drift to the pifind collector"};
-  app.set_version_flag("--version", std::string(kPifindVersion));
+  app.set_version_flag("-V,--version", std::string(kPifindVersion));
   app.add_option("--server", o.server, "collector URL, http://host:port or https://host:port");
   app.add_option("--key-file", o.key_file, "fleet key file (mode 0600 or stricter)");
   app.add_option("--ca-file", o.ca_file, "PEM CA certificates to trust for https instead of the system's");

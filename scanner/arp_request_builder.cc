@@ -21,7 +21,8 @@ std::array<std::uint8_t, 4> network_order(Ipv4Address ip) {
 
 }  // namespace
 
-ArpRequestBuilder::ArpRequestBuilder(MacAddress sender_mac, Ipv4Address sender_ip)
+ArpRequestBuilder::ArpRequestBuilder(MacAddress sender_mac, Ipv4Address sender_ip,
+                                     std::optional<MacAddress> ethernet_source, std::optional<std::uint16_t> vlan)
     : sender_mac_(sender_mac), sender_ip_(sender_ip) {
   char error[LIBNET_ERRBUF_SIZE] = {};
   context_ = libnet_init(LIBNET_NONE, nullptr, error);
@@ -33,8 +34,13 @@ ArpRequestBuilder::ArpRequestBuilder(MacAddress sender_mac, Ipv4Address sender_i
   arp_tag_ = libnet_build_arp(ARPHRD_ETHER, ETHERTYPE_IP, 6, 4, ARPOP_REQUEST, sender_mac_.bytes().data(), spa.data(),
                               tha.data(), tpa.data(), nullptr, 0, context_, 0);
   const std::array<std::uint8_t, 6> broadcast{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-  if (arp_tag_ == -1 || libnet_build_ethernet(broadcast.data(), sender_mac_.bytes().data(), ETHERTYPE_ARP, nullptr, 0,
-                                              context_, 0) == -1) {
+  const MacAddress source_mac = ethernet_source.value_or(sender_mac_);
+  const std::uint8_t* source = source_mac.bytes().data();
+  const libnet_ptag_t link_tag =
+      vlan ? libnet_build_802_1q(broadcast.data(), source, ETHERTYPE_VLAN, 0, 0, *vlan, ETHERTYPE_ARP, nullptr, 0,
+                                 context_, 0)
+           : libnet_build_ethernet(broadcast.data(), source, ETHERTYPE_ARP, nullptr, 0, context_, 0);
+  if (arp_tag_ == -1 || link_tag == -1) {
     const std::string message = libnet_geterror(context_);
     libnet_destroy(context_);
     throw Error(fmt::format("libnet: cannot build an ARP request: {}", message));

@@ -26,33 +26,43 @@ ScanResultLimits limits_for(std::size_t targets) {
   return limits;
 }
 
+}  // namespace
+
 // The event loop's state for one scan. Handlers never throw out of Asio: they record the error and stop.
-class ScanSession {
+class ArpScan::Session {
  public:
-  ScanSession(const ScanRequest& request, boost::asio::io_context& io)
+  Session(const ScanRequest& request, boost::asio::io_context& io)
       : request_(request),
         link_(request.interface.name, request.interface.mac, sender_address(request.interface)),
-        builder_(request.interface.mac, sender_address(request.interface)),
+        builder_(request.interface.mac, sender_address(request.interface), request.frame_source_mac, request.vlan),
         scheduler_(request.targets, request.policy),
         capture_(io, link_.selectable_fd()),
         timer_(io),
         results_(limits_for(request.targets.size())) {
     // The capture socket is open: nothing after this needs CAP_NET_RAW.
     drop_capabilities_unless_root();
+    if (request.pcap_save_file) link_.save_frames_to(*request.pcap_save_file);
   }
 
-  ~ScanSession() {
+  ~Session() {
     capture_.release();  // libpcap owns the descriptor
   }
 
-  ScanResult run(boost::asio::io_context& io) {
+  void start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
     started_ = ScanClock::now();
     wait_for_frames();
     arm_timer(started_);
-    io.run();
+  }
+
+  void stop() {
+    if (stopped_) return;
+    on_done_ = nullptr;
+    halt();
+  }
+
+  ScanResult result() {
     if (error_) std::rethrow_exception(error_);
-    // One last look: replies that raced with the final timer.
-    drain_captured_frames();
     ScanStats stats = stats_;
     const ProbeCounters counters = scheduler_.counters();
     stats.targets = scheduler_.target_count();
@@ -60,9 +70,10 @@ class ScanSession {
     stats.tries_per_address = counters.allowed_tries;
     stats.probe_failure_probability = counters.failure_probability;
     stats.capture_drops = link_.drops();
-    stats.duration_s = std::chrono::duration<double>(ScanClock::now() - started_).count();
+    stats.duration_s = std::chrono::duration<double>((stopped_ ? ended_ : ScanClock::now()) - started_).count();
     ScanResult result = results_.finish(request_.interface.name, stats);
     result.claims = claims_.foreign_claims(result.hosts);
+    result.rounds = rounds_.rounds();
     return result;
   }
 
@@ -73,15 +84,34 @@ class ScanSession {
       f();
     } catch (...) {
       error_ = std::current_exception();
-      stop();
+      finish();
     }
   }
 
-  void stop() {
+  void halt() {
     stopped_ = true;
+    ended_ = ScanClock::now();
     boost::system::error_code ignored;
     timer_.cancel();
     capture_.cancel(ignored);
+  }
+
+  // The sweep is over (or failed): stop, and tell the caller once.
+  void finish() {
+    if (stopped_) return;
+    halt();
+    // One last look: replies that raced with the final timer.
+    if (!error_) {
+      try {
+        drain_captured_frames();
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    }
+    if (auto done = std::move(on_done_)) {
+      on_done_ = nullptr;
+      done();
+    }
   }
 
   void wait_for_frames() {
@@ -114,23 +144,32 @@ class ScanSession {
       if (scheduler_.is_target(frame.sender_ip)) claims_.add(frame.sender_ip, frame.sender_mac);
       return;
     }
-    if (frame.operation != ArpOperation::reply || frame.target_mac != request_.interface.mac ||
+    if (frame.operation != ArpOperation::kReply || frame.target_mac != request_.interface.mac ||
         frame.target_ip != sender_address(request_.interface)) {
       ++stats_.unsolicited_replies;
       return;
     }
     ScanTime last_probe{};
     const ReplyKind kind = scheduler_.on_reply(frame.sender_ip, now, &last_probe);
-    if (kind == ReplyKind::not_a_target) {
+    if (kind == ReplyKind::kNotATarget) {
       ++stats_.unsolicited_replies;
       return;
     }
     ++stats_.received;
-    if (kind == ReplyKind::late) ++stats_.late_replies;
+    if (kind == ReplyKind::kLate) ++stats_.late_replies;
+    if (request_.on_round && (kind == ReplyKind::kFirst || kind == ReplyKind::kLate)) rounds_.on_first_reply(frame.sender_ip);
     // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing,
     // up to the caps of ScanResultLimits (beyond them, a flood: counted by the builder).
-    if (results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan) == ReplyRecord::repeat) {
-      ++stats_.repeated_replies;
+    const ReplyRecord record = results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan);
+    if (record == ReplyRecord::kRepeat) ++stats_.repeated_replies;
+    if (record == ReplyRecord::kNewPair && request_.on_host) {
+      HostEntry host;
+      host.ip = frame.sender_ip;
+      host.mac = frame.sender_mac;
+      host.rtt = now - last_probe;
+      host.vlan = frame.vlan;
+      host.replies = 1;
+      request_.on_host(host);
     }
   }
 
@@ -149,6 +188,7 @@ class ScanSession {
     ScanTime now = ScanClock::now();
     // Send what is due now; a late timer sends the frames it owes back to back.
     while (auto target = scheduler_.next_probe(now)) {
+      if (request_.on_round && rounds_.on_probe(*target)) report_round(now);
       if (!link_.send(builder_.request_for(*target))) {
         // The kernel queue is full: back off briefly (arp-scan #63). The probe counts as lost.
         arm_timer(now + 1ms);
@@ -159,7 +199,7 @@ class ScanSession {
     report_progress(now);
     check_capture_drops(now);
     if (scheduler_.finished(now)) {
-      stop();
+      finish();
       return;
     }
     arm_timer(scheduler_.next_event(now));
@@ -173,6 +213,16 @@ class ScanSession {
       drops_seen_ = drops;
       scheduler_.on_capture_drops();
     }
+  }
+
+  void report_round(ScanTime now) {
+    ScanRound& round = rounds_.rounds().back();
+    const ProbeCounters counters = scheduler_.counters();
+    round.started_s = std::chrono::duration<double>(now - started_).count();
+    round.answered_before = counters.answered;
+    round.allowed_tries = counters.allowed_tries;
+    round.failure_probability = counters.failure_probability;
+    request_.on_round(round);
   }
 
   void report_progress(ScanTime now) {
@@ -190,21 +240,23 @@ class ScanSession {
   boost::asio::steady_timer timer_;
   ScanResultBuilder results_;
   ArpClaimLog claims_;
+  ScanRoundTracker rounds_;
   ScanStats stats_;
   ScanTime started_{};
+  ScanTime ended_{};
   ScanTime last_progress_{};
   ScanTime last_drop_check_{};
   std::uint64_t drops_seen_ = 0;
   bool stopped_ = false;
+  std::function<void()> on_done_;
   std::exception_ptr error_;
 };
 
-}  // namespace
-
-ScanResult run_arp_scan(const ScanRequest& request) {
-  boost::asio::io_context io;
-  ScanSession session(request, io);
-  return session.run(io);
-}
+ArpScan::ArpScan(boost::asio::io_context& io, const ScanRequest& request)
+    : session_(std::make_unique<Session>(request, io)) {}
+ArpScan::~ArpScan() = default;
+void ArpScan::start(std::function<void()> on_done) { session_->start(std::move(on_done)); }
+void ArpScan::stop() { session_->stop(); }
+ScanResult ArpScan::result() { return session_->result(); }
 
 }  // namespace pifind

@@ -37,7 +37,9 @@ int main(int argc, char** argv) {
     const pifind::ScanOptions& options = *parsed.options;
     pifind::ScanResultSink sink;
     if (options.inventory_file) {
-      sink = [&](const pifind::ScanResult& result) { merge_into_inventory(*options.inventory_file, result, options.quiet); };
+      sink = [&](const pifind::ScanResult& result) {
+        merge_into_inventory(*options.inventory_file, result, options.quiet || options.plain);
+      };
     }
     return pifind::run_scan_command(options, sink);
   } catch (const pifind::Error& e) {

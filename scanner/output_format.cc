@@ -1,5 +1,7 @@
 #include "scanner/output_format.h"
 
+#include <signal.h>
+
 #include <algorithm>
 #include <set>
 
@@ -12,7 +14,10 @@
 namespace pifind {
 namespace {
 
-bool listed(const HostEntry& host, bool all_hosts) { return all_hosts || host.raspberry_pi; }
+// Streaming tables cannot measure their rows first: room for "Raspberry Pi (Trading) Ltd" and a
+// typical "pi-rack-12.local"; longer values shift their row.
+constexpr std::size_t streaming_vendor_width = 26;
+constexpr std::size_t streaming_name_width = 20;
 
 std::set<Ipv4Address> conflicting_ips(const ScanResult& result) {
   std::set<Ipv4Address> ips;
@@ -35,71 +40,98 @@ nlohmann::json json_mac_list(const std::vector<MacAddress>& macs) {
 // The JSON keys of malformed_by_reason: the enumerators' names.
 const char* json_name(ArpDecodeError error) {
   switch (error) {
-    case ArpDecodeError::truncated: return "truncated";
-    case ArpDecodeError::not_arp: return "not_arp";
-    case ArpDecodeError::not_ethernet_ipv4: return "not_ethernet_ipv4";
-    case ArpDecodeError::unknown_operation: return "unknown_operation";
-    case ArpDecodeError::bad_sender: return "bad_sender";
+    case ArpDecodeError::kTruncated: return "truncated";
+    case ArpDecodeError::kNotArp: return "not_arp";
+    case ArpDecodeError::kNotEthernetIpv4: return "not_ethernet_ipv4";
+    case ArpDecodeError::kUnknownOperation: return "unknown_operation";
+    case ArpDecodeError::kBadSender: return "bad_sender";
   }
   return "unknown";
 }
 
 std::string format_rtt(ScanDuration rtt) { return fmt::format("{:.2f}", to_ms(rtt)); }
 
-}  // namespace
+double rounded(double value) { return std::round(value * 1000) / 1000; }
 
-OutputFormat parse_output_format(std::string_view text) {
-  if (text == "table") return OutputFormat::table;
-  if (text == "json") return OutputFormat::json;
-  if (text == "csv") return OutputFormat::csv;
-  throw Error(fmt::format("unknown format '{}' (use table, json or csv)", text));
+nlohmann::json host_json(const HostEntry& host) {
+  nlohmann::json entry = {{"ip", host.ip.to_string()},
+                          {"mac", host.mac.to_string()},
+                          {"vendor", host.vendor},
+                          {"raspberry_pi", host.raspberry_pi},
+                          {"rtt_ms", rounded(to_ms(host.rtt))},
+                          {"replies", host.replies},
+                          {"name", host.name ? nlohmann::json(host.name->name) : nlohmann::json()},
+                          {"name_source", host.name ? nlohmann::json(to_string(host.name->source)) : nlohmann::json()}};
+  if (host.vlan) entry["vlan"] = *host.vlan;
+  return entry;
 }
 
-void write_table(std::ostream& out, const ScanResult& result, bool all_hosts) {
-  const auto conflicts = conflicting_ips(result);
-  const auto claimed = claimed_ips(result);
-  std::size_t vendor_width = 6;
-  for (const auto& host : result.hosts) {
-    if (listed(host, all_hosts)) vendor_width = std::max(vendor_width, host.vendor.size());
+nlohmann::json names_json(const ScanStats& s) {
+  const NameLookupStats& n = s.names;
+  nlohmann::json malformed_by_reason = nlohmann::json::object();
+  for (std::size_t i = 0; i < dns_decode_error_count; ++i) {
+    malformed_by_reason[std::string(to_string(static_cast<DnsDecodeError>(i)))] = n.malformed_by_reason[i];
   }
-  std::string header = fmt::format("{:<15}  {:<17}  {:<{}}  {:>8}", "IP", "MAC", "VENDOR", vendor_width, "RTT_MS");
-  if (all_hosts) header += "  PI";
-  out << header << "  NOTE\n";
-  for (const auto& host : result.hosts) {
-    if (!listed(host, all_hosts)) continue;
-    std::string line = fmt::format("{:<15}  {:<17}  {:<{}}  {:>8}", host.ip.to_string(), host.mac.to_string(),
-                                   host.vendor, vendor_width, format_rtt(host.rtt));
-    if (all_hosts) line += host.raspberry_pi ? "  yes" : "  -  ";
-    std::string note;
-    if (conflicts.count(host.ip) != 0) note = "IP conflict";
-    if (claimed.count(host.ip) != 0) note += fmt::format("{}claimed by another MAC", note.empty() ? "" : ", ");
-    if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
-    if (!note.empty()) line += "  " + note;
-    // No trailing spaces on lines without a note.
-    line.erase(line.find_last_not_of(' ') + 1);
-    out << line << '\n';
+  return {{"asked", n.asked},
+          {"mdns", n.mdns_names},
+          {"dns", n.dns_names},
+          {"unnamed", n.unnamed},
+          {"mdns_unicast_queries", n.mdns_unicast_queries},
+          {"mdns_multicast_queries", n.mdns_multicast_queries},
+          {"dns_queries", n.dns_queries},
+          {"mdns_refused", n.mdns_refused},
+          {"malformed_replies", n.malformed_replies},
+          {"malformed_by_reason", malformed_by_reason},
+          {"rejected_replies", n.rejected_replies},
+          {"wait_s", rounded(s.names_wait_s)}};
+}
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "signal";
   }
 }
 
-void write_json(std::ostream& out, const ScanResult& result, bool all_hosts) {
-  nlohmann::json hosts = nlohmann::json::array();
-  for (const auto& host : result.hosts) {
-    if (!listed(host, all_hosts)) continue;
-    nlohmann::json entry = {{"ip", host.ip.to_string()},
-                            {"mac", host.mac.to_string()},
-                            {"vendor", host.vendor},
-                            {"raspberry_pi", host.raspberry_pi},
-                            {"rtt_ms", std::round(to_ms(host.rtt) * 1000) / 1000},
-                            {"replies", host.replies}};
-    if (host.vlan) entry["vlan"] = *host.vlan;
-    hosts.push_back(std::move(entry));
+nlohmann::json stats_json(const ScanResult& result) {
+  nlohmann::json malformed_by_reason = nlohmann::json::object();
+  for (std::size_t i = 0; i < arp_decode_error_count; ++i) {
+    malformed_by_reason[json_name(static_cast<ArpDecodeError>(i))] = result.stats.malformed_by_reason[i];
   }
+  const ScanStats& s = result.stats;
+  return {{"targets", s.targets},
+          {"sent", s.sent},
+          {"received", s.received},
+          {"duration_s", rounded(s.duration_s)},
+          {"hosts_found", result.hosts.size()},
+          {"raspberry_pis_found", result.raspberry_pi_count()},
+          {"repeated_replies", s.repeated_replies},
+          {"late_replies", s.late_replies},
+          {"unsolicited_replies", s.unsolicited_replies},
+          {"malformed_frames", s.malformed_frames},
+          {"malformed_by_reason", malformed_by_reason},
+          {"gratuitous_frames", s.gratuitous_frames},
+          {"replies_over_cap", s.replies_over_cap},
+          {"capture_drops", s.capture_drops},
+          {"tries_per_address", s.tries_per_address},
+          {"probe_failure_probability", rounded(s.probe_failure_probability)},
+          {"names", names_json(s)},
+          {"interrupted_by", s.interrupted_by_signal != 0 ? nlohmann::json(signal_name(s.interrupted_by_signal))
+                                                          : nlohmann::json()}};
+}
+
+nlohmann::json conflicts_json(const ScanResult& result) {
   nlohmann::json conflicts = nlohmann::json::array();
   for (const auto& conflict : result.conflicts) {
     conflicts.push_back({{"ip", conflict.ip.to_string()},
                          {"macs", json_mac_list(conflict.macs)},
                          {"replies_over_cap", conflict.replies_over_cap}});
   }
+  return conflicts;
+}
+
+nlohmann::json claims_json(const ScanResult& result) {
   nlohmann::json claims = nlohmann::json::array();
   for (const auto& claim : result.claims) {
     claims.push_back({{"ip", claim.ip.to_string()},
@@ -107,50 +139,113 @@ void write_json(std::ostream& out, const ScanResult& result, bool all_hosts) {
                       {"frames", claim.frames},
                       {"answered_by", json_mac_list(claim.answered_by)}});
   }
-  nlohmann::json malformed_by_reason = nlohmann::json::object();
-  for (std::size_t i = 0; i < arp_decode_error_count; ++i) {
-    malformed_by_reason[json_name(static_cast<ArpDecodeError>(i))] = result.stats.malformed_by_reason[i];
+  return claims;
+}
+
+}  // namespace
+
+OutputFormat parse_output_format(std::string_view text) {
+  if (text == "table") return OutputFormat::kTable;
+  if (text == "json") return OutputFormat::kJson;
+  if (text == "csv") return OutputFormat::kCsv;
+  if (text == "jsonl") return OutputFormat::kJsonl;
+  throw Error(fmt::format("unknown format '{}' (use table, json, csv or jsonl)", text));
+}
+
+bool listed(const HostEntry& host, const OutputShape& shape) { return shape.all_hosts || host.raspberry_pi; }
+
+TableLayout TableLayout::fitted(const ScanResult& result, const OutputShape& shape) {
+  std::size_t name_width = 4, vendor_width = 6;
+  for (const auto& host : result.hosts) {
+    if (!listed(host, shape)) continue;
+    vendor_width = std::max(vendor_width, host.vendor.size());
+    if (host.name) name_width = std::max(name_width, host.name->name.size());
   }
-  const ScanStats& s = result.stats;
-  const nlohmann::json document = {
-      {"interface", result.interface_name},
-      {"hosts", hosts},
-      {"conflicts", conflicts},
-      {"claims", claims},
-      {"stats",
-       {{"targets", s.targets},
-        {"sent", s.sent},
-        {"received", s.received},
-        {"duration_s", std::round(s.duration_s * 1000) / 1000},
-        {"hosts_found", result.hosts.size()},
-        {"raspberry_pis_found", result.raspberry_pi_count()},
-        {"repeated_replies", s.repeated_replies},
-        {"late_replies", s.late_replies},
-        {"unsolicited_replies", s.unsolicited_replies},
-        {"malformed_frames", s.malformed_frames},
-        {"malformed_by_reason", malformed_by_reason},
-        {"gratuitous_frames", s.gratuitous_frames},
-        {"replies_over_cap", s.replies_over_cap},
-        {"capture_drops", s.capture_drops},
-        {"tries_per_address", s.tries_per_address},
-        {"probe_failure_probability", std::round(s.probe_failure_probability * 1000) / 1000}}}};
+  return TableLayout(shape, name_width, vendor_width);
+}
+
+TableLayout TableLayout::streaming(const OutputShape& shape) {
+  return TableLayout(shape, streaming_name_width, streaming_vendor_width);
+}
+
+std::string TableLayout::header() const {
+  std::string line = fmt::format("{:<15}  {:<17}  ", "IP", "MAC");
+  if (shape_.names) line += fmt::format("{:<{}}  ", "NAME", name_width_);
+  line += fmt::format("{:<{}}  {:>8}", "VENDOR", vendor_width_, "RTT_MS");
+  if (shape_.all_hosts) line += "  PI";
+  return line + "  NOTE";
+}
+
+std::string TableLayout::row(const HostEntry& host, std::string_view note) const {
+  std::string line = fmt::format("{:<15}  {:<17}  ", host.ip.to_string(), host.mac.to_string());
+  if (shape_.names) line += fmt::format("{:<{}}  ", host.name ? host.name->name : "-", name_width_);
+  line += fmt::format("{:<{}}  {:>8}", host.vendor, vendor_width_, format_rtt(host.rtt));
+  if (shape_.all_hosts) line += host.raspberry_pi ? "  yes" : "  -  ";
+  if (!note.empty()) line += fmt::format("  {}", note);
+  // No trailing spaces on lines without a note.
+  line.erase(line.find_last_not_of(' ') + 1);
+  return line;
+}
+
+void write_table(std::ostream& out, const ScanResult& result, const OutputShape& shape) {
+  const auto conflicts = conflicting_ips(result);
+  const auto claimed = claimed_ips(result);
+  const TableLayout layout = TableLayout::fitted(result, shape);
+  if (shape.header) out << layout.header() << '\n';
+  for (const auto& host : result.hosts) {
+    if (!listed(host, shape)) continue;
+    std::string note;
+    if (conflicts.count(host.ip) != 0) note = "IP conflict";
+    if (claimed.count(host.ip) != 0) note += fmt::format("{}claimed by another MAC", note.empty() ? "" : ", ");
+    if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
+    out << layout.row(host, note) << '\n';
+  }
+}
+
+void write_json(std::ostream& out, const ScanResult& result, const OutputShape& shape) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& host : result.hosts) {
+    if (listed(host, shape)) hosts.push_back(host_json(host));
+  }
+  const nlohmann::json document = {{"interface", result.interface_name},
+                                   {"hosts", hosts},
+                                   {"conflicts", conflicts_json(result)},
+                                   {"claims", claims_json(result)},
+                                   {"stats", stats_json(result)}};
   out << document.dump(2) << '\n';
 }
 
-void write_csv(std::ostream& out, const ScanResult& result, bool all_hosts) {
-  out << "ip,mac,vendor,raspberry_pi,rtt_ms\n";
+void write_csv(std::ostream& out, const ScanResult& result, const OutputShape& shape) {
+  if (shape.header) out << "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source\n";
   for (const auto& host : result.hosts) {
-    if (!listed(host, all_hosts)) continue;
+    if (!listed(host, shape)) continue;
     out << host.ip.to_string() << ',' << host.mac.to_string() << ',' << csv_text_field(host.vendor) << ','
-        << (host.raspberry_pi ? "true" : "false") << ',' << format_rtt(host.rtt) << '\n';
+        << (host.raspberry_pi ? "true" : "false") << ',' << format_rtt(host.rtt) << ','
+        << (host.name ? csv_text_field(host.name->name) : "") << ','
+        << (host.name ? to_string(host.name->source) : "") << '\n';
   }
+}
+
+std::string jsonl_host_line(const HostEntry& host) {
+  nlohmann::json line = {{"type", "host"}};
+  line.update(host_json(host));
+  return line.dump();
+}
+
+std::string jsonl_stats_line(const ScanResult& result) {
+  const nlohmann::json line = {{"type", "stats"},
+                               {"interface", result.interface_name},
+                               {"conflicts", conflicts_json(result)},
+                               {"claims", claims_json(result)},
+                               {"stats", stats_json(result)}};
+  return line.dump();
 }
 
 std::string summary_line(const ScanResult& result) {
   const std::size_t pis = result.raspberry_pi_count();
   return fmt::format("{} Raspberry Pi{} among {} host{}, {} address{} in {:.1f} s", pis, pis == 1 ? "" : "s",
                      result.hosts.size(), result.hosts.size() == 1 ? "" : "s", result.stats.targets,
-                     result.stats.targets == 1 ? "" : "es", result.stats.duration_s);
+                     result.stats.targets == 1 ? "" : "es", result.stats.duration_s + result.stats.names_wait_s);
 }
 
 }  // namespace pifind

@@ -91,7 +91,15 @@ PcapLink::PcapLink(const std::string& interface_name, MacAddress our_mac, Ipv4Ad
   }
 }
 
-PcapLink::~PcapLink() { pcap_close(handle_); }
+PcapLink::~PcapLink() {
+  if (dumper_ != nullptr) pcap_dump_close(dumper_);  // flushes what is buffered
+  pcap_close(handle_);
+}
+
+void PcapLink::save_frames_to(const std::string& file) {
+  dumper_ = pcap_dump_open(handle_, file.c_str());
+  if (dumper_ == nullptr) throw Error(fmt::format("cannot write the pcap file {}: {}", file, pcap_geterr(handle_)));
+}
 
 bool PcapLink::send(std::span<const std::uint8_t> frame) {
   if (pcap_inject(handle_, frame.data(), frame.size()) >= 0) return true;
@@ -100,13 +108,18 @@ bool PcapLink::send(std::span<const std::uint8_t> frame) {
 }
 
 int PcapLink::dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame) {
+  struct Context {
+    pcap_dumper* dumper;
+    const std::function<void(std::span<const std::uint8_t>)>* on_frame;
+  } context{dumper_, &on_frame};
   const auto callback = [](u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
-    (*reinterpret_cast<const std::function<void(std::span<const std::uint8_t>)>*>(user))(
-        std::span<const std::uint8_t>(bytes, header->caplen));
+    const auto* c = reinterpret_cast<const Context*>(user);
+    if (c->dumper != nullptr) pcap_dump(reinterpret_cast<u_char*>(c->dumper), header, bytes);
+    (*c->on_frame)(std::span<const std::uint8_t>(bytes, header->caplen));
   };
-  const int count = pcap_dispatch(handle_, -1, callback,
-                                  reinterpret_cast<u_char*>(const_cast<std::function<void(std::span<const std::uint8_t>)>*>(&on_frame)));
+  const int count = pcap_dispatch(handle_, -1, callback, reinterpret_cast<u_char*>(&context));
   if (count == PCAP_ERROR) throw Error(fmt::format("capture failed: {}", pcap_geterr(handle_)));
+  if (count > 0 && dumper_ != nullptr) pcap_dump_flush(dumper_);  // a savefile read while the scan runs is whole
   return count < 0 ? 0 : count;
 }
 

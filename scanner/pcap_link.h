@@ -1,6 +1,6 @@
 // The scanner's one contact with the wire: a libpcap handle that captures ARP replies addressed to
 // us, gratuitous and broken ARP (filtered inside the ARP payload) and transmits our frames, so no
-// second socket piles up frames.
+// second socket piles up frames. What it captures can also go to a pcap savefile (-W).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "inventory/core/mac_address.h"
 
 struct pcap;
+struct pcap_dumper;
 
 namespace pifind {
 
@@ -31,7 +32,11 @@ class PcapLink {
   /// Throws Error on other failures.
   bool send(std::span<const std::uint8_t> frame);
 
-  /// Hands every frame waiting now to `on_frame`; returns how many.
+  /// From now on, writes every frame captured to `file` (pcap's savefile format, as tcpdump -w does).
+  /// Throws Error if it cannot be created.
+  void save_frames_to(const std::string& file);
+
+  /// Hands every frame waiting now to `on_frame` (after saving it, with save_frames_to); returns how many.
   int dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame);
 
   /// Frames the kernel dropped because pcap's buffer was full.
@@ -39,6 +44,7 @@ class PcapLink {
 
  private:
   pcap* handle_ = nullptr;
+  pcap_dumper* dumper_ = nullptr;
   int fd_ = -1;
 };
 

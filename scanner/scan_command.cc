@@ -2,18 +2,25 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
 #include "scanner/arp_scanner.h"
 #include "scanner/network_interface.h"
+#include "scanner/progress_line.h"
+#include "scanner/resolv_conf.h"
+#include "scanner/scan_loop.h"
 #include "scanner/target_set.h"
 #include "scanner/vendor_table.h"
+#include "scanner/writable_file.h"
 
 namespace pifind {
 namespace {
@@ -94,44 +101,129 @@ void print_warnings(const ScanResult& result) {
   }
 }
 
+std::string round_started_text(const ScanRound& round, std::uint64_t targets) {
+  if (round.number == 1) return fmt::format("pifind: round 1 at {:.2f} s: first probes to {} addresses", round.started_s, targets);
+  return fmt::format("pifind: round {} at {:.2f} s: {} of {} addresses answered so far; loss {:.1f}% per probe, "
+                     "up to {} tries per silent address",
+                     round.number, round.started_s, round.answered_before, targets, round.failure_probability * 100,
+                     round.allowed_tries);
+}
+
+void print_rounds(const ScanResult& result) {
+  for (const auto& round : result.rounds) {
+    std::cerr << fmt::format("pifind: round {}: {} probe{}, {} first answer{}\n", round.number, round.probes,
+                             round.probes == 1 ? "" : "s", round.answered, round.answered == 1 ? "" : "s");
+  }
+  std::cerr << fmt::format("pifind: loss seen: {:.1f}% per probe; {} tries per silent address\n",
+                           result.stats.probe_failure_probability * 100, result.stats.tries_per_address);
+}
+
+// Vendor names for every host, from the registries (only the entries of the OUIs found are loaded).
+void name_vendors(ScanResult& result, VendorTable& vendors, bool registries_loaded) {
+  if (!registries_loaded) {
+    OuiFilter found_ouis;
+    for (const auto& host : result.hosts) found_ouis.insert(static_cast<std::uint32_t>(host.mac.to_u64() >> 24));
+    if (!found_ouis.empty()) load_installed_registries(vendors, found_ouis);
+  }
+  for (auto& host : result.hosts) {
+    host.vendor = vendors.vendor_name(host.mac);
+    host.raspberry_pi = vendors.is_raspberry_pi(host.mac);
+  }
+}
+
+const char* signal_text(int signal_number) { return signal_number == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
 }  // namespace
 
 int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   ScanInterface iface = options.interface_name ? find_network_interface(*options.interface_name)
                                                   : default_network_interface();
+  if (iface.loopback) {
+    throw Error(fmt::format("{} is a loopback interface: loopback has no ARP, so there is nothing to scan there "
+                            "(name an Ethernet interface with -I)",
+                            iface.name));
+  }
   const TargetSet targets = resolve_targets(options, iface);
   VendorTable vendors = load_vendor_table(options);
+  if (options.inventory_file) check_file_writable(*options.inventory_file, "--inventory");
 
-  ScanRequest request{iface, targets.addresses(), options.policy, {}};
-  if (options.random_order) std::shuffle(request.targets.begin(), request.targets.end(), std::mt19937{std::random_device{}()});
-  const bool show_progress = !options.quiet && isatty(STDERR_FILENO) != 0;
-  if (show_progress) {
-    request.on_progress = [](std::uint64_t sent, std::uint64_t found, std::uint64_t total) {
-      std::cerr << fmt::format("\rpifind: {} probes sent, {} of {} addresses answered ", sent, found, total) << std::flush;
+  const OutputShape shape{options.all_hosts, !options.numeric, !options.plain};
+  // JSON lines always stream; a table streams when a person watches it, as arp-scan's grows.
+  const bool stream_rows = options.format == OutputFormat::kTable && isatty(STDOUT_FILENO) != 0;
+  const bool streaming = stream_rows || options.format == OutputFormat::kJsonl;
+  // Streamed hosts of other vendors need their names as they answer: the whole registry, loaded first.
+  const bool registries_loaded = streaming && options.all_hosts;
+  if (registries_loaded) load_installed_registries(vendors);
+
+  ProgressLine progress(std::cerr, !options.quiet && !options.plain && isatty(STDERR_FILENO) != 0);
+  ScanLoop loop;
+  loop.request = ScanRequest{iface, targets.addresses(), options.policy, {}, {}, {}, options.frame_source_mac,
+                             options.vlan, options.pcap_save_file};
+  if (options.random_order) {
+    std::shuffle(loop.request.targets.begin(), loop.request.targets.end(), std::mt19937{std::random_device{}()});
+  }
+  loop.request.on_progress = [&](std::uint64_t sent, std::uint64_t found, std::uint64_t total) {
+    progress.show(fmt::format("pifind: {} probes sent, {} of {} addresses answered ", sent, found, total));
+  };
+  if (options.verbosity > 0 && !options.quiet) {
+    loop.request.on_round = [&progress, target_count = loop.request.targets.size()](const ScanRound& round) {
+      progress.print_above(std::cerr, round_started_text(round, target_count));
     };
   }
-  ScanResult result = run_arp_scan(request);
-  if (show_progress) std::cerr << "\r\033[K" << std::flush;
-
-  OuiFilter found_ouis;
-  for (const auto& host : result.hosts) found_ouis.insert(static_cast<std::uint32_t>(host.mac.to_u64() >> 24));
-  if (!found_ouis.empty()) load_installed_registries(vendors, found_ouis);
-  for (auto& host : result.hosts) {
-    host.vendor = vendors.vendor_name(host.mac);
-    host.raspberry_pi = vendors.is_raspberry_pi(host.mac);
+  if (!options.numeric) {
+    loop.names = NameResolverConfig{iface.address, iface.prefix_length, system_nameservers(), options.name_timeout};
   }
+  loop.classify = [&](HostEntry& host) {
+    host.raspberry_pi = vendors.is_raspberry_pi(host.mac);
+    if (registries_loaded || host.raspberry_pi) host.vendor = vendors.vendor_name(host.mac);
+  };
+  // The inventory keeps every host, so every host is named for it.
+  loop.wants_name = [&](const HostEntry& host) { return listed(host, shape) || options.inventory_file.has_value(); };
+  const TableLayout streaming_table = TableLayout::streaming(shape);
+  std::set<Ipv4Address> streamed;
+  if (stream_rows && shape.header) progress.print_above(std::cout, streaming_table.header());
+  loop.on_host_complete = [&](const HostEntry& host) {
+    if (!streaming || !listed(host, shape)) return;
+    if (options.format == OutputFormat::kJsonl) {
+      progress.print_above(std::cout, jsonl_host_line(host));
+    } else {
+      // Only the later MACs of a shared address can say so as they come; the warnings name them all.
+      std::string note = streamed.count(host.ip) != 0 ? "IP conflict" : "";
+      if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
+      progress.print_above(std::cout, streaming_table.row(host, note));
+    }
+    streamed.insert(host.ip);
+  };
+
+  ScanResult result = run_scan_loop(loop);
+  progress.clear();
+  name_vendors(result, vendors, registries_loaded);
 
   switch (options.format) {
-    case OutputFormat::table: write_table(std::cout, result, options.all_hosts); break;
-    case OutputFormat::json: write_json(std::cout, result, options.all_hosts); break;
-    case OutputFormat::csv: write_csv(std::cout, result, options.all_hosts); break;
+    case OutputFormat::kTable:
+      if (!stream_rows) write_table(std::cout, result, shape);
+      break;
+    case OutputFormat::kJson: write_json(std::cout, result, shape); break;
+    case OutputFormat::kCsv: write_csv(std::cout, result, shape); break;
+    case OutputFormat::kJsonl:
+      if (!options.plain) std::cout << jsonl_stats_line(result) << '\n';
+      break;
   }
   std::cout.flush();
+  // Sightings are facts: an interrupted scan is merged too.
   if (sink) sink(result);
   if (!options.quiet) {
     print_warnings(result);
-    std::cerr << summary_line(result) << '\n';
+    if (options.verbosity > 0) print_rounds(result);
+    if (!options.plain) {
+      std::string summary = summary_line(result);
+      if (result.stats.interrupted_by_signal != 0) {
+        summary += fmt::format(" (interrupted by {})", signal_text(result.stats.interrupted_by_signal));
+      }
+      std::cerr << summary << '\n';
+    }
   }
+  if (result.stats.interrupted_by_signal != 0) return 128 + result.stats.interrupted_by_signal;
   const bool found = options.all_hosts ? !result.hosts.empty() : result.raspberry_pi_count() > 0;
   return found ? 0 : 1;
 }

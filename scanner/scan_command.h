@@ -1,5 +1,6 @@
-// `pifind [TARGET...]`: resolves the interface and targets, scans, names vendors, prints the result.
-// Returns the exit status: 0 found a Pi (any host with --all), 1 found none; errors throw Error (2).
+// `pifind [TARGET...]`: resolves the interface and targets, scans, names vendors and hosts, prints the
+// result (streaming it as hosts answer for jsonl and a table on a terminal). Returns the exit status:
+// 0 found a Pi (any host with --all), 1 found none, 130/143 ended by SIGINT/SIGTERM; errors throw Error (2).
 #pragma once
 
 #include <functional>

@@ -13,7 +13,9 @@
 #include "inventory/core/ipv4_address.h"
 #include "inventory/core/mac_address.h"
 #include "scanner/arp_frame.h"
+#include "scanner/host_name.h"
 #include "scanner/scan_clock.h"
+#include "scanner/scan_rounds.h"
 
 namespace pifind {
 
@@ -28,6 +30,8 @@ struct HostEntry {
   std::uint32_t replies = 0;
   /// The VLAN id when replies came 802.1Q-tagged.
   std::optional<std::uint16_t> vlan;
+  /// The host's name, from mDNS or reverse DNS, when a lookup found one (none with -N).
+  std::optional<HostName> name;
 };
 
 /// One IP answered by several MACs: a misconfiguration, a spoofer, or two devices fighting over DHCP.
@@ -71,7 +75,13 @@ struct ScanStats {
   std::uint64_t capture_drops = 0;
   int tries_per_address = 0;
   double probe_failure_probability = 0;
+  /// The ARP sweep, from the first probe to the end of the last address's time.
   double duration_s = 0;
+  /// Name lookups (none asked with -N), and how long after the sweep the last of them took.
+  NameLookupStats names;
+  double names_wait_s = 0;
+  /// Ended by SIGINT or SIGTERM (the signal's number), not by finishing.
+  int interrupted_by_signal = 0;
 };
 
 struct ScanResult {
@@ -82,6 +92,8 @@ struct ScanResult {
   /// Sorted by IP, then MAC.
   std::vector<ArpClaim> claims;
   ScanStats stats;
+  /// The rounds of probes, when they were tracked (-v).
+  std::vector<ScanRound> rounds;
 
   std::size_t raspberry_pi_count() const;
 };
@@ -97,9 +109,9 @@ struct ScanResultLimits {
 };
 
 enum class ReplyRecord {
-  new_pair,  ///< the first reply from this (IP, MAC): kept
-  repeat,    ///< this (IP, MAC) is already kept; its reply count grows
-  over_cap   ///< a new MAC beyond the limits: counted, not kept
+  kNewPair,  ///< the first reply from this (IP, MAC): kept
+  kRepeat,   ///< this (IP, MAC) is already kept; its reply count grows
+  kOverCap   ///< a new MAC beyond the limits: counted, not kept
 };
 
 /// Collects replies during a scan; `finish` sorts and derives the conflicts.

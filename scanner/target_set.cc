@@ -1,5 +1,7 @@
 #include "scanner/target_set.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <charconv>
 #include <string>
@@ -7,30 +9,27 @@
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
+#include "scanner/bounded_lines.h"
+#include "scanner/error_text.h"
 
 namespace pifind {
 namespace {
 
-// Control characters as \xNN: a target argument holding a newline must not split the one-line error.
-std::string one_line(std::string_view message) {
-  std::string out;
-  for (const char c : message) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f)
-      out += fmt::format("\\x{:02x}", byte);
-    else
-      out += c;
-  }
-  return out;
+[[noreturn]] void malformed(std::string_view text, std::string_view reason) {
+  throw Error(fmt::format("malformed target '{}': {}", error_excerpt(text), reason));
 }
 
-[[noreturn]] void malformed(std::string_view text, std::string_view reason) {
-  throw Error(one_line(fmt::format("malformed target '{}': {}", text, reason)));
+// "fd00::1", "fd00::/64", "fe80::1%eth0-fe80::9": anything that is an IPv6 address before its '/', '%'
+// or '-' gets its own message rather than "not an IPv4 address".
+bool is_ipv6_target(std::string_view text) {
+  const std::string address(text.substr(0, text.find_first_of("/%-")));
+  in6_addr parsed{};
+  return address.find(':') != std::string::npos && inet_pton(AF_INET6, address.c_str(), &parsed) == 1;
 }
 
 Ipv4Address parse_address_or_throw(std::string_view whole, std::string_view part) {
   const auto address = Ipv4Address::parse(part);
-  if (!address) malformed(whole, fmt::format("'{}' is not an IPv4 address", part));
+  if (!address) malformed(whole, fmt::format("'{}' is not an IPv4 address", error_excerpt(part)));
   return *address;
 }
 
@@ -54,6 +53,10 @@ Ipv4Range host_range(Ipv4Address address, int prefix_length) {
 
 Ipv4Range parse_target(std::string_view text) {
   if (text.empty()) malformed(text, "empty");
+  if (is_ipv6_target(text)) {
+    throw Error(fmt::format("'{}' is IPv6: pifind finds hosts with ARP, which is IPv4 only; IPv6 is not scanned",
+                            error_excerpt(text)));
+  }
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
     const Ipv4Address address = parse_address_or_throw(text, text.substr(0, slash));
     const std::string_view bits = text.substr(slash + 1);
@@ -94,10 +97,10 @@ Ipv4Range parse_target(std::string_view text) {
 void TargetSet::add(const Ipv4Range& range) { ranges_.push_back(range); }
 
 void TargetSet::add_from_stream(std::istream& in, std::string_view source) {
+  BoundedLineReader lines(in, std::string(source), target_file_limits,
+                          "give ranges or CIDR blocks instead of one address per line");
   std::string line;
-  std::size_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
+  while (lines.next(line)) {
     if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
     std::size_t pos = 0;
     while (true) {
@@ -108,7 +111,7 @@ void TargetSet::add_from_stream(std::istream& in, std::string_view source) {
       try {
         add(parse_target(token));
       } catch (const Error& e) {
-        throw Error(fmt::format("{}:{}: {}", source, line_number, e.what()));
+        throw Error(fmt::format("{}:{}: {}", source, lines.line_number(), e.what()));
       }
       if (end == std::string::npos) break;
       pos = end;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "inventory/core/ipv4_address.h"
+#include "scanner/bounded_lines.h"
 
 namespace pifind {
 
@@ -26,11 +27,14 @@ Ipv4Range host_range(Ipv4Address address, int prefix_length);
 /// or "10.0.0.7". Throws Error("malformed target '...': reason") otherwise.
 Ipv4Range parse_target(std::string_view text);
 
+/// A targets file (-f) is read with these bounds: a /16 written one address a line is 0.8 MiB.
+inline constexpr LineLimits target_file_limits{4096, 16 << 20};
+
 class TargetSet {
  public:
   void add(const Ipv4Range& range);
   /// Adds every whitespace-separated target of `in` ('#' starts a comment); `source` names the
-  /// stream in errors ("targets.txt:3: malformed target ...").
+  /// stream in errors ("targets.txt:3: malformed target ..."). Reads within target_file_limits.
   void add_from_stream(std::istream& in, std::string_view source);
   /// Drops one address (the scanner's own, which never answers its own ARP request).
   void exclude(Ipv4Address address);

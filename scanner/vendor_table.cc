@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
+#include "scanner/bounded_lines.h"
+#include "scanner/error_text.h"
 
 namespace pifind {
 
@@ -149,10 +151,12 @@ std::size_t load_arp_scan_oui(VendorTable& table, const std::filesystem::path& f
 
 std::size_t load_pi_prefix_file(VendorTable& table, const std::filesystem::path& file) {
   std::ifstream in = open_or_throw(file);
-  std::size_t added = 0, line_number = 0;
+  BoundedLineReader lines(in, file.string(), pi_prefix_file_limits,
+                          "--oui-file lists extra Raspberry Pi prefixes, not a vendor registry "
+                          "(pifind reads the installed registries itself)");
+  std::size_t added = 0;
   std::string line;
-  while (std::getline(in, line)) {
-    ++line_number;
+  while (lines.next(line)) {
     std::string_view view = trim(line);
     if (const auto hash = view.find('#'); hash != std::string_view::npos) view = trim(view.substr(0, hash));
     if (view.empty()) continue;
@@ -161,7 +165,7 @@ std::size_t load_pi_prefix_file(VendorTable& table, const std::filesystem::path&
     const auto prefix = MacPrefix::parse(prefix_text);
     if (!prefix) {
       throw Error(fmt::format("{}:{}: malformed MAC prefix '{}' (expected hex digits such as B8:27:EB or F0:40:AF:9)",
-                              file.string(), line_number, prefix_text));
+                              file.string(), lines.line_number(), error_excerpt(prefix_text)));
     }
     const std::string_view name = space == std::string_view::npos ? std::string_view{} : trim(view.substr(space));
     table.add(*prefix, {name.empty() ? std::string("Raspberry Pi") : std::string(name), true});

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "scanner/bounded_lines.h"
 #include "scanner/mac_prefix.h"
 
 namespace pifind {
@@ -56,8 +57,13 @@ std::size_t load_ieee_csv(VendorTable& table, const std::filesystem::path& file,
 /// arp-scan's ieee-oui.txt / mac-vendor.txt: "B827EB<TAB>Name", 6 to 12 hex digits, '#' comments.
 std::size_t load_arp_scan_oui(VendorTable& table, const std::filesystem::path& file, const OuiFilter& only = {});
 
+/// --oui-file is read with these bounds: Raspberry Pi holds nine prefixes, and arp-scan's whole vendor
+/// list (1.3 MB), given out of habit (-O), is refused rather than flagging every vendor as a Pi.
+inline constexpr LineLimits pi_prefix_file_limits{1024, 1 << 20};
+
 /// A user's Pi prefix file (--oui-file): one "PREFIX [name...]" per line, '#' comments; every entry
-/// is flagged as a Raspberry Pi. Throws Error naming the file and line of a malformed prefix.
+/// is flagged as a Raspberry Pi. Throws Error naming the file and line of a malformed prefix, and on
+/// a file beyond pi_prefix_file_limits.
 std::size_t load_pi_prefix_file(VendorTable& table, const std::filesystem::path& file);
 
 /// Loads the registry files that are installed (ieee-data CSVs, arp-scan's ieee-oui.txt); missing

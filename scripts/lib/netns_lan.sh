@@ -9,7 +9,13 @@
 #   lan_ns NAME                          the namespace name of host NAME
 #   lan_set_loss PERCENT                 drop PERCENT% of ARP frames at every bridge egress (nftables)
 #   lan_loss_counters                    "dropped_packets" of the loss rule
-#   lan_destroy                          delete every namespace of this LAN
+#   lan_set_resolver NAME SERVER_IP      host NAME's resolv.conf names SERVER_IP (ip netns exec bind-mounts
+#                                        /etc/netns/NS/resolv.conf over /etc/resolv.conf)
+#   lan_start_avahi NAME HOSTNAME DIR    avahi-daemon on host NAME's eth0 as HOSTNAME.local, config and log in DIR
+#   lan_wait_avahi DIR NAME...           until each one's avahi-daemon has registered its name (or fail)
+#   lan_start_dnsmasq NAME IP DIR PTR... dnsmasq on host NAME at IP, answering only the PTR records given
+#                                        ("4.0.18.198.in-addr.arpa,name.example"); its log in DIR/dnsmasq.log
+#   lan_destroy                          delete every namespace of this LAN (and its /etc/netns files)
 
 LAN_PREFIX_DEFAULT=pfl
 
@@ -89,6 +95,66 @@ lan_loss_counters() {
   ip netns exec "$LAN_BRIDGE_NS" nft list table bridge pifind_loss 2>/dev/null | grep -o 'packets [0-9]*' | head -1
 }
 
+lan_set_resolver() {
+  local dir
+  dir="/etc/netns/$(lan_ns "$1")"
+  mkdir -p "$dir"
+  echo "nameserver $2" >"$dir/resolv.conf"
+}
+
+# avahi-daemon with a private config: eth0 only, IPv4 only, no D-Bus, no wide area, and a private /run
+# (pid file, socket) and services directory, so it touches neither the machine's interfaces nor its daemon.
+lan_start_avahi() {
+  local name=$1 hostname=$2 dir=$3
+  cat >"$dir/avahi-$name.conf" <<CONF
+[server]
+host-name=$hostname
+domain-name=local
+use-ipv4=yes
+use-ipv6=no
+allow-interfaces=eth0
+enable-dbus=no
+[wide-area]
+enable-wide-area=no
+[publish]
+publish-addresses=yes
+publish-hinfo=no
+publish-workstation=no
+[reflector]
+enable-reflector=no
+CONF
+  ip netns exec "$(lan_ns "$name")" unshare --mount sh -c \
+    'mount -t tmpfs tmpfs /run && mkdir /run/avahi-daemon && mount -t tmpfs tmpfs /etc/avahi/services &&
+     exec avahi-daemon -f "$1" --no-drop-root --no-chroot --no-rlimits' sh "$dir/avahi-$name.conf" \
+    >"$dir/avahi-$name.log" 2>&1 &
+}
+
+# avahi-daemon probes for its name for about a second before it answers.
+lan_wait_avahi() {
+  local dir=$1 name
+  shift
+  for name in "$@"; do
+    for _ in $(seq 100); do grep -qs 'Server startup complete' "$dir/avahi-$name.log" && break; sleep 0.1; done
+    grep -q 'Server startup complete' "$dir/avahi-$name.log" || {
+      echo "avahi-daemon on $name did not start: $(cat "$dir/avahi-$name.log")" >&2
+      return 1
+    }
+  done
+}
+
+# dnsmasq bound to IP only, with no upstream and no /etc/hosts, logging its queries.
+lan_start_dnsmasq() {
+  local name=$1 ip=$2 dir=$3 ptr records=()
+  shift 3
+  for ptr in "$@"; do records+=("--ptr-record=$ptr"); done
+  ip netns exec "$(lan_ns "$name")" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --bind-interfaces --listen-address="$ip" --port=53 --user=root --group=root --pid-file= \
+    --log-queries --log-facility=- "${records[@]}" >"$dir/dnsmasq.log" 2>&1 &
+  for _ in $(seq 50); do grep -qs 'started, version' "$dir/dnsmasq.log" && return 0; sleep 0.1; done
+  echo "dnsmasq on $name did not start: $(cat "$dir/dnsmasq.log")" >&2
+  return 1
+}
+
 lan_destroy() {
   [ -n "${LAN_ID:-}" ] || return 0
   local ns namespaces pids=() i
@@ -109,6 +175,7 @@ lan_destroy() {
   for ns in $namespaces; do
     ip netns del "$ns" 2>/dev/null || true
   done
+  rm -rf "/etc/netns/${LAN_ID}-"*
 }
 
 # lan_fleet_spec HOSTS [PI_PERCENT]: a deterministic host spec for a /24 (198.18.0.0/24), HOSTS hosts

@@ -1,13 +1,14 @@
 // A test host that sends ARP in user space, the way the kernel cannot be made to: late (a Wi-Fi card
 // in power save), many times over (duplicate storms), 802.1Q-tagged, broken, gratuitous, or as a flood
 // of unsolicited replies from one MAC or thousands. Every send loop is bounded in count and in time.
-//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--seconds N] [--silent]
-//                 [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N] [--flood-ips N]]
+//   arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--only-vlan ID]
+//                 [--seconds N] [--silent] [--malformed] [--trailer BYTES] [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N] [--flood-ips N]]
 //                 [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]
 // Prints "ready" once listening, and its counts when the time is up or on SIGTERM.
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <netpacket/packet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -42,6 +43,8 @@ struct Options {
   Ipv4Address ip;
   MacAddress mac;
   int delay_ms = 0, copies = 1, seconds = 30, vlan = -1, outer_vlan = -1, trailer_bytes = 0;
+  // Answer only requests that came 802.1Q-tagged with this VLAN (a host on a VLAN behind a trunk port).
+  int only_vlan = -1;
   bool silent = false, malformed = false;
   // Flood of unsolicited replies to (to_mac, to_ip).
   std::optional<MacAddress> to_mac;
@@ -80,6 +83,7 @@ bool parse_options(int argc, char** argv, Options& o) {
       else if (option == "--seconds") o.seconds = static_cast<int>(number);
       else if (option == "--vlan") o.vlan = static_cast<int>(number);
       else if (option == "--outer-vlan") o.outer_vlan = static_cast<int>(number);
+      else if (option == "--only-vlan") o.only_vlan = static_cast<int>(number);
       else if (option == "--trailer") o.trailer_bytes = static_cast<int>(number);
       else if (option == "--flood") o.flood = number;
       else if (option == "--rate") o.rate_per_s = number;
@@ -131,7 +135,7 @@ ArpFrame reply_to(const Options& o, MacAddress to_mac, Ipv4Address to_ip, MacAdd
   reply.ethernet_destination = to_mac;
   reply.ethernet_source = sender;
   if (o.vlan >= 0) reply.vlan = static_cast<std::uint16_t>(o.vlan);
-  reply.operation = ArpOperation::reply;
+  reply.operation = ArpOperation::kReply;
   reply.sender_mac = sender;
   reply.sender_ip = sender_ip.value_or(o.ip);
   reply.target_mac = to_mac;
@@ -145,7 +149,7 @@ std::vector<std::uint8_t> gratuitous_frame(const Options& o, long index) {
   frame.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
   frame.ethernet_source = o.mac;
   if (o.vlan >= 0) frame.vlan = static_cast<std::uint16_t>(o.vlan);
-  frame.operation = reply ? ArpOperation::reply : ArpOperation::request;
+  frame.operation = reply ? ArpOperation::kReply : ArpOperation::kRequest;
   frame.sender_mac = o.mac;
   frame.sender_ip = o.ip;
   // As Linux's arping -U (request) and -A (reply) send them.
@@ -160,7 +164,8 @@ int main(int argc, char** argv) {
   Options o;
   if (!parse_options(argc, argv, o)) {
     std::fprintf(stderr,
-                 "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--seconds N]\n"
+                 "usage: arp_responder IFACE IP MAC [--delay-ms N] [--copies N] [--vlan ID [--outer-vlan ID]] [--only-vlan ID]\n"
+                 "       [--seconds N]\n"
                  "       [--silent] [--malformed] [--trailer BYTES]\n"
                  "       [--to MAC IP --flood COUNT --rate PER_S [--flood-macs N] [--flood-ips N]]\n"
                  "       [--gratuitous COUNT --interval-ms N [--garp-op request|reply|both]]\n");
@@ -168,18 +173,27 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   std::signal(SIGINT, [](int) { stop_requested = 1; });
-  const int fd = socket(AF_PACKET, SOCK_RAW, htons(0x0806));
+  // With --only-vlan, every frame: the kernel hands a frame tagged for a VLAN it has no device for to
+  // protocol sockets untagged (and as PACKET_OTHERHOST); only ETH_P_ALL sockets see the tag.
+  const std::uint16_t protocol = o.only_vlan >= 0 ? ETH_P_ALL : 0x0806;
+  const int fd = socket(AF_PACKET, SOCK_RAW, htons(protocol));
   if (fd < 0) {
     std::perror("arp_responder: socket");
     return 1;
   }
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
-  address.sll_protocol = htons(0x0806);
+  address.sll_protocol = htons(protocol);
   address.sll_ifindex = static_cast<int>(if_nametoindex(o.iface.c_str()));
   address.sll_halen = 6;
   if (address.sll_ifindex == 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     std::perror("arp_responder: bind");
+    return 1;
+  }
+  // The kernel takes a received frame's 802.1Q tag out of its bytes; the auxiliary data says what it was.
+  const int on = 1;
+  if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &on, sizeof on) != 0) {
+    std::perror("arp_responder: PACKET_AUXDATA");
     return 1;
   }
   std::printf("ready\n");
@@ -212,10 +226,29 @@ int main(int argc, char** argv) {
     pollfd p{fd, POLLIN, 0};
     if (ppoll(&p, 1, &wait, nullptr) > 0) {
       std::uint8_t buffer[256];
-      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(tpacket_auxdata))];
+      iovec io{buffer, sizeof buffer};
+      sockaddr_ll from{};
+      msghdr message{};
+      message.msg_name = &from;
+      message.msg_namelen = sizeof from;
+      message.msg_iov = &io;
+      message.msg_iovlen = 1;
+      message.msg_control = control;
+      message.msg_controllen = sizeof control;
+      const ssize_t n = recvmsg(fd, &message, 0);
       const auto decoded = n > 0 ? decode_arp_frame(std::span<const std::uint8_t>(buffer, static_cast<std::size_t>(n)))
                                  : ArpDecodeResult{};
-      if (!o.silent && decoded.frame && decoded.frame->operation == ArpOperation::request &&
+      std::optional<int> tag;
+      if (decoded.frame && decoded.frame->vlan) tag = *decoded.frame->vlan;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+        tpacket_auxdata aux{};
+        std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if ((aux.tp_status & TP_STATUS_VLAN_VALID) != 0) tag = aux.tp_vlan_tci & 0x0fff;
+      }
+      const bool on_our_vlan = o.only_vlan < 0 || (tag == o.only_vlan && from.sll_pkttype != PACKET_OUTGOING);
+      if (!o.silent && on_our_vlan && decoded.frame && decoded.frame->operation == ArpOperation::kRequest &&
           decoded.frame->target_ip == o.ip && decoded.frame->sender_ip != o.ip) {
         const ArpFrame reply = reply_to(o, decoded.frame->sender_mac, decoded.frame->sender_ip, o.mac);
         if (o.malformed) {

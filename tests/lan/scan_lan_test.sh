@@ -161,10 +161,10 @@ formats)
         and .conflicts == [{"ip": "198.18.0.100", "macs": ["00:1b:21:aa:bb:cc", "dc:a6:32:aa:bb:cc"], "replies_over_cap": 0}] and .claims == []
         and .stats.targets == 253 and .stats.received >= 35 and .stats.sent >= 253 and (.stats.duration_s|type) == "number"' \
     "$work/out.json" >/dev/null || fail "json: $(cat "$work/out.json")"
-  head -1 "$work/out.table" | grep -q '^IP  *MAC  *VENDOR  *RTT_MS  *PI  *NOTE$' || fail "table header: $(head -1 "$work/out.table")"
-  grep -q '^198.18.0.100  *dc:a6:32:aa:bb:cc  *Raspberry Pi Trading Ltd .* yes  IP conflict$' "$work/out.table" \
+  head -1 "$work/out.table" | grep -q '^IP  *MAC  *NAME  *VENDOR  *RTT_MS  *PI  *NOTE$' || fail "table header: $(head -1 "$work/out.table")"
+  grep -q '^198.18.0.100  *dc:a6:32:aa:bb:cc  *-  *Raspberry Pi Trading Ltd .* yes  IP conflict$' "$work/out.table" \
     || fail "table row for the conflicting Pi: $(grep 198.18.0.100 "$work/out.table")"
-  grep -q '^198.18.0.43  *02:11:22:33:44:55  *(locally administered)' "$work/out.table" || fail "locally administered vendor"
+  grep -q '^198.18.0.43  *02:11:22:33:44:55  *-  *(locally administered)' "$work/out.table" || fail "locally administered vendor"
   # --inventory: every device merged by MAC; a second scan adds nothing new.
   in_scanner "$pifind" -I eth0 --inventory "$work/fleet.json" >/dev/null 2>"$work/inv1.err"
   in_scanner "$pifind" -I eth0 --inventory "$work/fleet.json" >/dev/null 2>"$work/inv2.err"

@@ -1,6 +1,7 @@
 #include "scanner/output_format.h"
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -15,20 +16,21 @@ ScanResult sample() {
   builder.add_reply(*Ipv4Address::parse("10.0.0.5"), *MacAddress::parse("00:1b:21:00:00:02"), 2ms, std::nullopt);
   builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 300us, 7);
   CHECK(builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 1ms, 7) ==
-        ReplyRecord::repeat);
+        ReplyRecord::kRepeat);
   ScanStats stats;
   stats.targets = 254;
   stats.sent = 300;
   stats.received = 4;
   stats.duration_s = 0.61;
   stats.malformed_frames = 3;
-  stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::bad_sender)] = 3;
+  stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::kBadSender)] = 3;
   ScanResult result = builder.finish("eth0", stats);
   result.claims.push_back({*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("02:66:00:00:00:02"), 4,
                            {*MacAddress::parse("00:50:56:00:00:03")}});
   for (auto& host : result.hosts) {
     host.raspberry_pi = host.mac.bytes()[0] == 0xdc;
     host.vendor = host.raspberry_pi ? "Raspberry Pi Trading Ltd" : "Vendor, \"Quoted\" Inc";
+    if (host.raspberry_pi) host.name = HostName{"pi-rack-1.local", NameSource::kMdns};
   }
   return result;
 }
@@ -48,7 +50,7 @@ TEST_CASE("results are sorted by IP and a shared IP becomes a conflict") {
 
 TEST_CASE("JSON has the documented shape") {
   std::ostringstream out;
-  write_json(out, sample(), true);
+  write_json(out, sample(), OutputShape{true});
   const auto json = nlohmann::json::parse(out.str());
   REQUIRE(json["hosts"].size() == 3);
   const auto& first = json["hosts"][0];
@@ -72,28 +74,28 @@ TEST_CASE("JSON has the documented shape") {
   CHECK(json["stats"]["gratuitous_frames"] == 0);
 
   std::ostringstream pis_only;
-  write_json(pis_only, sample(), false);
+  write_json(pis_only, sample(), OutputShape{false});
   CHECK(nlohmann::json::parse(pis_only.str())["hosts"].size() == 1);
 }
 
 TEST_CASE("CSV quotes vendors as RFC 4180 says and defuses formulas") {
   std::ostringstream out;
-  write_csv(out, sample(), true);
+  write_csv(out, sample(), OutputShape{true});
   CHECK(out.str() ==
-        "ip,mac,vendor,raspberry_pi,rtt_ms\n"
-        "10.0.0.2,00:50:56:00:00:03,\"Vendor, \"\"Quoted\"\" Inc\",false,0.30\n"
-        "10.0.0.5,00:1b:21:00:00:02,\"Vendor, \"\"Quoted\"\" Inc\",false,2.00\n"
-        "10.0.0.5,dc:a6:32:00:00:01,Raspberry Pi Trading Ltd,true,1.50\n");
+        "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source\n"
+        "10.0.0.2,00:50:56:00:00:03,\"Vendor, \"\"Quoted\"\" Inc\",false,0.30,,\n"
+        "10.0.0.5,00:1b:21:00:00:02,\"Vendor, \"\"Quoted\"\" Inc\",false,2.00,,\n"
+        "10.0.0.5,dc:a6:32:00:00:01,Raspberry Pi Trading Ltd,true,1.50,pi-rack-1.local,mdns\n");
   ScanResult hostile = sample();
   hostile.hosts[0].vendor = "=HYPERLINK(\"x\")";
   std::ostringstream defused;
-  write_csv(defused, hostile, true);
+  write_csv(defused, hostile, OutputShape{true});
   CHECK(defused.str().find("10.0.0.2,00:50:56:00:00:03,\"'=HYPERLINK(\"\"x\"\")\",false") != std::string::npos);
 }
 
 TEST_CASE("the table aligns columns and notes conflicts and VLANs") {
   std::ostringstream out;
-  write_table(out, sample(), true);
+  write_table(out, sample(), OutputShape{true, false});
   std::istringstream lines(out.str());
   std::string header, row1, row2, row3;
   std::getline(lines, header);
@@ -107,4 +109,69 @@ TEST_CASE("the table aligns columns and notes conflicts and VLANs") {
   CHECK(row3.find("IP conflict") != std::string::npos);
   CHECK(row1.find("00:50:56:00:00:03") == header.find("MAC"));
   CHECK(summary_line(sample()) == "1 Raspberry Pi among 3 hosts, 254 addresses in 0.6 s");
+}
+
+TEST_CASE("names appear in every format, null or empty where none was found") {
+  std::ostringstream json_out;
+  write_json(json_out, sample(), OutputShape{true});
+  const auto json = nlohmann::json::parse(json_out.str());
+  CHECK(json["hosts"][0]["name"].is_null());
+  CHECK(json["hosts"][0]["name_source"].is_null());
+  CHECK(json["hosts"][2]["name"] == "pi-rack-1.local");
+  CHECK(json["hosts"][2]["name_source"] == "mdns");
+  CHECK(json["stats"]["names"]["asked"] == 0);
+  CHECK(json["stats"]["interrupted_by"].is_null());
+
+  std::ostringstream table_out;
+  write_table(table_out, sample(), OutputShape{true, true});
+  std::istringstream lines(table_out.str());
+  std::string header, row1, row2, row3;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  std::getline(lines, row3);
+  CHECK(header.find("NAME") == 36);
+  CHECK(header.find("VENDOR") == 36 + 15 + 2);  // "pi-rack-1.local" sets the column's width
+  CHECK(row1.find("-") == 36);
+  CHECK(row3.find("pi-rack-1.local") == 36);
+}
+
+TEST_CASE("plain output has no header lines") {
+  std::ostringstream table_out, csv_out;
+  write_table(table_out, sample(), OutputShape{true, true, false});
+  write_csv(csv_out, sample(), OutputShape{true, true, false});
+  CHECK(table_out.str().rfind("10.0.0.2 ", 0) == 0);
+  CHECK(csv_out.str().rfind("10.0.0.2,", 0) == 0);
+  const std::string csv = csv_out.str();
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+}
+
+TEST_CASE("JSON lines: one object per host, then the stats") {
+  const ScanResult result = sample();
+  const auto host = nlohmann::json::parse(jsonl_host_line(result.hosts[2]));
+  CHECK(host["type"] == "host");
+  CHECK(host["ip"] == "10.0.0.5");
+  CHECK(host["name"] == "pi-rack-1.local");
+  CHECK(jsonl_host_line(result.hosts[2]).find('\n') == std::string::npos);
+  ScanResult interrupted = result;
+  interrupted.stats.interrupted_by_signal = SIGINT;
+  const std::string stats_line = jsonl_stats_line(interrupted);
+  CHECK(stats_line.find('\n') == std::string::npos);
+  const auto stats = nlohmann::json::parse(stats_line);
+  CHECK(stats["type"] == "stats");
+  CHECK(stats["stats"]["targets"] == 254);
+  CHECK(stats["stats"]["interrupted_by"] == "SIGINT");
+  CHECK(stats["conflicts"].size() == 1);
+  CHECK_FALSE(stats.contains("hosts"));
+}
+
+TEST_CASE("a streaming table keeps fixed columns") {
+  const TableLayout layout = TableLayout::streaming(OutputShape{false, true});
+  const ScanResult result = sample();
+  const std::string header = layout.header();
+  const std::string row = layout.row(result.hosts[2], "VLAN 7");
+  CHECK(header.find("VENDOR") == row.find("Raspberry Pi Trading Ltd"));
+  CHECK(header.find("NAME") == row.find("pi-rack-1.local"));
+  CHECK(row.substr(row.size() - 6) == "VLAN 7");
+  CHECK(header.find("PI ") == std::string::npos);
 }

@@ -16,6 +16,17 @@ ScanOptions parse(std::vector<const char*> args) {
   return *parsed.options;
 }
 
+// The error a command line gives, or "no error".
+std::string error_of(std::vector<const char*> args) {
+  args.insert(args.begin(), "pifind");
+  try {
+    parse_scan_command_line(static_cast<int>(args.size()), args.data());
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST_CASE("bandwidth and interval give arp-scan's frame gaps") {
@@ -34,7 +45,7 @@ TEST_CASE("options map onto the scan policy") {
                                      "198.18.0.0/24", "198.18.1.5"});
   CHECK(options.interface_name == "eth0");
   CHECK(options.all_hosts);
-  CHECK(options.format == OutputFormat::json);
+  CHECK(options.format == OutputFormat::kJson);
   CHECK(options.policy.max_tries == 5);
   CHECK(options.policy.max_timeout == 800ms);
   CHECK(options.policy.send_interval == 2ms);
@@ -42,19 +53,64 @@ TEST_CASE("options map onto the scan policy") {
 }
 
 TEST_CASE("bad options are one-line errors") {
-  const auto error_of = [](std::vector<const char*> args) {
-    args.insert(args.begin(), "pifind");
-    try {
-      parse_scan_command_line(static_cast<int>(args.size()), args.data());
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   for (const auto& message : {error_of({"--format", "xml"}), error_of({"-r", "0"}), error_of({"--bogus"}),
                               error_of({"-B", "1M", "-i", "2"})}) {
     INFO(message);
     CHECK(message != "no error");
     CHECK(message.find('\n') == std::string::npos);
   }
+}
+
+TEST_CASE("arp-scan's habits: -O/--ouifile, -x, -N, -v, -S, -Q, -W") {
+  const ScanOptions options = parse({"-O", "a.txt", "--ouifile", "b.txt", "--oui-file", "c.txt", "-x", "-N", "-v",
+                                     "-S", "02:00:00:00:00:99", "-Q", "42", "-W", "out.pcap", "--name-timeout", "500"});
+  CHECK(options.oui_files == std::vector<std::string>{"a.txt", "b.txt", "c.txt"});
+  CHECK(options.plain);
+  CHECK(options.numeric);
+  CHECK(options.verbosity == 1);
+  CHECK(options.frame_source_mac == MacAddress::parse("02:00:00:00:00:99"));
+  CHECK(options.vlan == 42);
+  CHECK(options.pcap_save_file == "out.pcap");
+  CHECK(options.name_timeout == 500ms);
+  const ScanOptions defaults = parse({});
+  CHECK_FALSE(defaults.numeric);
+  CHECK(defaults.name_timeout == 300ms);
+  CHECK_FALSE(defaults.vlan);
+  CHECK(parse({"--format", "jsonl"}).format == OutputFormat::kJsonl);
+  CHECK(parse({"-vv"}).verbosity == 2);
+}
+
+TEST_CASE("intervals and bandwidths are range-checked before any conversion") {
+  const auto message_of = [](auto parse_text, const char* text) {
+    try {
+      parse_text(text);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  for (const char* huge : {"1e30", "1e15", "1e15u", "10001", "nan", "inf", "0.0001"}) {
+    INFO(huge);
+    CHECK(message_of(parse_interval, huge).find("interval") != std::string::npos);
+  }
+  for (const char* absurd : {"1e-30", "1e-30K", "99", "1e12", "101G"}) {
+    INFO(absurd);
+    CHECK(message_of(interval_from_bandwidth, absurd).find("bandwidth") != std::string::npos);
+  }
+  CHECK(message_of(parse_interval, "1e30") == "interval '1e30' out of range: 1u (1 microsecond) to 10000 (10 s)");
+  CHECK(parse_interval("10000") == 10s);
+  CHECK(parse_interval("1u") == 1us);
+  CHECK(interval_from_bandwidth("100") == 5120ms);
+  CHECK(interval_from_bandwidth("100G") == ScanDuration(5));
+  // A long argument is cut in the message, which stays one line.
+  const std::string long_text(100000, '9');
+  const std::string message = message_of(parse_interval, long_text.c_str());
+  CHECK(message.size() < 200);
+}
+
+TEST_CASE("bad -S and -Q values are one-line errors") {
+  CHECK(error_of({"-S", "ff:ff:ff:ff:ff:ff"}).find("invalid source MAC") != std::string::npos);
+  CHECK(error_of({"-S", "02:00:00:00:00"}).find("invalid source MAC") != std::string::npos);
+  CHECK(error_of({"-Q", "4095"}) != "no error");
+  CHECK(error_of({"--name-timeout", "5"}) != "no error");
 }

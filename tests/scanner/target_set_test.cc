@@ -78,3 +78,61 @@ TEST_CASE("target files allow comments, several targets a line, and report the b
     CHECK(std::string(e.what()) == "targets.txt:2: malformed target '10.0.0.256': '10.0.0.256' is not an IPv4 address");
   }
 }
+
+TEST_CASE("an IPv6 target says IPv6 is not scanned") {
+  for (const char* text : {"fd00::1", "fd00::/64", "fe80::1%eth0", "::ffff:10.0.0.1", "2001:db8::1-2001:db8::9"}) {
+    INFO(text);
+    try {
+      parse_target(text);
+      FAIL("no error");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()).find("IPv6 is not scanned") != std::string::npos);
+    }
+  }
+}
+
+namespace {
+
+// An endless stream: `pattern` over and over, as /dev/zero or `yes` gives.
+class EndlessBuffer : public std::streambuf {
+ public:
+  explicit EndlessBuffer(std::string pattern) : pattern_(std::move(pattern)) {
+    setg(pattern_.data(), pattern_.data(), pattern_.data() + pattern_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    setg(pattern_.data(), pattern_.data(), pattern_.data() + pattern_.size());
+    return traits_type::to_int_type(pattern_[0]);
+  }
+
+ private:
+  std::string pattern_;
+};
+
+std::string stream_error(std::istream& in) {
+  try {
+    TargetSet set;
+    set.add_from_stream(in, "stdin");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a targets file is read within bounds, and a bad line is never echoed whole") {
+  EndlessBuffer zeros(std::string(4096, '\0'));
+  std::istream from_zeros(&zeros);
+  CHECK(stream_error(from_zeros) == "stdin:1: line longer than 4 KiB");
+
+  EndlessBuffer lines("10.0.0.1\n");
+  std::istream from_yes(&lines);
+  CHECK(stream_error(from_yes) == "stdin: more than 16 MiB; give ranges or CIDR blocks instead of one address per line");
+
+  std::istringstream long_token("10.0.0.1 " + std::string(4000, 'x') + "\n");
+  const std::string message = stream_error(long_token);
+  CHECK(message.rfind("stdin:1: malformed target 'xxxx", 0) == 0);
+  CHECK(message.size() < 300);
+}

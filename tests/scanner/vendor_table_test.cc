@@ -95,3 +95,29 @@ TEST_CASE("an oui file adds Pi prefixes and names the line of a bad one") {
   std::filesystem::remove(good);
   std::filesystem::remove(bad);
 }
+
+TEST_CASE("an oui file is read within bounds: a vendor registry or a huge line is refused, not echoed") {
+  VendorTable table;
+  const auto message_of = [&](const std::filesystem::path& file) {
+    try {
+      load_pi_prefix_file(table, file);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  std::string registry;
+  while (registry.size() <= (1u << 20)) registry += "0050C27D5\tDEUTA-WERKE GmbH\n";
+  const auto big = write_temp("registry.txt", registry);
+  CHECK(message_of(big).find("more than 1 MiB; --oui-file lists extra Raspberry Pi prefixes, not a vendor registry") !=
+        std::string::npos);
+  const auto long_line = write_temp("long-line.txt", std::string(200000, 'Z') + "\n");
+  const std::string message = message_of(long_line);
+  CHECK(message.find("long-line.txt:1: line longer than 1 KiB") != std::string::npos);
+  CHECK(message.size() < 300);
+  const auto bad_prefix = write_temp("bad-prefix.txt", std::string(900, 'Z') + " name\n");
+  CHECK(message_of(bad_prefix).size() < 300);
+  std::filesystem::remove(big);
+  std::filesystem::remove(long_line);
+  std::filesystem::remove(bad_prefix);
+}

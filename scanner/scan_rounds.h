@@ -1,0 +1,41 @@
+// The rounds of a scan, for -v: round k starts when the first address is sent its k-th probe, and a
+// first reply counts for the round of the probe it answered (the latest sent to that address).
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "inventory/core/ipv4_address.h"
+
+namespace pifind {
+
+struct ScanRound {
+  /// 1 for first probes, 2 for the first retransmissions, ...
+  int number = 0;
+  /// When the round's first probe went out, in seconds since the scan started.
+  double started_s = 0;
+  std::uint64_t probes = 0;
+  /// Addresses whose first reply answered this round's probe.
+  std::uint64_t answered = 0;
+  /// When the round started: addresses answered so far, and the scheduler's tries per silent address
+  /// and per-probe failure probability (the loss it estimates).
+  std::uint64_t answered_before = 0;
+  int allowed_tries = 0;
+  double failure_probability = 0;
+};
+
+class ScanRoundTracker {
+ public:
+  /// Records a probe to `ip`; returns true when it starts a new round (then fill in rounds().back()).
+  bool on_probe(Ipv4Address ip);
+  /// Records the first reply from `ip`.
+  void on_first_reply(Ipv4Address ip);
+  std::vector<ScanRound>& rounds() { return rounds_; }
+
+ private:
+  std::unordered_map<std::uint32_t, std::uint8_t> tries_;
+  std::vector<ScanRound> rounds_;
+};
+
+}  // namespace pifind

@@ -1,0 +1,83 @@
+// The small parts around the scan's front end: resolv.conf, the rounds -v reports, the progress line,
+// and the pre-scan check of --inventory's path.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "inventory/core/error.h"
+#include "scanner/progress_line.h"
+#include "scanner/resolv_conf.h"
+#include "scanner/scan_rounds.h"
+#include "scanner/writable_file.h"
+
+using namespace pifind;
+
+TEST_CASE("resolv.conf gives up to three nameservers, as glibc reads it") {
+  std::istringstream conf(
+      "# generated\nsearch lab.example\nnameserver 198.18.0.53\nnameserver fe80::1%eth0\n"
+      "options ndots:2\nnameserver not-an-address\nnameserver 2001:db8::53\nnameserver 198.18.0.54\n");
+  const auto servers = parse_resolv_conf_nameservers(conf);
+  REQUIRE(servers.size() == 3);
+  CHECK(servers[0] == boost::asio::ip::udp::endpoint(boost::asio::ip::make_address("198.18.0.53"), 53));
+  CHECK(servers[1].address() == boost::asio::ip::make_address("fe80::1"));
+  CHECK(servers[2].address() == boost::asio::ip::make_address("2001:db8::53"));
+  // None named, or no file: 127.0.0.1, as glibc.
+  const auto fallback = system_nameservers("/nonexistent/resolv.conf");
+  REQUIRE(fallback.size() == 1);
+  CHECK(fallback[0].address() == boost::asio::ip::make_address("127.0.0.1"));
+}
+
+TEST_CASE("rounds count probes by try and credit first answers to the try they answered") {
+  ScanRoundTracker tracker;
+  const Ipv4Address a = *Ipv4Address::parse("10.0.0.1"), b = *Ipv4Address::parse("10.0.0.2");
+  CHECK(tracker.on_probe(a));  // round 1 starts
+  CHECK_FALSE(tracker.on_probe(b));
+  CHECK(tracker.on_probe(b));  // b's second probe: round 2 starts
+  tracker.on_first_reply(a);
+  tracker.on_first_reply(b);
+  const auto& rounds = tracker.rounds();
+  REQUIRE(rounds.size() == 2);
+  CHECK(rounds[0].number == 1);
+  CHECK(rounds[0].probes == 2);
+  CHECK(rounds[0].answered == 1);
+  CHECK(rounds[1].probes == 1);
+  CHECK(rounds[1].answered == 1);
+  tracker.on_first_reply(*Ipv4Address::parse("10.0.0.9"));  // never probed: ignored
+  CHECK(rounds[0].answered + rounds[1].answered == 2);
+}
+
+TEST_CASE("the progress line stays below what is printed") {
+  std::ostringstream terminal;
+  ProgressLine progress(terminal, true);
+  progress.show("3 probes");
+  progress.print_above(terminal, "row 1");
+  progress.clear();
+  CHECK(terminal.str() == "\r\033[K3 probes\r\033[Krow 1\n3 probes\r\033[K");
+  std::ostringstream pipe;
+  ProgressLine off(pipe, false);
+  off.show("3 probes");
+  off.print_above(pipe, "row 1");
+  off.clear();
+  CHECK(pipe.str() == "row 1\n");
+}
+
+TEST_CASE("the path of --inventory is checked before the scan") {
+  const auto message_of = [](const std::filesystem::path& file) {
+    try {
+      check_file_writable(file, "--inventory");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto dir = std::filesystem::temp_directory_path() / "pifind-writable-test";
+  std::filesystem::create_directories(dir);
+  CHECK(message_of(dir / "fleet.json") == "no error");
+  CHECK(std::filesystem::is_empty(dir));  // the probe file is gone
+  CHECK(message_of("/nonexistent-dir/fleet.json").find("--inventory /nonexistent-dir/fleet.json: cannot create files in "
+                                                       "/nonexistent-dir") == 0);
+  CHECK(message_of(dir) == "--inventory " + dir.string() + ": is a directory");
+  CHECK(message_of("/proc/self/fleet.json").find("cannot create files") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
