@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bash completion of pifind and pifind-agent as a user gets it: `cmake --install` (into a DESTDIR) puts
 # the files where bash-completion's loader finds them, the loader loads them, and completing words gives
-# every option each program's --help prints (so a new option cannot be left out silently), the fleet
+# exactly the options each program's --help prints (so none can be left out or left over silently), the fleet
 # subcommands, interface names, output formats and file names.
 #   completion_test.sh BUILD_DIR PIFIND PIFIND_AGENT
 set -uo pipefail
@@ -58,14 +58,17 @@ expect() {
 options_in_help() {
   "$@" --help | sed -n 's/^  \(-[^ ]*\).*/\1/p' | tr ',' '\n' | sort -u
 }
-# offers_all_options COMMAND... : completing '-' after COMMAND offers every option COMMAND --help lists.
+# offers_all_options COMMAND... : completing '-' after COMMAND offers exactly the options COMMAND --help lists.
 offers_all_options() {
-  local binary=$1 help missing
+  local binary=$1 help offered missing extra
   shift
   help=$(options_in_help "$binary" "$@") || { problem "$binary $* --help failed"; return; }
   [ "$(wc -l <<<"$help")" -ge 2 ] || { problem "$binary $* --help lists no options"; return; }
-  missing=$(comm -23 <(echo "$help") <(complete_words "$(basename "$binary")" "$@" -))
+  offered=$(complete_words "$(basename "$binary")" "$@" -)
+  missing=$(comm -23 <(echo "$help") <(echo "$offered"))
+  extra=$(comm -13 <(echo "$help") <(echo "$offered"))
   [ -z "$missing" ] || problem "completing '$(basename "$binary")${*:+ $*} -' misses $(one_line "$missing"), which --help lists"
+  [ -z "$extra" ] || problem "completing '$(basename "$binary")${*:+ $*} -' offers $(one_line "$extra"), which --help does not list"
 }
 
 offers_all_options "$pifind"
@@ -102,4 +105,4 @@ expect "state directory" "state" pifind-agent --state-dir ''
 expect "log to analyze" "targets.txt" pifind-agent analyze t
 
 [ "$failures" -eq 0 ] || fail "$failures problems"
-echo "PASS: the installed completions offer every option --help lists, subcommands, interfaces, formats and files"
+echo "PASS: the installed completions offer exactly the options --help lists, subcommands, interfaces, formats and files"
