@@ -67,7 +67,7 @@ int run_serve_command(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
   std::string read_token_file, read_users_file, read_listen;
-  bool metrics_public = false, metrics_per_host = true;
+  bool metrics_public = false, no_metrics_hosts = false;
   app.add_option("--read-token-file", read_token_file,
                  "Reads (/, /v1/inventory, /metrics) need `Authorization: Bearer <the token in this file>` (mode 0600)");
   app.add_option("--read-users", read_users_file,
@@ -75,8 +75,8 @@ int run_serve_command(int argc, char** argv) {
   app.add_option("--read-listen", read_listen,
                  "ADDR:PORT serving the reads; --listen then takes reports (and /healthz) only");
   app.add_flag("--metrics-public", metrics_public, "Serve /metrics without credentials even when reads need them");
-  app.add_flag("--metrics-hosts,!--no-metrics-hosts", metrics_per_host,
-               "Per-host series on /metrics (labels host and mac; default on)");
+  app.add_flag("--no-metrics-hosts", no_metrics_hosts,
+               "Leave the per-host series (labels host and mac) out of /metrics");
   std::string enroll = "first-use";
   app.add_option("--enroll", enroll,
                  "How device keys are pinned: first-use (the first signed report pins its key) or manual "
@@ -108,7 +108,7 @@ int run_serve_command(int argc, char** argv) {
                         CollectorOptions{enroll == "manual" ? EnrollMode::kManual : EnrollMode::kFirstUse});
     collector.set_log(log_line);
     boost::asio::io_context io;
-    RouteOptions routes{thresholds, &access, true, !read_endpoint, metrics_per_host};
+    RouteOptions routes{thresholds, &access, true, !read_endpoint, !no_metrics_hosts};
     HttpServer server(io, endpoint, make_collector_handler(collector, routes), limits, tls, log_line);
     std::unique_ptr<HttpServer> read_server;
     if (read_endpoint) {
