@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
   double child_cpu_start_s = 0;
   if (serve_program.empty()) {
     collector = std::make_unique<Collector>(file, key);
-    routes = std::make_unique<CollectorRoutes>(*collector, AuditThresholds{});
+    routes = std::make_unique<CollectorRoutes>(*collector, RouteOptions{});
     server = std::make_unique<HttpServer>(server_io, net::ip::tcp::endpoint{net::ip::make_address("127.0.0.1"), 0},
                                           routes->handler());
     collector->start();

@@ -3,6 +3,7 @@
 // answered; the journal folded into a new generation of the file in the background (pifind-inventory(5)).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -20,6 +22,7 @@
 
 #include "inventory/collector/compactor.h"
 #include "inventory/protocol/signing.h"
+#include "inventory/store/device_admission.h"
 #include "inventory/store/inventory.h"
 #include "inventory/store/inventory_journal.h"
 #include "inventory/store/inventory_snapshot.h"
@@ -28,6 +31,10 @@ namespace pifind {
 
 /// Counters the collector exposes on /metrics, cumulative since start unless said otherwise.
 struct CollectorStats {
+  /// Reports refused, by Refusal (the index); write_failed counts reports answered 503.
+  std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> refused{};
+  /// Interfaces or serials that reports claimed from another device (kept as conflicts, never merged).
+  std::uint64_t identity_conflicts = 0;
   std::uint64_t reports_accepted = 0;
   /// By reason: signature (401), invalid (400), too_large (413), replay (409), write_failed (503).
   std::uint64_t rejected_signature = 0, rejected_invalid = 0, rejected_too_large = 0, rejected_replay = 0,
@@ -40,6 +47,8 @@ struct CollectorStats {
   /// Times the file was re-read because another process (a scan, a prune) changed it.
   std::uint64_t reloads = 0;
   std::size_t devices = 0;
+  /// Device keys waiting for `pifind keys approve`, now.
+  std::size_t keys_pending = 0;
   /// Now: the journals' size, and how long ago the oldest change the file alone does not hold yet was
   /// committed (0 when the file is complete).
   std::uint64_t journal_bytes = 0;
@@ -60,6 +69,13 @@ struct CompactionPolicy {
 struct ReportOutcome {
   int http_status = 0;
   std::string reason;
+  /// On 409: the last counter accepted from this agent (sent as X-Pifind-Last-Counter).
+  std::optional<std::uint64_t> last_counter;
+};
+
+struct CollectorOptions {
+  EnrollMode enroll = EnrollMode::kFirstUse;
+  CompactionPolicy compaction;
 };
 
 class Collector {
@@ -67,7 +83,7 @@ class Collector {
   /// Loads `file` and its journal (the file is created on the first commit if absent). Throws Error if it
   /// exists but is broken. Finishes what a killed collector left: cuts a torn journal tail off, and folds two
   /// journals into the file (if that fails, e.g. on a full disk, the first commits try again).
-  Collector(std::filesystem::path file, FleetKey key, CompactionPolicy policy = {});
+  Collector(std::filesystem::path file, FleetKey key, CollectorOptions options = {});
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
   /// Stops the writer after it committed everything queued.
@@ -93,6 +109,7 @@ class Collector {
  private:
   struct Pending {
     AgentReport report;
+    ReportAuthority authority;
     std::function<void(ReportOutcome)> done;
   };
   struct FileIdentity {
@@ -133,10 +150,14 @@ class Collector {
   FileIdentity identify_file() const;
   void rebuild_counter_cache();
   void update_disk_stats();
+  /// Counts a refusal, and logs it the first time this agent is refused for this reason.
+  void count_refusal(Refusal refusal, const std::string& agent, const std::string& reason);
+  void log_once(const std::string& key, const std::string& line);
 
   const std::filesystem::path file_;
   const FleetKey key_;
-  const CompactionPolicy policy_;
+  const CollectorOptions options_;
+  const CompactionPolicy& policy_ = options_.compaction;
   std::function<void(const std::string&)> log_;
   /// Reports refused with 503 since the last successful write (writer thread only).
   std::uint64_t failing_reports_ = 0;
@@ -173,13 +194,19 @@ class Collector {
   /// After the queue: its thread tells the writer through them, so it must go first.
   Compactor compactor_;
 
-  // Last accepted counter per agent, for rejecting replays before they are queued. The authoritative
-  // check is repeated at commit time against the inventory.
+  // Last accepted counter and pinned key per agent, for rejecting replays before they are queued. The
+  // authoritative checks are repeated at commit time against the inventory.
+  struct KnownAgent {
+    std::uint64_t last_counter = 0;
+    std::optional<DevicePublicKey> key;
+  };
   mutable std::mutex counters_mutex_;
-  std::unordered_map<MacAddress, std::uint64_t> counters_;
+  std::unordered_map<MacAddress, KnownAgent> counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;
+  /// "<agent> <reason>" already logged, so each device's refusal is logged once (bounded).
+  std::set<std::string> logged_;
 };
 
 }  // namespace pifind

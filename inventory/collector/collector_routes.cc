@@ -38,14 +38,19 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
 
 void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
   const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader)};
+                              header_value(request, kSignatureHeader), header_value(request, kDeviceKeyHeader),
+                              header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
   collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
     }
-    reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
+    auto response = text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason);
+    if (outcome.last_counter)
+      response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
+                   std::to_string(*outcome.last_counter));
+    reply(std::move(response));
   });
 }
 
@@ -63,8 +68,8 @@ HttpResponse inventory_response(unsigned version, std::shared_ptr<const Inventor
 
 }  // namespace
 
-CollectorRoutes::CollectorRoutes(Collector& collector, AuditThresholds thresholds)
-    : collector_(collector), thresholds_(thresholds) {
+CollectorRoutes::CollectorRoutes(Collector& collector, RouteOptions options)
+    : collector_(collector), options_(options) {
   // The renderer runs at a lower CPU priority than the I/O and writer threads: at 100,000 devices a dashboard
   // takes a good part of a second of CPU, which must come out of idle time, not out of the reports'.
   boost::asio::post(renderer_, [] { ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kRendererNice); });
@@ -72,11 +77,14 @@ CollectorRoutes::CollectorRoutes(Collector& collector, AuditThresholds threshold
 
 CollectorRoutes::~CollectorRoutes() { renderer_.join(); }
 
-HttpHandler CollectorRoutes::handler() {
-  return [this](const HttpRequest& request, std::function<void(HttpResponse)> reply) { handle(request, std::move(reply)); };
+HttpHandler CollectorRoutes::handler(bool reports, bool reads) {
+  return [this, reports, reads](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+    handle(request, std::move(reply), reports, reads);
+  };
 }
 
-void CollectorRoutes::handle(const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+void CollectorRoutes::handle(const HttpRequest& request, std::function<void(HttpResponse)> reply, bool reports,
+                             bool reads) {
   try {
     const std::string_view target(request.target().data(), request.target().size());
     const std::string_view path = target.substr(0, target.find('?'));
@@ -87,12 +95,14 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
       response.set(http::field::allow, allowed);
       reply(std::move(response));
     };
+    const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
+    if ((path == kReportsPath && !reports) || (read_path && !reads) ||
+        (path != kReportsPath && !read_path && path != "/healthz"))
+      return reply(text_response(request.version(), http::status::not_found, "no such resource"));
     if (path == kReportsPath) {
       if (request.method() != http::verb::post) return wrong_method("POST");
       return handle_report(collector_, request, reply);
     }
-    if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
-      return reply(text_response(request.version(), http::status::not_found, "no such resource"));
     if (!get) return wrong_method("GET");
     const unsigned version = request.version();
     if (path == "/healthz") {
@@ -100,13 +110,17 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
       response.body() = std::string("ok\n");
       return reply(std::move(response));
     }
+    if (options_.access && !options_.access->allows(path, header_value(request, "Authorization"))) {
+      auto response = text_response(version, http::status::unauthorized, "credentials required");
+      response.set(http::field::www_authenticate, options_.access->challenge());
+      return reply(std::move(response));
+    }
     if (path == "/v1/inventory")  // pointer copies only: the body streams the snapshot's lines as they are
       return reply(inventory_response(version, collector_.snapshot(), std::chrono::system_clock::now()));
     if (rendering_ >= kMaxRendering)
       return reply(text_response(version, http::status::service_unavailable, "too many pages being rendered; retry"));
     ++rendering_;
-    boost::asio::post(renderer_, [this, page = std::string(path), version, reply = std::move(reply),
-                                  thresholds = thresholds_] {
+    boost::asio::post(renderer_, [this, page = std::string(path), version, reply = std::move(reply)] {
       try {
         // The snapshot and counters are taken here: a queued request gets the freshest state.
         const bool metrics = page == "/metrics";
@@ -115,8 +129,8 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
         if (rendered.body.empty() || started - rendered.at >= kPageReuse) {
           const auto snapshot = collector_.snapshot();
           const auto now = std::chrono::system_clock::now();
-          rendered.body = metrics ? render_metrics(snapshot->records, collector_.stats(), now)
-                                  : render_dashboard_page(audit_fleet(snapshot->records, thresholds, now),
+          rendered.body = metrics ? render_metrics(snapshot->records, collector_.stats(), now, options_.metrics_per_host)
+                                  : render_dashboard_page(audit_fleet(snapshot->records, options_.thresholds, now),
                                                           snapshot->records);
           rendered.at = started;
         }

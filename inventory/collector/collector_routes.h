@@ -1,8 +1,9 @@
 // The collector's HTTP surface: POST /v1/reports, GET /v1/inventory, /metrics, /healthz and / (dashboard),
-// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. GET pages come from the
-// collector's snapshot, never under a lock commits need: /v1/inventory streams its lines as they are; the
-// metrics and the dashboard, which walk the whole fleet, are rendered on a thread of their own, not on the
-// I/O thread every report passes through.
+// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. Reads may need credentials
+// (read_access.h) and may be served on a listener of their own (`pifind serve --read-listen`). GET pages come
+// from the collector's snapshot, never under a lock commits need: /v1/inventory streams its lines as they
+// are; the metrics and the dashboard, which walk the whole fleet, are rendered on a thread of their own, not
+// on the I/O thread every report passes through.
 #pragma once
 
 #include <atomic>
@@ -14,25 +15,39 @@
 
 #include "inventory/collector/collector.h"
 #include "inventory/collector/http_server.h"
+#include "inventory/collector/read_access.h"
 #include "inventory/outputs/audit.h"
 
 namespace pifind {
 
+struct RouteOptions {
+  /// The dashboard's audit thresholds.
+  AuditThresholds thresholds;
+  /// Who may read; null: anyone. Must outlive the handler.
+  const ReadAccess* access = nullptr;
+  /// This listener takes reports (POST /v1/reports) and/or serves reads (GET /, /v1/inventory, /metrics).
+  bool reports = true;
+  bool reads = true;
+  /// /metrics lists per-host series (labels host and mac); false keeps it to the collector's counters.
+  bool metrics_per_host = true;
+};
+
 class CollectorRoutes {
  public:
-  /// `thresholds` are the dashboard's audit thresholds.
-  CollectorRoutes(Collector& collector, AuditThresholds thresholds);
+  CollectorRoutes(Collector& collector, RouteOptions options);
   CollectorRoutes(const CollectorRoutes&) = delete;
   CollectorRoutes& operator=(const CollectorRoutes&) = delete;
   /// Waits for the pages being rendered. Their replies are posted to the server's io_context, so destroy
   /// this after that stopped running and before it is destroyed.
   ~CollectorRoutes();
 
-  /// The request handler for HttpServer; it refers to this object.
-  HttpHandler handler();
+  /// The request handler for an HttpServer; it refers to this object. `reports` and `reads` say which routes
+  /// this listener serves (the options' by default).
+  HttpHandler handler(bool reports, bool reads);
+  HttpHandler handler() { return handler(options_.reports, options_.reads); }
 
  private:
-  void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply);
+  void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply, bool reports, bool reads);
 
   /// A page rendered once and served to every request in the next kPageReuse (renderer thread only).
   struct RenderedPage {
@@ -41,7 +56,7 @@ class CollectorRoutes {
   };
 
   Collector& collector_;
-  const AuditThresholds thresholds_;
+  const RouteOptions options_;
   RenderedPage metrics_, dashboard_;
   boost::asio::thread_pool renderer_{1};
   /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.

@@ -22,8 +22,8 @@ void Compactor::start(Job job) {
     Result result;
     result.generation = job.generation;
     try {
-      const DocumentPieces document(job.updated, job.generation, job.snapshot->lines());
-      result.temporary = write_temporary_beside(file_, document.all(), 0644);
+      const DocumentPieces document(job.updated, job.generation, job.snapshot->lines(), *job.snapshot->sections);
+      result.temporary = write_temporary_beside(file_, document.all(), job.mode);
     } catch (const std::exception& e) {
       result.error = e.what();
     }

@@ -23,6 +23,8 @@ class Compactor {
     /// The generation the new file will carry, and its "updated" time.
     std::uint64_t generation = 0;
     TimePoint updated{};
+    /// The file's mode (inventory_file_mode()).
+    unsigned mode = 0640;
   };
   struct Result {
     std::uint64_t generation = 0;

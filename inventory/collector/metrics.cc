@@ -28,7 +28,7 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(RecordsView records, const CollectorStats& stats, TimePoint now) {
+std::string render_metrics(RecordsView records, const CollectorStats& stats, TimePoint now, bool with_hosts) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", records.size());
@@ -43,6 +43,15 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
     header(out, name, type, help);
     out += fmt::format("{} {}\n", name, value);
   };
+  header(out, "pifind_reports_refused_total", "counter",
+         "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
+  for (std::size_t i = 1; i < stats.refused.size(); ++i)
+    out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
+                       stats.refused[i]);
+  sample("pifind_identity_conflicts_total", "counter",
+         "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.",
+         stats.identity_conflicts);
+  sample("pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.", stats.keys_pending);
   sample("pifind_collector_commits_total", "counter",
          "Group commits (journal frames or whole-file writes); each makes many reports durable.", stats.commits);
   sample("pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.", stats.fsyncs);
@@ -57,6 +66,7 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
   sample("pifind_collector_reloads_total", "counter",
          "Re-reads of the inventory file after another process changed it.", stats.reloads);
 
+  if (!with_hosts) return out;
   // Every fleet member, named as ssh-config and the exports name it.
   std::vector<FleetHost> hosts;
   for (const auto& h : list_fleet_hosts(records, {}))

@@ -19,6 +19,11 @@ struct PiecesBody {
   class value_type {
    public:
     value_type() = default;
+    void clear() {
+      text_.clear();
+      pieces_.clear();
+      owner_.reset();
+    }
     value_type& operator=(std::string text) {
       text_ = std::move(text);
       pieces_.clear();

@@ -12,7 +12,7 @@
 namespace pifind {
 
 /// Replaces `path` with `content` so that a crash leaves either the old or the new file, never a mix.
-/// The file gets mode `mode` (before umask). Throws pifind::Error (one line) on any failed step.
+/// The file gets exactly mode `mode` (the umask does not apply: callers that want it use process_umask()). Throws pifind::Error (one line) on any failed step.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600);
 
 /// The first half of write_file_atomically(), for a writer that prepares a large file without holding the
@@ -35,6 +35,10 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path, st
 std::string read_whole_file(const std::filesystem::path& file);
 /// Everything from the current offset of the open descriptor `fd` to its end; `name` is for the error.
 std::string read_descriptor(int fd, const std::filesystem::path& name);
+
+/// The process's file mode creation mask, read without changing it (/proc/self/status; umask(2) twice
+/// on kernels before 4.7).
+unsigned process_umask();
 
 /// fsync()s a directory so that a rename or unlink inside it is durable.
 void sync_directory(const std::filesystem::path& dir);

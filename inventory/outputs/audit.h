@@ -61,15 +61,32 @@ struct FleetSummary {
   std::vector<std::string> outliers;
 };
 
+/// Something about a device's identity an operator should see: a claim kept apart as a conflict, a
+/// changed alias, a device key waiting for approval.
+struct IdentityNote {
+  /// "conflict", "alias-changed", "key-pending".
+  std::string kind;
+  /// The device's alias (or its MAC when it has none yet).
+  std::string device;
+  /// One line, e.g. "claims MAC dc:a6:32:00:00:20 of device dc:a6:32:00:00:20 (last 2026-11-25T12:00:00Z)".
+  std::string text;
+  TimePoint at{};
+};
+
 struct AuditResult {
   AuditThresholds thresholds;
   std::vector<HostAudit> hosts;
   FleetSummary summary;
+  /// Newest first. Informational: they do not change the exit status.
+  std::vector<IdentityNote> identity;
   bool all_passed() const { return summary.failed == 0; }
 };
 
-/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`.
+/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`, and
+/// lists every device's identity notes.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
+/// The same for records alone (a collector's snapshot): their conflicts and alias changes, not the inventory's
+/// pending keys.
 AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now);
 
 /// Aligned text table, one host per line, then the summary lines.

@@ -14,6 +14,7 @@
 #include "inventory/core/error.h"
 #include "inventory/core/file_lock.h"
 #include "inventory/core/whole_file.h"
+#include "inventory/store/host_alias.h"
 #include "inventory/store/inventory_journal.h"
 #include "inventory/store/inventory_json.h"
 
@@ -116,7 +117,12 @@ InventoryOnDisk read_opened(const std::filesystem::path& file, int file_fd, std:
     disk.replayed.push_back({j->path, j->journal.generation, j->journal.frames.size(), j->journal.intact_bytes,
                              j->journal.total_bytes});
   }
+  // Files written before aliases were stored: their fleet members get the names they always had. Once, after
+  // the journals, so a name is never given that a frame gives another device.
   disk.inventory.take_changed();
+  disk.inventory.take_sections_changed();
+  give_missing_aliases(disk.inventory);
+  for (const auto& id : disk.inventory.take_changed()) disk.lines.erase(id);
   return disk;
 }
 
@@ -159,18 +165,26 @@ Inventory read_inventory_file(const std::filesystem::path& file, bool missing_ok
 
 void write_inventory_file(const std::filesystem::path& file, const Inventory& inventory, TimePoint updated,
                           std::uint64_t generation) {
-  write_file_atomically(file, inventory_to_text(inventory, updated, generation), 0644);
+  write_file_atomically(file, inventory_to_text(inventory, updated, generation), inventory_file_mode(file));
 }
 
 void replace_inventory_file(const std::filesystem::path& file, TimePoint updated, std::uint64_t generation,
-                            std::span<const std::string_view> device_lines) {
-  const DocumentPieces document(updated, generation, {device_lines.begin(), device_lines.end()});
+                            std::span<const std::string_view> device_lines, std::string_view sections) {
+  const DocumentPieces document(updated, generation, {device_lines.begin(), device_lines.end()}, sections);
   const auto pieces = document.all();
-  install_temporary(write_temporary_beside(file, pieces, 0644), file);
+  install_temporary(write_temporary_beside(file, pieces, inventory_file_mode(file)), file);
   // Stale now whatever happens next: a crash before these leaves files readers ignore.
   for (const auto& journal : {journal_path(file), next_journal_path(file)})
     if (::unlink(journal.c_str()) != 0 && errno != ENOENT)
       throw Error(system_error_text("cannot remove " + journal.string(), errno));
+}
+
+unsigned inventory_file_mode(const std::filesystem::path& file) {
+  struct stat st {};
+  // stat, not lstat: a symlinked inventory keeps its target's mode, so a root-only file reached through a
+  // link is never copied into a readable one.
+  if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return st.st_mode & 07777;
+  return 0640 & ~process_umask();
 }
 
 void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change) {
@@ -181,7 +195,8 @@ void update_inventory_file(const std::filesystem::path& file, const std::functio
   lines.reserve(disk.inventory.size());
   for (const auto& [id, record] : disk.inventory.records()) lines.push_back(device_line(id, record));
   const std::vector<std::string_view> views(lines.begin(), lines.end());
-  replace_inventory_file(file, std::chrono::system_clock::now(), disk.highest_generation + 1, views);
+  replace_inventory_file(file, std::chrono::system_clock::now(), disk.highest_generation + 1, views,
+                         sections_text(disk.inventory));
 }
 
 }  // namespace pifind

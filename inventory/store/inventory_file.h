@@ -53,15 +53,20 @@ InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_o
 /// The complete current inventory (load_inventory()'s).
 Inventory read_inventory_file(const std::filesystem::path& file, bool missing_ok = false);
 
-/// Writes `inventory` to `file` atomically (mode 0644), `generation` 0 without one. The caller holds the
-/// lock. Leaves any journal alone: for files that have none.
+/// The mode a new version of `file` (and its journal) gets: the mode the file has now (an operator's chmod 600
+/// sticks), else 0640 less the process's umask.
+unsigned inventory_file_mode(const std::filesystem::path& file);
+
+/// Writes `inventory` to `file` atomically (mode inventory_file_mode()), `generation` 0 without one. The caller
+/// holds the lock. Leaves any journal alone: for files that have none.
 void write_inventory_file(const std::filesystem::path& file, const Inventory& inventory, TimePoint updated,
                           std::uint64_t generation = 0);
 
-/// Replaces `file` with the document whose device lines are `device_lines`, as generation `generation`,
-/// then removes its journals (the new generation has made them stale). The caller holds the lock.
+/// Replaces `file` with the document whose device lines are `device_lines` and other sections `sections`
+/// (sections_text()), as generation `generation`, then removes its journals (the new generation has made them
+/// stale). The caller holds the lock.
 void replace_inventory_file(const std::filesystem::path& file, TimePoint updated, std::uint64_t generation,
-                            std::span<const std::string_view> device_lines);
+                            std::span<const std::string_view> device_lines, std::string_view sections);
 
 /// Locks `file`, reads it with its journals (empty if absent), calls `change`, and writes the result as a new
 /// generation of the file, folding the journals into it. If reading or `change` throws, nothing is written

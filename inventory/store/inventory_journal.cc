@@ -77,7 +77,8 @@ std::string journal_header(std::uint64_t generation) {
   return fmt::format("{}{} generation {}\n", kMagic, kFormat, generation);
 }
 
-std::string journal_frame(std::span<const std::string_view> device_lines, std::span<const MacAddress> removed) {
+std::string journal_frame(std::span<const std::string_view> device_lines, std::span<const MacAddress> removed,
+                          std::optional<std::string_view> sections) {
   std::string payload = "{\"devices\": {";
   for (std::size_t i = 0; i < device_lines.size(); ++i) {
     payload += i ? ",\n" : "\n";
@@ -85,7 +86,12 @@ std::string journal_frame(std::span<const std::string_view> device_lines, std::s
   }
   payload += device_lines.empty() ? "}, \"removed\": [" : "\n}, \"removed\": [";
   for (std::size_t i = 0; i < removed.size(); ++i) payload += fmt::format("{}\"{}\"", i ? ", " : "", removed[i].to_string());
-  payload += "]}";
+  payload += "]";
+  if (sections) {
+    payload += ", \"sections\": ";
+    payload += sections->empty() ? std::string_view("{}") : *sections;
+  }
+  payload += "}";
   std::string frame = fmt::format("{:08x} {:08x}\n", payload.size(), crc32c(payload));
   frame += payload;
   frame += '\n';
@@ -124,23 +130,23 @@ std::optional<JournalText> scan_journal(std::string_view text) {
 namespace {
 
 constexpr std::string_view kFrameOpen = "{\"devices\": {";
-constexpr std::string_view kFrameRemoved = "}, \"removed\": ";
 
-// The frame as journal_frame() lays it out: its device lines, then the removed identities' array. Nothing if
-// it is laid out otherwise (then it is read as plain JSON).
-std::optional<std::pair<std::string_view, std::string_view>> split_frame(std::string_view payload) {
-  if (payload.substr(0, kFrameOpen.size()) != kFrameOpen || payload.empty() || payload.back() != '}') return std::nullopt;
-  std::string_view rest = payload.substr(kFrameOpen.size(), payload.size() - kFrameOpen.size() - 1);
+// The frame as journal_frame() lays it out: its device lines, and the rest of the object (the removed
+// identities, the sections) as an object of its own. Nothing if it is laid out otherwise (then it is read
+// as plain JSON).
+std::optional<std::pair<std::string_view, std::string>> split_frame(std::string_view payload) {
+  if (payload.substr(0, kFrameOpen.size()) != kFrameOpen) return std::nullopt;
+  std::string_view rest = payload.substr(kFrameOpen.size());
   std::string_view block;
-  if (rest.substr(0, kFrameRemoved.size()) != kFrameRemoved) {
+  if (!rest.empty() && rest.front() == '\n') {
     // Lines hold no raw newline, so the first "\n}" closes the devices.
-    const auto end = rest.find("\n}");
-    if (rest.empty() || rest.front() != '\n' || end == std::string_view::npos) return std::nullopt;
-    block = rest.substr(1, end - 1);
-    rest = rest.substr(end + 1);
-    if (rest.substr(0, kFrameRemoved.size()) != kFrameRemoved) return std::nullopt;
+    const auto close = rest.find("\n}");
+    if (close == std::string_view::npos) return std::nullopt;
+    block = rest.substr(1, close - 1);
+    rest = rest.substr(close + 1);
   }
-  return std::pair{block, rest.substr(kFrameRemoved.size())};
+  if (rest.substr(0, 3) != "}, ") return std::nullopt;
+  return std::pair{block, "{" + std::string(rest.substr(3))};
 }
 
 }  // namespace
@@ -149,18 +155,18 @@ void apply_journal_frame(Inventory& inventory, std::string_view payload,
                          std::unordered_map<MacAddress, std::string>* lines) {
   std::vector<MacAddress> ids;
   std::vector<InventoryRecord> records;
-  nlohmann::json removed;
+  nlohmann::json others;
   std::optional<std::vector<InventoryRecord>> fast;
   const auto parts = split_frame(payload);
   if (parts) fast = records_from_device_lines(parts->first, lines);
   try {
     if (fast) {
       records = std::move(*fast);
-      removed = nlohmann::json::parse(parts->second);
+      others = nlohmann::json::parse(parts->second);
     } else {
-      const nlohmann::json frame = nlohmann::json::parse(payload);
-      const auto devices = frame.find("devices");
-      if (!frame.is_object() || devices == frame.end() || !devices->is_object() || !frame.contains("removed"))
+      others = nlohmann::json::parse(payload);
+      const auto devices = others.is_object() ? others.find("devices") : others.end();
+      if (!others.is_object() || devices == others.end() || !devices->is_object())
         throw Error("a frame is not {\"devices\": {...}, \"removed\": [...]}");
       for (const auto& [key, value] : devices->items()) {
         const auto id = MacAddress::parse(key);
@@ -168,20 +174,25 @@ void apply_journal_frame(Inventory& inventory, std::string_view payload,
         records.push_back(record_from_json(*id, value));
         if (lines) (*lines)[*id] = device_line(*id, records.back());
       }
-      removed = frame["removed"];
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("a frame is not valid JSON: ") + e.what());
   }
-  if (!removed.is_array()) throw Error("a frame's \"removed\" is not an array");
+  const auto removed = others.is_object() ? others.find("removed") : others.end();
+  if (removed == others.end() || !removed->is_array()) throw Error("a frame's \"removed\" is not an array");
   for (const auto& record : records) ids.push_back(record.id);
-  for (const auto& value : removed) {
+  for (const auto& value : *removed) {
     const auto id = value.is_string() ? MacAddress::parse(value.get<std::string>()) : std::nullopt;
     if (!id) throw Error("a frame's removed device " + value.dump() + " is not a MAC address");
     ids.push_back(*id);
     if (lines) lines->erase(*id);
   }
   inventory.replace(ids, std::move(records));
+  if (const auto sections = others.find("sections"); sections != others.end()) {
+    if (!sections->is_object()) throw Error("a frame's \"sections\" is not an object");
+    inventory.replace_sections({}, {});
+    sections_from_json(*sections, inventory);
+  }
 }
 
 JournalAppender::JournalAppender(int fd, std::filesystem::path path, std::uint64_t generation, std::uint64_t bytes,
@@ -213,10 +224,10 @@ JournalAppender::~JournalAppender() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-JournalAppender JournalAppender::create(const std::filesystem::path& path, std::uint64_t generation) {
+JournalAppender JournalAppender::create(const std::filesystem::path& path, std::uint64_t generation, unsigned mode) {
   const std::string header = journal_header(generation);
   const std::string_view pieces[] = {header};
-  const auto temporary = write_temporary_beside(path, pieces, 0644);
+  const auto temporary = write_temporary_beside(path, pieces, mode);
   const int fd = ::open(temporary.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     const int saved = errno;

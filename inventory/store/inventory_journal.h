@@ -24,9 +24,11 @@ std::filesystem::path journal_path(const std::filesystem::path& file);
 std::filesystem::path next_journal_path(const std::filesystem::path& file);
 
 /// One commit as a frame: a line with the payload's length and CRC-32C (8 hex digits each), the payload,
-/// a newline. The payload holds every changed device's full line (device_line()) and the identities of
-/// the removed ones, so replaying a frame twice gives the same inventory.
-std::string journal_frame(std::span<const std::string_view> device_lines, std::span<const MacAddress> removed);
+/// a newline. The payload holds every changed device's full line (device_line()), the identities of the
+/// removed ones and, when the commit changed them, the whole pending keys and retired agents (`sections`,
+/// sections_text(), "" for none), so replaying a frame twice gives the same inventory.
+std::string journal_frame(std::span<const std::string_view> device_lines, std::span<const MacAddress> removed,
+                          std::optional<std::string_view> sections = std::nullopt);
 
 /// The first line of a journal, binding it to the generation of the file its frames apply to.
 std::string journal_header(std::uint64_t generation);
@@ -57,9 +59,10 @@ void apply_journal_frame(Inventory& inventory, std::string_view payload,
 /// The journal a collector appends its commits to. Every frame is durable (fdatasync) when append() returns.
 class JournalAppender {
  public:
-  /// Creates the journal `path` for `generation`: the header is written to a temporary file, synced and
-  /// renamed into place (directory synced), so a journal never exists without its whole header.
-  static JournalAppender create(const std::filesystem::path& path, std::uint64_t generation);
+  /// Creates the journal `path` for `generation` with mode `mode` (the inventory's): the header is written to
+  /// a temporary file, synced and renamed into place (directory synced), so a journal never exists without
+  /// its whole header.
+  static JournalAppender create(const std::filesystem::path& path, std::uint64_t generation, unsigned mode);
   /// Continues the journal `path` after its `intact_bytes` (from scan_journal()), cutting a torn tail off
   /// first so that new frames never follow a broken one.
   static JournalAppender open(const std::filesystem::path& path, std::uint64_t generation, std::uint64_t intact_bytes,

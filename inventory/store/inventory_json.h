@@ -16,7 +16,8 @@
 namespace pifind {
 
 inline constexpr int kInventorySchemaMajor = 1;
-/// 1.1 added "generation" and the journal beside the file (pifind-inventory(5)).
+/// 1.1 added device keys, aliases, pending keys and retired agents, "generation" and the journal beside the
+/// file (pifind-inventory(5)).
 inline constexpr int kInventorySchemaMinor = 1;
 
 /// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
@@ -30,12 +31,21 @@ nlohmann::json inventory_to_json(const Inventory& inventory, TimePoint updated);
 /// One device as the file holds it, on one line: `"b8:27:eb:00:00:01": {...}` (no separator, no newline).
 std::string device_line(const MacAddress& id, const InventoryRecord& record);
 
+/// "pending_keys" and "retired_agents", each only when it holds something.
+nlohmann::json sections_to_json(const Inventory& inventory);
+/// sections_to_json() as text, or "" when both are empty.
+std::string sections_text(const Inventory& inventory);
+/// Adds the pending keys and retired agents of `document` (an object that may hold either) to `inventory`.
+void sections_from_json(const nlohmann::json& document, Inventory& inventory);
+
 /// The text of a document whose device lines are given one by one (an inventory, or a snapshot of one),
-/// as written to disk: the header fields, then one device per line (so files diff and grep well),
-/// newline-terminated. Device lines are not copied: the pieces point into them.
+/// as written to disk: the header fields, then one device per line (so files diff and grep well), then the
+/// other sections on one line, newline-terminated. Device lines are not copied: the pieces point into them.
 struct DocumentPieces {
   /// `generation` 0 leaves "generation" out (a document that is not the file: `inventory show`, HTTP).
-  DocumentPieces(TimePoint updated, std::uint64_t generation, std::vector<std::string_view> device_lines);
+  /// `sections` is sections_text().
+  DocumentPieces(TimePoint updated, std::uint64_t generation, std::vector<std::string_view> device_lines,
+                 std::string_view sections = {});
   /// Everything in order, for a writer that takes a list of buffers.
   std::vector<std::string_view> all() const;
   /// The pieces joined.
@@ -43,7 +53,7 @@ struct DocumentPieces {
   /// What comes before the first device line, between two, and after the last.
   std::string head;
   static constexpr std::string_view kSeparator = ",\n";
-  static constexpr std::string_view kTail = "\n}}\n";
+  std::string tail;
   std::vector<std::string_view> device_lines;
 };
 
@@ -61,9 +71,10 @@ struct InventoryDocument {
 
 /// Parses a document. Throws Error with one line naming the first problem (syntax error with line and
 /// column, newer major schema, a malformed field with the device it belongs to). A document written one
-/// device per line is read a line at a time (no tree of the whole document is built).
+/// device per line is read a line at a time (no tree of the whole document is built). Fleet members without
+/// an alias get none here (a journal replayed after it may name them): see give_missing_aliases().
 InventoryDocument inventory_document_from_text(std::string_view text, bool keep_lines = false);
-/// The same, the inventory only.
+/// The inventory of a document alone (no journal), fleet members without an alias given one.
 Inventory inventory_from_text(std::string_view text);
 
 /// The records of a block of device lines: `"MAC": {...}` lines joined by ",\n", as the file and journal

@@ -34,13 +34,17 @@ void PublishedInventory::reset(const Inventory& inventory, std::unordered_map<Ma
                              ? make_device(id, record)
                              : std::make_shared<const SnapshotDevice>(SnapshotDevice{record, std::move(line->second)}));
   }
+  auto sections = std::make_shared<const std::string>(sections_text(inventory));
   const std::lock_guard lock(mutex_);  // released before `devices`, now the old ones, is freed
   devices_.swap(devices);
+  sections_ = std::move(sections);
   cached_.reset();
 }
 
-SnapshotChanges PublishedInventory::prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids) {
+SnapshotChanges PublishedInventory::prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids,
+                                            bool sections_changed) {
   SnapshotChanges changes;
+  if (sections_changed) changes.sections = sections_text(inventory);
   for (const auto& id : ids) {
     const auto it = inventory.records().find(id);
     if (it == inventory.records().end())
@@ -52,16 +56,19 @@ SnapshotChanges PublishedInventory::prepare(const Inventory& inventory, const st
 }
 
 void PublishedInventory::publish(const SnapshotChanges& changes) {
+  std::shared_ptr<const InventorySnapshot> previous;  // freed (100,000 pointers) after the lock is released
   const std::lock_guard lock(mutex_);
   for (const auto& id : changes.removed) devices_.erase(id);
   for (const auto& d : changes.changed) devices_.insert_or_assign(d->record.id, d);
-  cached_.reset();
+  if (changes.sections) sections_ = std::make_shared<const std::string>(*changes.sections);
+  previous = std::move(cached_);
 }
 
 std::shared_ptr<const InventorySnapshot> PublishedInventory::snapshot() const {
   const std::lock_guard lock(mutex_);
   if (!cached_) {
     auto snapshot = std::make_shared<InventorySnapshot>();
+    snapshot->sections = sections_;
     snapshot->devices.reserve(devices_.size());
     snapshot->records.reserve(devices_.size());
     for (const auto& [id, device] : devices_) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,9 +25,11 @@ struct SnapshotDevice {
   std::string line;
 };
 
-/// The devices at one moment, in MAC order.
+/// The devices at one moment, in MAC order, and the other sections.
 struct InventorySnapshot {
   std::vector<std::shared_ptr<const SnapshotDevice>> devices;
+  /// sections_text(): the pending keys and retired agents ("" for none).
+  std::shared_ptr<const std::string> sections;
   /// The same records, as the outputs (audit, metrics, dashboard) take them.
   std::vector<const InventoryRecord*> records;
   /// Every device's line, for DocumentPieces.
@@ -37,6 +40,8 @@ struct InventorySnapshot {
 struct SnapshotChanges {
   std::vector<std::shared_ptr<const SnapshotDevice>> changed;
   std::vector<MacAddress> removed;
+  /// sections_text() when the commit changed the pending keys or retired agents.
+  std::optional<std::string> sections;
   /// The changed devices' lines, for a journal frame.
   std::vector<std::string_view> lines() const;
 };
@@ -47,8 +52,10 @@ class PublishedInventory {
   /// Replaces everything with the devices of `inventory` (after it was read from disk). `lines` holds the
   /// devices' lines as read, which are taken rather than rendered again (InventoryOnDisk::lines).
   void reset(const Inventory& inventory, std::unordered_map<MacAddress, std::string> lines = {});
-  /// The devices `ids` as `inventory` holds them now (removed when absent). Nothing is visible yet.
-  static SnapshotChanges prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids);
+  /// The devices `ids` as `inventory` holds them now (removed when absent), and its sections when
+  /// `sections_changed`. Nothing is visible yet.
+  static SnapshotChanges prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids,
+                                 bool sections_changed = false);
   /// Makes `changes` visible to the next snapshot().
   void publish(const SnapshotChanges& changes);
   /// The devices as last published. Callers between two publish() share one snapshot; building one holds
@@ -59,6 +66,7 @@ class PublishedInventory {
  private:
   mutable std::mutex mutex_;
   std::map<MacAddress, std::shared_ptr<const SnapshotDevice>> devices_;
+  std::shared_ptr<const std::string> sections_ = std::make_shared<const std::string>();
   mutable std::shared_ptr<const InventorySnapshot> cached_;
 };
 

@@ -36,7 +36,7 @@ class RealCollector {
  public:
   RealCollector(const std::filesystem::path& file, std::uint16_t port)
       : collector_(file, FleetKey::from_secret(kSecret)),
-        routes_(collector_, AuditThresholds{}),
+        routes_(collector_, RouteOptions{}),
         server_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), routes_.handler(),
                 HttpLimits{}, nullptr) {
     collector_.start();

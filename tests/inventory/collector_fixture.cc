@@ -46,8 +46,10 @@ AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
 CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls,
                                    CompactionPolicy policy)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
-  collector_ = std::make_unique<Collector>(file_, test_fleet_key(), policy);
-  routes_ = std::make_unique<CollectorRoutes>(*collector_, AuditThresholds{});
+  CollectorOptions options;
+  options.compaction = policy;
+  collector_ = std::make_unique<Collector>(file_, test_fleet_key(), options);
+  routes_ = std::make_unique<CollectorRoutes>(*collector_, RouteOptions{});
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
                                          routes_->handler(), limits, tls);
   collector_->start();

@@ -185,11 +185,10 @@ TEST_CASE("A killed collector's leftovers are finished at start: a torn tail cut
   SECTION("two journals, as a compaction killed before its file was in place leaves them") {
     const auto generation = file_alone(file).generation;
     Inventory inventory = read_inventory_file(file);
-    REQUIRE(merge_report(inventory, test::sample_report(4, 1, 4.0), std::chrono::system_clock::now()) ==
-            ReportMergeResult::kAccepted);
+    REQUIRE(merge_report(inventory, test::sample_report(4, 1, 4.0), std::chrono::system_clock::now()).accepted());
     const SnapshotChanges changes = PublishedInventory::prepare(inventory, inventory.take_changed());
     const auto lines = changes.lines();
-    JournalAppender::create(next_journal_path(file), generation + 1).append(journal_frame(lines, changes.removed));
+    JournalAppender::create(next_journal_path(file), generation + 1, 0640).append(journal_frame(lines, changes.removed));
     test::CollectorFixture fx({}, file.string());
     CHECK_FALSE(std::filesystem::exists(journal_path(file)));
     CHECK_FALSE(std::filesystem::exists(next_journal_path(file)));

@@ -44,7 +44,7 @@ std::string text_of(const Inventory& inventory) { return inventory_to_text(inven
 
 // What one commit of `reports` changes in `inventory`, as the collector journals it.
 std::string commit_frame(Inventory& inventory, const std::vector<AgentReport>& reports, long long at_s) {
-  for (const auto& r : reports) REQUIRE(merge_report(inventory, r, test::at(at_s)) == ReportMergeResult::kAccepted);
+  for (const auto& r : reports) REQUIRE(merge_report(inventory, r, test::at(at_s)).accepted());
   const SnapshotChanges changes = PublishedInventory::prepare(inventory, inventory.take_changed());
   const auto lines = changes.lines();
   return journal_frame(lines, changes.removed);
@@ -62,7 +62,7 @@ std::vector<std::string> commit_each(Inventory& inventory, int n, std::uint64_t 
 void write_file_and_journal(const std::filesystem::path& file, const Inventory& inventory, std::uint64_t generation,
                             const std::vector<std::string>& frames) {
   write_inventory_file(file, inventory, test::at(0), generation);
-  auto journal = JournalAppender::create(journal_path(file), generation);
+  auto journal = JournalAppender::create(journal_path(file), generation, 0640);
   for (const auto& frame : frames) journal.append(frame);
 }
 
@@ -169,7 +169,7 @@ TEST_CASE("The next generation's journal is replayed after the current one, as a
   const Inventory snapshot = inventory;
   const auto next = commit_each(inventory, 3, 2, 10);
   write_file_and_journal(file, base, 8, current);
-  auto journal = JournalAppender::create(next_journal_path(file), 9);
+  auto journal = JournalAppender::create(next_journal_path(file), 9, 0640);
   for (const auto& f : next) journal.append(f);
   // Killed before the new file was in place: file 8 + journal 8 + journal 9.
   CHECK(text_of(read_inventory_file(file)) == text_of(inventory));
@@ -224,8 +224,8 @@ TEST_CASE("A failed commit is rolled back in memory: absorbed records come back,
   inventory.begin_undo();
   AgentReport joined = report(1, 1, 4.5);
   joined.identity.interfaces.push_back({"wlan0", agent_mac(2), {"10.0.0.3/24"}});  // device 2's MAC, device 3's IP
-  REQUIRE(merge_report(inventory, joined, test::at(60)) == ReportMergeResult::kAccepted);
-  REQUIRE(merge_report(inventory, report(9, 1, 1.0), test::at(60)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inventory, joined, test::at(60)).accepted());
+  REQUIRE(merge_report(inventory, report(9, 1, 1.0), test::at(60)).accepted());
   REQUIRE(inventory.size() == 4);
   REQUIRE(text_of(inventory) != before);
   inventory.roll_back();
@@ -233,4 +233,36 @@ TEST_CASE("A failed commit is rolled back in memory: absorbed records come back,
   CHECK(inventory.find_by_mac(agent_mac(2))->id == agent_mac(2));
   CHECK(inventory.find_by_current_ip(*Ipv4Address::parse("10.0.0.3"))->id == agent_mac(3));
   CHECK(inventory.find_by_mac(agent_mac(9)) == nullptr);
+}
+
+TEST_CASE("Pending keys and retired agents travel in the frame of a commit that changed them, and roll back") {
+  const auto key = DevicePublicKey::parse("ed25519=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+  REQUIRE(key);
+  Inventory before = scanned(2);
+  Inventory after = scanned(2);
+  after.note_pending_key(agent_mac(7), {*key, "pi7", "10.0.0.7", test::at(1), test::at(1), 1});
+  after.retire_agent(agent_mac(8), {5, key, {}, test::at(2)});
+  REQUIRE(after.take_sections_changed());
+  const SnapshotChanges changes = PublishedInventory::prepare(after, after.take_changed(), true);
+  REQUIRE(changes.sections);
+  const auto lines = changes.lines();
+  const std::string text = journal_header(1) + journal_frame(lines, changes.removed, changes.sections);
+  const auto journal = scan_journal(text);
+  REQUIRE(journal);
+  apply_journal_frame(before, journal->frames.at(0));
+  CHECK(before.pending_keys().size() == 1);
+  CHECK(before.retired_agents().at(agent_mac(8)).last_counter == 5);
+  CHECK(text_of(before) == text_of(after));
+  // A frame without sections leaves them alone.
+  const std::string plain = journal_header(1) + journal_frame(lines, changes.removed);
+  apply_journal_frame(before, scan_journal(plain)->frames.at(0));
+  CHECK(before.pending_keys().size() == 1);
+
+  // A failed commit takes its section changes back too.
+  const std::string kept = text_of(after);
+  after.begin_undo();
+  after.drop_pending_key(agent_mac(7));
+  after.retire_agent(agent_mac(9), {1, std::nullopt, {}, test::at(3)});
+  after.roll_back();
+  CHECK(text_of(after) == kept);
 }
