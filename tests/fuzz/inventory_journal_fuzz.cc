@@ -1,7 +1,7 @@
 // libFuzzer target: the inventory's journal as readers and a starting collector scan and replay it
 // (scan_journal, apply_journal_frame). Errors are one line; the intact part of a journal scans the same
-// again on its own (so cutting a torn tail off never changes what replays); every frame a journal_frame()
-// writes back scans to the same payload; a replayed inventory saves and loads back identically.
+// again on its own (so cutting a torn tail off never changes what replays); a replayed inventory, pending keys
+// and retired agents included, written back as one frame replays to the same inventory.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,9 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // What the collector would journal for these devices is read back to the same inventory.
   std::unordered_set<MacAddress> ids;
   for (const auto& [id, record] : inventory.records()) ids.insert(id);
-  const SnapshotChanges changes = PublishedInventory::prepare(inventory, ids);
+  const SnapshotChanges changes = PublishedInventory::prepare(inventory, ids, true);
   const auto views = changes.lines();
-  const std::string rewritten = journal_header(1) + journal_frame(views, changes.removed);
+  const std::string rewritten = journal_header(1) + journal_frame(views, changes.removed, changes.sections);
   const auto again = scan_journal(rewritten);
   require(again && again->frames.size() == 1 && !again->torn(), "a frame pifind writes scans whole");
   Inventory replayed;
