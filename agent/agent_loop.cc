@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/sntp.h"
 #include "inventory/core/error.h"

@@ -1,5 +1,5 @@
 // The agent's report counter: strictly increasing, durable across restarts, never silently reset.
-#include "agent/report_counter.h"
+#include "inventory/transport/report_counter.h"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "agent/report_counter.h"
+#include "inventory/transport/report_counter.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 
 #include "inventory/core/asio.h"  // before Beast, which includes Asio
 
@@ -12,7 +12,7 @@
 #include "inventory/core/host_port.h"
 #include "inventory/protocol/signing.h"
 
-namespace pifind::agent {
+namespace pifind {
 namespace {
 
 namespace beast = boost::beast;
@@ -175,4 +175,4 @@ DeliveryResult deliver_spool(Spool& spool, ReportSender& sender) {
   return d;
 }
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace pifind::agent {
+namespace pifind {
 
 /// A report exactly as it goes on the wire.
 struct SignedReport {
@@ -45,4 +45,4 @@ class Spool {
   std::int64_t dropped_ = 0;
 };
 
-}  // namespace pifind::agent
+}  // namespace pifind

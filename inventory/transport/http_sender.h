@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "agent/spool.h"
+#include "inventory/transport/spool.h"
 
-namespace pifind::agent {
+namespace pifind {
 
 /// http://host:port or https://host:port (an optional path prefix is kept: https://h/pifind).
 struct ServerUrl {
@@ -64,4 +64,4 @@ struct DeliveryResult {
 /// Posts queued reports oldest first; stops at the first transport failure or 5xx, keeping the rest.
 DeliveryResult deliver_spool(Spool& spool, ReportSender& sender);
 
-}  // namespace pifind::agent
+}  // namespace pifind
