@@ -234,16 +234,6 @@ DriftEstimate drift_from_json(const JsonReader& r) {
 
 // --- validation helpers ---------------------------------------------------------------------------
 
-bool is_interface_name(std::string_view s) {
-  if (s.empty() || s.size() > 15) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '.' || c == ':' || c == '@' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 bool is_address_text(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
@@ -272,6 +262,16 @@ std::optional<DriftStatus> parse_drift_status(std::string_view text) {
   for (const auto status : {DriftStatus::kOk, DriftStatus::kCollecting, DriftStatus::kBusy, DriftStatus::kUnavailable})
     if (drift_status_name(status) == text) return status;
   return std::nullopt;
+}
+
+bool is_interface_name(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == ':' || c == '@' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 bool is_valid_hostname(std::string_view name) {

@@ -21,8 +21,13 @@ constexpr std::size_t kMinKeyBytes = 16;
 constexpr std::size_t kMaxKeyBytes = 4096;
 constexpr std::string_view kSignaturePrefix = "sha256=";
 
-std::string hmac_hex(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body) {
-  std::string message = fmt::format("pifind-report-v1\n{}\n{}\n", agent.to_string(), counter);
+// The domain separates the two kinds of signed message: a report's signature never verifies as a scan's.
+constexpr std::string_view kReportDomain = "pifind-report-v1";
+constexpr std::string_view kScanDomain = "pifind-scan-v1";
+
+std::string hmac_hex(const FleetKey& key, std::string_view domain, const MacAddress& sender, std::uint64_t counter,
+                     std::string_view body) {
+  std::string message = fmt::format("{}\n{}\n{}\n", domain, sender.to_string(), counter);
   message.append(body);
   const Sha256Digest digest = hmac_sha256(key.secret(), message);
   std::string hex;
@@ -31,7 +36,47 @@ std::string hmac_hex(const FleetKey& key, const MacAddress& agent, std::uint64_t
   return hex;
 }
 
+// What the headers of a signed report or scan say, once their syntax, the signature and the counter are
+// checked: the sender and counter, or the refusal (status and one-line reason).
+struct CheckedHeaders {
+  MacAddress sender;
+  std::uint64_t counter = 0;
+  int http_status = 0;
+  std::string reason;
+};
+
+CheckedHeaders refuse(int status, std::string reason) { return {{}, 0, status, std::move(reason)}; }
+
+CheckedHeaders check_signed_headers(const FleetKey& key, std::string_view domain, std::string_view sender_header,
+                                    const SignedHeaders& headers, std::string_view body, std::size_t max_bytes,
+                                    std::optional<std::uint64_t> last_accepted_counter) {
+  if (body.size() > max_bytes)
+    return refuse(413, fmt::format("{} of {} bytes is larger than the {} allowed",
+                                   domain == kScanDomain ? "scan" : "report", body.size(), max_bytes));
+  const auto sender = MacAddress::parse(headers.agent);
+  if (!sender || headers.agent != sender->to_string())
+    return refuse(400, fmt::format("{} must be a lowercase colon-separated MAC address", sender_header));
+  std::uint64_t counter = 0;
+  const auto& c = headers.counter;
+  const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), counter);
+  if (c.empty() || c.size() > 19 || ec != std::errc() || end != c.data() + c.size() || counter == 0 ||
+      counter > static_cast<std::uint64_t>(INT64_MAX) || (c.size() > 1 && c[0] == '0'))
+    return refuse(400, fmt::format("{} must be a decimal integer from 1 to 2^63-1", kCounterHeader));
+  const auto& s = headers.signature;
+  if (s.size() != kSignaturePrefix.size() + 64 || s.compare(0, kSignaturePrefix.size(), kSignaturePrefix) != 0)
+    return refuse(401, fmt::format("{} must be sha256=<64 hex digits>", kSignatureHeader));
+  const std::string expected = hmac_hex(key, domain, *sender, counter, body);
+  if (CRYPTO_memcmp(expected.data(), s.data() + kSignaturePrefix.size(), expected.size()) != 0)
+    return refuse(401, fmt::format("signature does not match (wrong fleet key or altered {})",
+                                   domain == kScanDomain ? "scan" : "report"));
+  if (last_accepted_counter && counter <= *last_accepted_counter)
+    return refuse(409, fmt::format("counter {} is not above the last accepted {} (replay)", counter,
+                                   *last_accepted_counter));
+  return {*sender, counter, 0, {}};
+}
+
 Verification reject(int status, std::string reason) { return {std::nullopt, status, std::move(reason)}; }
+ScanVerification reject_scan(int status, std::string reason) { return {std::nullopt, status, std::move(reason)}; }
 
 }  // namespace
 
@@ -77,39 +122,42 @@ FleetKey FleetKey::from_secret(std::string secret) {
 }
 
 std::string sign_report(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body) {
-  return std::string(kSignaturePrefix) + hmac_hex(key, agent, counter, body);
+  return std::string(kSignaturePrefix) + hmac_hex(key, kReportDomain, agent, counter, body);
+}
+
+std::string sign_scan(const FleetKey& key, const MacAddress& scanner, std::uint64_t counter, std::string_view body) {
+  return std::string(kSignaturePrefix) + hmac_hex(key, kScanDomain, scanner, counter, body);
 }
 
 Verification verify_report(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
                            std::optional<std::uint64_t> last_accepted_counter) {
-  if (body.size() > kMaxReportBytes)
-    return reject(413, fmt::format("report of {} bytes is larger than the {} allowed", body.size(), kMaxReportBytes));
-  const auto agent = MacAddress::parse(headers.agent);
-  if (!agent || headers.agent != agent->to_string())
-    return reject(400, fmt::format("{} must be a lowercase colon-separated MAC address", kAgentHeader));
-  std::uint64_t counter = 0;
-  const auto& c = headers.counter;
-  const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), counter);
-  if (c.empty() || c.size() > 19 || ec != std::errc() || end != c.data() + c.size() || counter == 0 ||
-      counter > static_cast<std::uint64_t>(INT64_MAX) || (c.size() > 1 && c[0] == '0'))
-    return reject(400, fmt::format("{} must be a decimal integer from 1 to 2^63-1", kCounterHeader));
-  const auto& s = headers.signature;
-  if (s.size() != kSignaturePrefix.size() + 64 || s.compare(0, kSignaturePrefix.size(), kSignaturePrefix) != 0)
-    return reject(401, fmt::format("{} must be sha256=<64 hex digits>", kSignatureHeader));
-  const std::string expected = hmac_hex(key, *agent, counter, body);
-  if (CRYPTO_memcmp(expected.data(), s.data() + kSignaturePrefix.size(), expected.size()) != 0)
-    return reject(401, "signature does not match (wrong fleet key or altered report)");
-  if (last_accepted_counter && counter <= *last_accepted_counter)
-    return reject(409, fmt::format("counter {} is not above the last accepted {} (replay)", counter,
-                                   *last_accepted_counter));
+  const CheckedHeaders checked =
+      check_signed_headers(key, kReportDomain, kAgentHeader, headers, body, kMaxReportBytes, last_accepted_counter);
+  if (checked.http_status != 0) return reject(checked.http_status, checked.reason);
   AgentReport report;
   try {
     report = parse_report(body);
   } catch (const Error& e) {
     return reject(400, e.what());
   }
-  if (report.agent_id != *agent) return reject(400, "report agent_id differs from the X-Pifind-Agent header");
-  if (report.counter != counter) return reject(400, "report counter differs from the X-Pifind-Counter header");
+  if (report.agent_id != checked.sender) return reject(400, "report agent_id differs from the X-Pifind-Agent header");
+  if (report.counter != checked.counter) return reject(400, "report counter differs from the X-Pifind-Counter header");
+  return {std::move(report), 204, {}};
+}
+
+ScanVerification verify_scan(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
+                             std::optional<std::uint64_t> last_accepted_counter) {
+  const CheckedHeaders checked =
+      check_signed_headers(key, kScanDomain, kScannerHeader, headers, body, kMaxScanBytes, last_accepted_counter);
+  if (checked.http_status != 0) return reject_scan(checked.http_status, checked.reason);
+  ScanReport report;
+  try {
+    report = parse_scan_report(body);
+  } catch (const Error& e) {
+    return reject_scan(400, e.what());
+  }
+  if (report.scanner_id != checked.sender) return reject_scan(400, "scan scanner_id differs from the X-Pifind-Scanner header");
+  if (report.counter != checked.counter) return reject_scan(400, "scan counter differs from the X-Pifind-Counter header");
   return {std::move(report), 204, {}};
 }
 
