@@ -27,7 +27,7 @@ json to_json(const ScannedInterface& i) {
   return j;
 }
 
-json to_json(const ScanSighting& s) {
+json to_json(const ScannedHost& s) {
   json j{{"mac", s.mac.to_string()},         {"ip", s.ip.to_string()},
          {"vendor", s.vendor},               {"raspberry_pi", s.raspberry_pi},
          {"interface", s.interface_name},    {"age_s", std::round(s.age_s * 1000) / 1000}};
@@ -53,8 +53,8 @@ ScannedInterface interface_from_json(const JsonReader& r) {
   return i;
 }
 
-ScanSighting sighting_from_json(const JsonReader& r) {
-  ScanSighting s;
+ScannedHost sighting_from_json(const JsonReader& r) {
+  ScannedHost s;
   s.mac = r.mac("mac");
   const auto ip = Ipv4Address::parse(r.text("ip"));
   if (!ip) r.fail("ip", "is not an IPv4 address");

@@ -49,7 +49,7 @@ struct ScannedInterface {
 };
 
 /// One (MAC, IP) pair that answered the scan.
-struct ScanSighting {
+struct ScannedHost {
   MacAddress mac;
   Ipv4Address ip;
   std::string vendor;          ///< the registry's name for the MAC's prefix, empty if unknown
@@ -70,7 +70,7 @@ struct ScanReport {
   std::string scanner_version;
   std::string site;            ///< "" or a site name (is_site_name): where the segment is
   std::vector<ScannedInterface> interfaces;
-  std::vector<ScanSighting> sightings;
+  std::vector<ScannedHost> sightings;
 };
 
 /// Serialises to the documented JSON (pifind(1), SCAN REPORT).

@@ -27,6 +27,16 @@ std::string mac_digits(const MacAddress& mac) {
   return digits;
 }
 
+std::optional<std::string> alias_base_name(const InventoryRecord& record) {
+  if (is_safe_alias(record.hostname)) return record.hostname;
+  if (!record.seen_name) return std::nullopt;
+  // "pi-rack-1.local" and "pi-rack-1.example.org" are both typed as "pi-rack-1".
+  const std::string& name = record.seen_name->name;
+  const std::string label = name.substr(0, name.find('.'));
+  if (is_safe_alias(label)) return label;
+  return std::nullopt;
+}
+
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options) {
   if (!options.prefix.empty() && !is_safe_alias(options.prefix))
     throw Error("prefix '" + options.prefix + "' may only contain letters, digits, '.', '_' and '-'");
@@ -38,10 +48,11 @@ std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetH
     const auto ip = record.current_ip();
     if (!ip) continue;
     const std::string suffix = mac_digits(id).substr(6);
-    std::string alias = options.prefix + (is_safe_alias(record.hostname) ? record.hostname : "pi-" + suffix);
+    std::string alias = options.prefix + alias_base_name(record).value_or("pi-" + suffix);
     if (taken.count(alias)) alias += "-" + suffix;
     for (int n = 2; taken.count(alias); ++n) alias = fmt::format("{}-{}-{}", options.prefix + "pi", suffix, n);
     taken.insert(alias);
+    if (!options.site.empty() && record.site != options.site) continue;
     hosts.push_back({alias, &record, *ip});
   }
   std::sort(hosts.begin(), hosts.end(), [](const FleetHost& a, const FleetHost& b) { return a.alias < b.alias; });

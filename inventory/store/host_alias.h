@@ -1,5 +1,6 @@
 // The names users type for devices (ssh aliases, Ansible host names): only [A-Za-z0-9._-], unique, from the
-// agent's hostname when it is safe, else "pi-<last three MAC octets>". Network-supplied text never leaks in.
+// device's name with its precedence when it is safe (the agent's hostname, else the first label of the name a
+// scan found by mDNS or reverse DNS), else "pi-<last three MAC octets>". Network-supplied text never leaks in.
 #pragma once
 
 #include <optional>
@@ -30,7 +31,14 @@ struct FleetHostOptions {
   std::string prefix;
   /// List devices that are neither Raspberry Pis nor run an agent too.
   bool include_non_pi = false;
+  /// List only the devices at this site ("" for every device). Aliases are given over the whole fleet first,
+  /// so a device has the same alias with and without the filter.
+  std::string site;
 };
+
+/// The base of `record`'s alias: its name (InventoryRecord::name()) when alias-safe, the first label of a
+/// name a scan found ("pi-rack-1" of "pi-rack-1.local"), or nothing.
+std::optional<std::string> alias_base_name(const InventoryRecord& record);
 
 /// The listed devices in alias order; they point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
 /// Throws Error if the prefix is not alias-safe.

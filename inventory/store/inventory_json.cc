@@ -59,7 +59,7 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     const auto ip = Ipv4Address::parse(a.text("ip"));
     if (!ip) a.fail("ip", "is not an IPv4 address");
     rec.ips.push_back({*ip, a.mac("mac"), a.text_or_empty("seen_via"), a.time("first_seen"), a.time("last_seen"),
-                       a.optional_flag("current").value_or(true)});
+                       a.optional_flag("current").value_or(true), a.text_or_empty("site")});
   }
   rec.vendor = r.text_or_empty("vendor");
   rec.raspberry_pi = r.optional_flag("raspberry_pi").value_or(false);
@@ -82,6 +82,20 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   }
   if (const auto a = r.optional_object("agent"))
     rec.agent = AgentState{a->text_or_empty("id"), a->count("last_counter"), a->time("last_report")};
+  rec.site = r.text_or_empty("site");
+  if (const auto n = r.optional_object("seen_name")) {
+    const auto origin = parse_name_origin(n->text("source"));
+    if (!origin || *origin == NameOrigin::kAgent) n->fail("source", "is not mdns or dns");
+    rec.seen_name = SeenName{n->text("name"), *origin, n->time("last_seen")};
+  }
+  if (const auto sc = r.optional_object("scanner")) {
+    ScannerState scanner;
+    scanner.last_counter = sc->count("last_counter");
+    scanner.last_scan = sc->time("last_scan");
+    scanner.site = sc->text_or_empty("site");
+    if (sc->has("interfaces")) scanner.interfaces = sc->texts("interfaces", kMaxScanInterfaces);
+    rec.scanner = std::move(scanner);
+  }
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
   return rec;
@@ -114,6 +128,7 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
               {"last_seen", format_utc(a.last_seen)},
               {"current", a.current}};
     if (!a.seen_via.empty()) e["seen_via"] = a.seen_via;
+    if (!a.site.empty()) e["site"] = a.site;
     ips.push_back(std::move(e));
   }
   json j = {{"macs", std::move(macs)},
@@ -149,6 +164,18 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
     j["agent"] = {{"id", rec.agent->agent_id},
                   {"last_counter", rec.agent->last_counter},
                   {"last_report", format_utc(rec.agent->last_report)}};
+  put("site", rec.site);
+  if (rec.seen_name)
+    j["seen_name"] = {{"name", rec.seen_name->name},
+                      {"source", name_origin_text(rec.seen_name->origin)},
+                      {"last_seen", format_utc(rec.seen_name->last_seen)}};
+  if (rec.scanner) {
+    json scanner = {{"last_counter", rec.scanner->last_counter},
+                    {"last_scan", format_utc(rec.scanner->last_scan)},
+                    {"interfaces", rec.scanner->interfaces}};
+    if (!rec.scanner->site.empty()) scanner["site"] = rec.scanner->site;
+    j["scanner"] = std::move(scanner);
+  }
   return j;
 }
 

@@ -22,6 +22,17 @@ const InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) const {
   return nullptr;
 }
 
+std::string InventoryRecord::name() const {
+  if (!hostname.empty()) return hostname;
+  return seen_name ? seen_name->name : std::string();
+}
+
+std::optional<NameOrigin> InventoryRecord::name_origin() const {
+  if (!hostname.empty()) return NameOrigin::kAgent;
+  if (seen_name && !seen_name->name.empty()) return seen_name->origin;
+  return std::nullopt;
+}
+
 void InventoryRecord::add_drift_sample(const DriftSample& sample) {
   drift_history.push_back(sample);
   if (drift_history.size() > kDriftHistoryLimit)

@@ -84,7 +84,7 @@ ReportMergeResult merge_report(Inventory& inventory, const AgentReport& report, 
   for (const auto& i : report.identity.interfaces) {
     inventory.attach_mac(record, i.mac, i.name, received);
     for (const auto& address : i.addresses)
-      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received);
+      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received, record.site);
   }
   if (!report.identity.hostname.empty()) record.hostname = report.identity.hostname;
   if (!report.identity.model.empty()) record.model = report.identity.model;

@@ -66,9 +66,9 @@ TEST_CASE("Aliases come from safe hostnames, else pi-<MAC suffix>, and are uniqu
   const auto inv = hostile_fleet();
   CHECK(aliases(list_fleet_hosts(inv, {})) ==
         std::vector<std::string>{"kitchen", "kitchen-000002", "pi-000003", "pi-000004", "pi-000005", "pi-000007", "true"});
-  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true})).size() == 8);
-  CHECK(aliases(list_fleet_hosts(inv, {"lab-", false})).front() == "lab-kitchen");
-  CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false}), Contains("may only contain"));
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true, ""})).size() == 8);
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", false, ""})).front() == "lab-kitchen");
+  CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false, ""}), Contains("may only contain"));
   CHECK(is_safe_alias("pi-1.lan_x"));
   for (const char* bad : {"", "-x", ".x", "a b", "a\nb", "a*", "a?", "!a", "a,b", "a%h", "a\"b"}) CHECK_FALSE(is_safe_alias(bad));
 }
@@ -162,4 +162,32 @@ TEST_CASE("ansible-inventory reads the INI, YAML and dynamic exports alike") {
   CHECK(unknown.out == "{}\n");
   const auto bad = test::run_process({test::fleet_cli(), "export", "--inventory", fleet, "--format", "xml"});
   CHECK(bad.exit_status == 2);
+}
+
+TEST_CASE("Aliases come from the name with its precedence: agent hostname, then a scan's mDNS or DNS name") {
+  Inventory inv;
+  auto named = [](const char* mac, const char* ip, const char* name, NameOrigin origin) {
+    ScanSighting s = test::sighting(mac, ip, 0);
+    s.name = name;
+    s.name_origin = origin;
+    return s;
+  };
+  // Two fresh Pis both call themselves raspberrypi; one has a reverse DNS name only; one a hostile name.
+  merge_scan(inv,
+             {named("b8:27:eb:00:00:01", "10.0.0.1", "raspberrypi.local", NameOrigin::kMdns),
+              named("b8:27:eb:00:00:02", "10.0.0.2", "raspberrypi.local", NameOrigin::kMdns),
+              named("b8:27:eb:00:00:03", "10.0.0.3", "pi3.lab.example.org", NameOrigin::kDns),
+              named("b8:27:eb:00:00:04", "10.0.0.4", "a b.local", NameOrigin::kMdns)},
+             "eth0", "berlin");
+  merge_scan(inv, {named("b8:27:eb:00:00:05", "10.1.0.5", "raspberrypi.local", NameOrigin::kMdns)}, "eth0", "paris");
+  CHECK(aliases(list_fleet_hosts(inv, {})) ==
+        std::vector<std::string>{"pi-000004", "pi3", "raspberrypi", "raspberrypi-000002", "raspberrypi-000005"});
+  // The agent's hostname wins over the mDNS name.
+  const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:02")))->hostname = "kitchen";
+  CHECK(aliases(list_fleet_hosts(inv, {})) ==
+        std::vector<std::string>{"kitchen", "pi-000004", "pi3", "raspberrypi", "raspberrypi-000005"});
+  // A site filter lists fewer devices under the same aliases.
+  CHECK(aliases(list_fleet_hosts(inv, {"", false, "paris"})) == std::vector<std::string>{"raspberrypi-000005"});
+  CHECK(aliases(list_fleet_hosts(inv, {"", false, "berlin"})).size() == 4);
+  CHECK(list_fleet_hosts(inv, {"", false, "nowhere"}).empty());
 }

@@ -18,9 +18,9 @@ namespace {
 
 ScanReport two_sightings(std::uint64_t counter) {
   ScanReport scan = empty_scan(counter, "site-a");
-  scan.sightings = {sighting("b8:27:eb:00:00:01", "10.0.0.5", "pi-rack-1.local"),
-                    sighting("00:50:56:00:00:02", "10.0.0.6", "printer.example.org", NameOrigin::kDns),
-                    sighting("dc:a6:32:00:00:03", "10.0.0.7")};
+  scan.sightings = {scanned_host("b8:27:eb:00:00:01", "10.0.0.5", "pi-rack-1.local"),
+                    scanned_host("00:50:56:00:00:02", "10.0.0.6", "printer.example.org", NameOrigin::kDns),
+                    scanned_host("dc:a6:32:00:00:03", "10.0.0.7")};
   scan.sightings[0].age_s = 1.25;
   return scan;
 }
@@ -103,7 +103,7 @@ TEST_CASE("a scan report outside its bounds is refused with a one-line reason") 
   CHECK_THAT(*validate(twice), Catch::Contains("lists eth0 twice"));
 
   ScanReport many = empty_scan(1);
-  many.sightings.assign(kMaxScanSightings + 1, sighting("b8:27:eb:00:00:01", "10.0.0.5"));
+  many.sightings.assign(kMaxScanSightings + 1, scanned_host("b8:27:eb:00:00:01", "10.0.0.5"));
   CHECK_THAT(error_of(to_body(many)), Catch::Contains("'sightings' has 1025 entries, at most 1024 allowed"));
   many.sightings.pop_back();
   CHECK_FALSE(validate(many));
@@ -112,7 +112,7 @@ TEST_CASE("a scan report outside its bounds is refused with a one-line reason") 
 TEST_CASE("the largest scan a document may hold fits in the bytes it is allowed") {
   ScanReport scan = empty_scan(1, std::string(kMaxSiteBytes, 's'));
   scan.scanner_version = std::string(64, 'v');
-  ScanSighting s = sighting("b8:27:eb:00:00:01", "255.255.255.255", std::string(kMaxHostNameBytes, 'n'));
+  ScannedHost s = scanned_host("b8:27:eb:00:00:01", "255.255.255.255", std::string(kMaxHostNameBytes, 'n'));
   s.vendor = std::string(kMaxVendorBytes, 'v');
   s.interface_name = std::string(15, 'i');
   s.age_s = 86399.999;

@@ -15,8 +15,8 @@ ScanReport empty_scan(std::uint64_t counter, const std::string& site) {
   return scan;
 }
 
-ScanSighting sighting(const std::string& mac, const std::string& ip, const std::string& name, NameOrigin origin) {
-  ScanSighting s;
+ScannedHost scanned_host(const std::string& mac, const std::string& ip, const std::string& name, NameOrigin origin) {
+  ScannedHost s;
   s.mac = *MacAddress::parse(mac);
   s.ip = *Ipv4Address::parse(ip);
   s.raspberry_pi = mac.rfind("b8:27:eb", 0) == 0 || mac.rfind("dc:a6:32", 0) == 0;

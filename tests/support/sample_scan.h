@@ -21,7 +21,7 @@ ScanReport empty_scan(std::uint64_t counter, const std::string& site = "");
 
 /// A sighting on eth0: `mac` at `ip`, a Raspberry Pi if its MAC says so (b8:27:eb, dc:a6:32), named `name`
 /// by `origin` when a name is given.
-ScanSighting sighting(const std::string& mac, const std::string& ip, const std::string& name = "",
+ScannedHost scanned_host(const std::string& mac, const std::string& ip, const std::string& name = "",
                       NameOrigin origin = NameOrigin::kMdns);
 
 /// The X-Pifind-* headers that sign `body` as `scan`'s, as received (the collector's view).
