@@ -1,5 +1,6 @@
 #include "inventory/collector/collector.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "inventory/core/error.h"
@@ -8,6 +9,7 @@
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/inventory_json.h"
 #include "inventory/store/report_merge.h"
+#include "inventory/store/scan_merge.h"
 
 namespace pifind {
 namespace {
@@ -69,9 +71,12 @@ Collector::FileIdentity Collector::identify_file() const {
 void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
   counters_.clear();
-  for (const auto& [id, record] : inventory_.records())
+  scan_counters_.clear();
+  for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id)) counters_[*mac] = record.agent->last_counter;
+    if (record.scanner && record.scanner->last_counter > 0) scan_counters_[id] = record.scanner->last_counter;
+  }
 }
 
 void Collector::submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
@@ -94,15 +99,42 @@ void Collector::submit(const SignedHeaders& headers, std::string body, std::func
     done({v.http_status, v.reason});
     return;
   }
+  enqueue({std::move(*v.report), std::move(done)});
+}
+
+void Collector::submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
+  std::optional<std::uint64_t> last;
+  if (const auto scanner = MacAddress::parse(headers.agent)) {
+    const std::lock_guard lock(counters_mutex_);
+    if (const auto it = scan_counters_.find(*scanner); it != scan_counters_.end()) last = it->second;
+  }
+  ScanVerification v = verify_scan(key_, headers, body, last);
+  if (!v.accepted()) {
+    {
+      const std::lock_guard lock(stats_mutex_);
+      switch (v.http_status) {
+        case 401: ++stats_.scans_rejected_signature; break;
+        case 409: ++stats_.scans_rejected_replay; break;
+        case 413: ++stats_.scans_rejected_too_large; break;
+        default: ++stats_.scans_rejected_invalid; break;
+      }
+    }
+    done({v.http_status, v.reason});
+    return;
+  }
+  enqueue({std::move(*v.report), std::move(done)});
+}
+
+void Collector::enqueue(Pending pending) {
   {
     const std::lock_guard lock(queue_mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(*v.report), std::move(done)});
+      queue_.push_back(std::move(pending));
       queue_changed_.notify_one();
       return;
     }
   }
-  done({503, "the collector is shutting down"});
+  pending.done({503, "the collector is shutting down"});
 }
 
 void Collector::writer_loop() {
@@ -154,7 +186,7 @@ void Collector::reload() {
 
 void Collector::commit(std::deque<Pending> batch) {
   std::vector<ReportOutcome> outcomes(batch.size());
-  std::size_t accepted = 0, replays = 0;
+  std::size_t accepted = 0, replays = 0, scans_accepted = 0, scan_replays = 0;
   bool written = false;
   std::string failure;
   try {
@@ -168,7 +200,16 @@ void Collector::commit(std::deque<Pending> batch) {
       const std::lock_guard inventory_lock(inventory_mutex_);
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (merge_report(inventory_, batch[i].report, received) == ReportMergeResult::kAccepted) {
+        if (const auto* scan = std::get_if<ScanReport>(&batch[i].item)) {
+          if (merge_scan_report(inventory_, *scan, received) == ScanMergeResult::kAccepted) {
+            outcomes[i] = {204, ""};
+            ++scans_accepted;
+          } else {
+            outcomes[i] = {409, "counter not above the last accepted scan from this scanner"};
+            ++scan_replays;
+          }
+        } else if (merge_report(inventory_, std::get<AgentReport>(batch[i].item), received) ==
+                   ReportMergeResult::kAccepted) {
           outcomes[i] = {204, ""};
           ++accepted;
         } else {
@@ -176,9 +217,9 @@ void Collector::commit(std::deque<Pending> batch) {
           ++replays;
         }
       }
-      if (accepted > 0) text = text_cache_.render(inventory_, received);
+      if (accepted + scans_accepted > 0) text = text_cache_.render(inventory_, received);
     }
-    if (accepted > 0) {
+    if (accepted + scans_accepted > 0) {
       write_file_atomically(file_, text, 0644);
       written = true;
       const std::lock_guard inventory_lock(inventory_mutex_);
@@ -199,16 +240,26 @@ void Collector::commit(std::deque<Pending> batch) {
            " reports were answered 503");
     if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status == 204) counters_[batch[i].report.agent_id] = batch[i].report.counter;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (outcomes[i].http_status != 204) continue;
+      if (const auto* scan = std::get_if<ScanReport>(&batch[i].item))
+        scan_counters_[scan->scanner_id] = scan->counter;
+      else
+        counters_[std::get<AgentReport>(batch[i].item).agent_id] = std::get<AgentReport>(batch[i].item).counter;
+    }
   }
   {
     const std::lock_guard lock(stats_mutex_);
     if (failure.empty()) {
       stats_.reports_accepted += accepted;
       stats_.rejected_replay += replays;
+      stats_.scans_accepted += scans_accepted;
+      stats_.scans_rejected_replay += scan_replays;
     } else {
-      stats_.write_failures += batch.size();
+      const auto scans = static_cast<std::uint64_t>(std::count_if(
+          batch.begin(), batch.end(), [](const Pending& p) { return std::holds_alternative<ScanReport>(p.item); }));
+      stats_.write_failures += batch.size() - scans;
+      stats_.scan_write_failures += scans;
     }
     if (written) {
       ++stats_.commits;

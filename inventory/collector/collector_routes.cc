@@ -22,20 +22,33 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
   return it == request.end() ? std::string() : std::string(it->value());
 }
 
-void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
-  const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader)};
+// A report (sender header X-Pifind-Agent) or a scan (X-Pifind-Scanner) handed to the collector's `submit`.
+void handle_signed(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply,
+                   bool scan) {
+  const SignedHeaders headers{header_value(request, scan ? kScannerHeader : kAgentHeader),
+                              header_value(request, kCounterHeader), header_value(request, kSignatureHeader)};
   const unsigned version = request.version();
-  collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
+  auto answer = [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
     }
     reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
-  });
+  };
+  if (scan)
+    collector.submit_scan(headers, request.body(), std::move(answer));
+  else
+    collector.submit(headers, request.body(), std::move(answer));
 }
 
 }  // namespace
+
+HttpLimits collector_http_limits() {
+  HttpLimits limits;
+  limits.max_body_bytes = kMaxReportBytes;
+  limits.path_body_limits = {{std::string(kScansPath), kMaxScanBytes}};
+  return limits;
+}
 
 HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
   return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
@@ -49,9 +62,9 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         response.set(http::field::allow, allowed);
         reply(std::move(response));
       };
-      if (path == kReportsPath) {
+      if (path == kReportsPath || path == kScansPath) {
         if (request.method() != http::verb::post) return wrong_method("POST");
-        return handle_report(collector, request, reply);
+        return handle_signed(collector, request, reply, path == kScansPath);
       }
       if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
         return reply(text_response(request.version(), http::status::not_found, "no such resource"));

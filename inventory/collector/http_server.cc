@@ -5,6 +5,7 @@
 #include <boost/beast/version.hpp>
 #include <boost/optional.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -75,11 +76,39 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     reading_ = true;
     if (id_) table_->reading(*id_);
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
+    // The largest any path allows until the header names the path; then that path's own limit.
+    parser_->body_limit(largest_body_limit());
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_header(ec);
+    });
+  }
+
+  std::size_t largest_body_limit() const {
+    std::size_t largest = limits_.max_body_bytes;
+    for (const auto& [path, limit] : limits_.path_body_limits) largest = std::max(largest, limit);
+    return largest;
+  }
+
+  std::size_t body_limit_for(beast::string_view target) const {
+    const auto path = target.substr(0, target.find('?'));
+    for (const auto& [prefix, limit] : limits_.path_body_limits)
+      if (path == beast::string_view(prefix.data(), prefix.size())) return limit;
+    return limits_.max_body_bytes;
+  }
+
+  // No body octet is parsed yet: the limit may still change (Beast's basic_parser::body_limit).
+  void on_header(beast::error_code ec) {
+    // A Content-Length above even the largest limit fails as the header ends: the header is there to name.
+    body_limit_ = parser_->is_header_done() ? body_limit_for(parser_->get().target()) : largest_body_limit();
+    if (ec) return on_read(ec);
+    if (const auto length = parser_->content_length(); length && *length > body_limit_)
+      return on_read(http::error::body_limit);
+    parser_->body_limit(body_limit_);
+    if (parser_->is_done()) return on_read({});
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
   }
 
   // Posted by the ConnectionTable when a newcomer needs this connection's slot. A request that completed
@@ -99,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (id_) table_->busy(*id_);
     if (ec == http::error::body_limit)
       return send(text_response(11, http::status::payload_too_large,
-                                "request body larger than " + std::to_string(limits_.max_body_bytes) + " bytes"),
+                                "request body larger than " + std::to_string(body_limit_) + " bytes"),
                   false);
     if (ec == http::error::header_limit)
       return send(text_response(11, http::status::request_header_fields_too_large,
@@ -164,6 +193,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::shared_ptr<HttpResponse> response_;
   std::shared_ptr<const HttpHandler> handler_;
   HttpLimits limits_;
+  /// The body limit of the request being read (its path's).
+  std::size_t body_limit_ = 0;
   std::shared_ptr<std::atomic<std::size_t>> connections_;
   std::shared_ptr<ConnectionTable> table_;
   std::optional<ConnectionTable::Id> id_;

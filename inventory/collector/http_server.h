@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "inventory/collector/connection_table.h"
 #include "inventory/core/asio.h"
@@ -28,6 +30,9 @@ using HttpLog = std::function<void(const std::string&)>;
 
 struct HttpLimits {
   std::size_t max_body_bytes = 64 * 1024;
+  /// Paths whose requests may carry another body size than max_body_bytes (exact paths, the query aside):
+  /// {"/v1/scans", 1 MiB}. The header is read first, so only that path's requests may be that large.
+  std::vector<std::pair<std::string, std::size_t>> path_body_limits;
   std::size_t max_header_bytes = 8 * 1024;
   /// Deadline for reading one request (headers and body, however slowly they trickle in), for an idle
   /// keep-alive connection's next request, and for writing one response.

@@ -39,6 +39,13 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
       {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
   for (const auto& [result, count] : results)
     out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
+  header(out, "pifind_collector_scans_total", "counter", "Scans received (POST /v1/scans), by result.");
+  const std::pair<const char*, std::uint64_t> scan_results[] = {
+      {"accepted", stats.scans_accepted},          {"bad_signature", stats.scans_rejected_signature},
+      {"invalid", stats.scans_rejected_invalid},   {"too_large", stats.scans_rejected_too_large},
+      {"replay", stats.scans_rejected_replay},     {"write_failed", stats.scan_write_failures}};
+  for (const auto& [result, count] : scan_results)
+    out += fmt::format("pifind_collector_scans_total{{result=\"{}\"}} {}\n", result, count);
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
@@ -50,8 +57,11 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   std::vector<FleetHost> hosts;
   for (const auto& h : list_fleet_hosts(inventory, {}))
     if (h.record->agent) hosts.push_back(h);
+  // A site is a label of its own where the device has one (absent and empty are the same to Prometheus).
   auto labels = [](const FleetHost& h) {
-    return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
+    const std::string& site = h.record->site;
+    return fmt::format("{{host=\"{}\",mac=\"{}\"{}}}", escape_label_value(h.alias), h.record->id.to_string(),
+                       site.empty() ? "" : fmt::format(",site=\"{}\"", escape_label_value(site)));
   };
   auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {
     std::string samples;

@@ -63,4 +63,9 @@ Reply CollectorFixture::post(const AgentReport& report) {
   return http_request(port(), "POST", "/v1/reports", body, signed_http_headers(report, body));
 }
 
+Reply CollectorFixture::post_scan(const ScanReport& scan) {
+  const std::string body = to_body(scan);
+  return http_request(port(), "POST", "/v1/scans", body, signed_scan_http_headers(scan, body));
+}
+
 }  // namespace pifind::test

@@ -9,8 +9,10 @@
 
 #include "fleet_test_support.h"
 #include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
 #include "inventory/collector/http_server.h"
 #include "tests/support/sample_report.h"
+#include "tests/support/sample_scan.h"
 
 namespace pifind::test {
 
@@ -30,7 +32,7 @@ AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm = 5.0);
 class CollectorFixture {
  public:
   /// Starts a collector on `file` (default: a fresh file in a scratch dir), serving HTTPS when `tls` is set.
-  explicit CollectorFixture(HttpLimits limits = {}, std::string file = "",
+  explicit CollectorFixture(HttpLimits limits = collector_http_limits(), std::string file = "",
                             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~CollectorFixture();
   std::uint16_t port() const { return server_->port(); }
@@ -38,6 +40,8 @@ class CollectorFixture {
   const std::filesystem::path& file() const { return file_; }
   /// POSTs a signed report; returns the reply.
   Reply post(const AgentReport& report);
+  /// POSTs a signed scan to /v1/scans; returns the reply.
+  Reply post_scan(const ScanReport& scan);
 
  private:
   TempDir dir_;
