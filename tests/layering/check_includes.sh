@@ -20,8 +20,9 @@ allowed_rooms() {
     inventory/cli) echo "inventory/core inventory/protocol inventory/store inventory/outputs inventory/collector inventory/transport inventory/cli" ;;
     agent) echo "inventory/core inventory/protocol inventory/transport agent" ;;
     scanner) echo "inventory/core inventory/store scanner" ;;
-    # The pifind binary's entry point dispatches to the fleet subcommands as well as to the scan.
-    scanner/main.cc) echo "inventory/core inventory/store inventory/cli scanner" ;;
+    # The pifind binary's entry point dispatches to the fleet subcommands as well as to the scan, and turns a
+    # scan's hosts into a scan report for --inventory and --collector (the scanner library stays without them).
+    scanner/main.cc) echo "inventory/core inventory/protocol inventory/store inventory/cli scanner" ;;
     *) return 1 ;;
   esac
 }
