@@ -32,6 +32,8 @@ struct HostAudit {
   std::string alias;
   MacAddress mac;
   Ipv4Address ip;
+  /// The device's site ("" for none).
+  std::string site;
   std::optional<double> drift_ppm;
   std::optional<double> uncertainty_ppm;
   /// drift_ppm as seconds gained per day (ppm * 0.0864).
@@ -68,10 +70,12 @@ struct AuditResult {
   bool all_passed() const { return summary.failed == 0; }
 };
 
-/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`.
-AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
+/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`; with
+/// `site`, only those at that site.
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site = {});
 
-/// Aligned text table, one host per line, then the summary lines.
+/// Aligned text table, one host per line (a SITE column when any host has a site), then the summary lines.
 std::string render_audit_table(const AuditResult& audit);
 /// {"thresholds", "hosts": [...], "summary"}.
 nlohmann::json audit_to_json(const AuditResult& audit);
