@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "inventory/core/error.h"
@@ -38,14 +39,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   template <typename... StreamArgs>
   Session(std::shared_ptr<const HttpHandler> handler, const HttpLimits& limits,
           std::shared_ptr<std::atomic<std::size_t>> connections, std::shared_ptr<ConnectionTable> table,
-          StreamArgs&&... stream_args)
+          std::shared_ptr<std::atomic<std::size_t>> large_bodies, StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(std::move(handler)),
         limits_(limits),
         connections_(std::move(connections)),
-        table_(std::move(table)) {}
+        table_(std::move(table)),
+        large_bodies_(std::move(large_bodies)) {}
 
   ~Session() {
+    release_large_body();
     if (id_) table_->remove(*id_);
     --*connections_;
   }
@@ -105,6 +108,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec) return on_read(ec);
     if (const auto length = parser_->content_length(); length && *length > body_limit_)
       return on_read(http::error::body_limit);
+    // A body above the usual limit holds up to its path's limit in memory: only max_large_bodies at once.
+    if (body_limit_ > limits_.max_body_bytes && !parser_->is_done()) {
+      const auto length = parser_->content_length();
+      if (!length || *length > limits_.max_body_bytes) {
+        if (large_bodies_->fetch_add(1) >= limits_.max_large_bodies) {
+          --*large_bodies_;
+          reading_ = false;
+          if (id_) table_->busy(*id_);
+          return send(text_response(11, http::status::service_unavailable,
+                                    "too many large requests being read at once; try again"),
+                      false);
+        }
+        holds_large_body_ = true;
+      }
+    }
     parser_->body_limit(body_limit_);
     if (parser_->is_done()) return on_read({});
     http::async_read(stream_, buffer_, *parser_,
@@ -120,7 +138,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
+  void release_large_body() {
+    if (std::exchange(holds_large_body_, false)) --*large_bodies_;
+  }
+
   void on_read(beast::error_code ec) {
+    release_large_body();
     reading_ = false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof || evicted_)
@@ -197,6 +220,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::size_t body_limit_ = 0;
   std::shared_ptr<std::atomic<std::size_t>> connections_;
   std::shared_ptr<ConnectionTable> table_;
+  /// Requests reading a body above max_body_bytes now, server-wide; this one holds one of them.
+  std::shared_ptr<std::atomic<std::size_t>> large_bodies_;
+  bool holds_large_body_ = false;
   std::optional<ConnectionTable::Id> id_;
   bool over_capacity_ = false;
   bool reading_ = false;
@@ -235,6 +261,7 @@ HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint, HttpH
       limits_(limits),
       tls_(std::move(tls)),
       connections_(std::make_shared<std::atomic<std::size_t>>(0)),
+      large_bodies_(std::make_shared<std::atomic<std::size_t>>(0)),
       table_(std::make_shared<ConnectionTable>(limits.max_connections)),
       log_(std::move(log)),
       accept_pause_(acceptor_.get_executor()) {
@@ -274,10 +301,12 @@ void HttpServer::accept() {
       ++*connections_;
       if (tls_) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler_, limits_, connections_, table_,
+                                                                        large_bodies_,
                                                                         std::move(socket), *tls_)
             ->run();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, std::move(socket))
+        std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, large_bodies_,
+                                                     std::move(socket))
             ->run();
       }
     }

@@ -1,10 +1,17 @@
 // POST /v1/scans against an in-process collector: a signed scan merged as a scan is, durable before it is
 // answered; its own counter per scanner (kept across restarts, apart from agents'); bad scans refused with a
-// one-line reason and the file untouched; a scan's body limit only on its path; the site on /metrics.
+// one-line reason and the file untouched; a scan's body limit only on its path, and only so many such bodies
+// read at once; the site on /metrics.
 #include "inventory/collector/collector.h"
 
+#include <chrono>
+#include <thread>
+
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "inventory/core/asio.h"
 
 #include "collector_fixture.h"
 #include "inventory/core/whole_file.h"
@@ -133,4 +140,39 @@ TEST_CASE("/metrics counts scans by result and labels hosts with their site") {
   const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics.body);
   INFO(lint.out << lint.err);
   CHECK(lint.exit_status == 0);
+}
+
+TEST_CASE("Only so many requests may read a scan-sized body at once; small scans and reports are not held up") {
+  HttpLimits limits = collector_http_limits();
+  limits.max_large_bodies = 1;
+  test::CollectorFixture fx(limits);
+  ScanReport big = site_scan(1);
+  for (int i = 0; i < 600; ++i)
+    big.sightings.push_back(test::scanned_host(fmt::format("b8:27:eb:01:{:02x}:{:02x}", i / 256, i % 256),
+                                               fmt::format("10.0.{}.{}", 1 + i / 250, i % 250 + 1)));
+  REQUIRE(to_body(big).size() > kMaxReportBytes);
+  {
+    // A client that declared 500,000 bytes and sent a few holds the one slot.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket held(io);
+    held.connect({boost::asio::ip::make_address("127.0.0.1"), fx.port()});
+    const std::string head = "POST /v1/scans HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500000\r\n\r\n" +
+                             std::string(1000, '{');
+    boost::asio::write(held, boost::asio::buffer(head));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto refused = fx.post_scan(big);
+    CHECK(refused.status == 503);
+    CHECK_THAT(refused.body, Contains("too many large requests being read at once"));
+    CHECK(fx.post_scan(site_scan(2)).status == 204);
+    CHECK(fx.post(test::sample_report(1, 1)).status == 204);
+  }
+  // The slot is free again once that client is gone.
+  big.counter = 3;
+  test::Reply accepted;
+  for (int i = 0; i < 50 && accepted.status != 204; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    accepted = fx.post_scan(big);
+  }
+  CHECK(accepted.status == 204);
+  CHECK(read_inventory_file(fx.file()).size() == 600 + 3);
 }
