@@ -22,6 +22,15 @@ std::filesystem::path created_state_dir(const std::filesystem::path& dir) {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// The URL's own message names a "server" (the agent's option); here the option is --collector.
+ServerUrl collector_url(const std::string& text) {
+  try {
+    return ServerUrl::parse(text);
+  } catch (const Error& e) {
+    throw Error(std::string("--collector: ") + e.what());
+  }
+}
+
 }  // namespace
 
 std::filesystem::path default_scan_state_dir() {
@@ -39,8 +48,8 @@ ScanUplink::ScanUplink(const ScanUplinkOptions& options, std::unique_ptr<ReportS
       state_dir_(created_state_dir(options.state_dir)),
       counter_(state_dir_),
       sender_(std::move(sender)) {
-  const ServerUrl url = ServerUrl::parse(options.collector_url);
-  if (!sender_) sender_ = std::make_unique<BeastSender>(url, options.ca_file, options.timeout, kScanRoute);
+  if (!sender_) sender_ = std::make_unique<BeastSender>(collector_url(options.collector_url), options.ca_file,
+                                                       options.timeout, kScanRoute);
 }
 
 std::string ScanUplink::deliver(const ScanReport& scan) {

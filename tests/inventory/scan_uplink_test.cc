@@ -126,7 +126,9 @@ TEST_CASE("What a delivery needs is checked before any scan: the key, the URL, t
   CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("cannot open key file"));
   options.key_file = key_file(dir);
   options.collector_url = "collector:9477";
-  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("must start with http:// or https://"));
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("--collector: server 'collector:9477' must start with http://"));
+  options.collector_url = "";  // PIFIND_SCAN_COLLECTOR unset in /etc/default/pifind-scan
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("--collector: server '' must start with http://"));
   options.collector_url = "http://127.0.0.1:9";
   test::write_text(dir / "a-file", "");
   options.state_dir = dir / "a-file" / "state";
