@@ -142,7 +142,7 @@ TEST_CASE("/metrics counts scans by result and labels hosts with their site") {
   CHECK(lint.exit_status == 0);
 }
 
-TEST_CASE("Only so many requests may read a scan-sized body at once; small scans and reports are not held up") {
+TEST_CASE("Only so many requests may read a scan-sized body at once, and small scans and reports are not held up") {
   HttpLimits limits = collector_http_limits();
   limits.max_large_bodies = 1;
   test::CollectorFixture fx(limits);
