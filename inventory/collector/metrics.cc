@@ -1,5 +1,8 @@
 #include "inventory/collector/metrics.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "inventory/store/host_alias.h"
@@ -32,20 +35,19 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", inventory.size());
-  header(out, "pifind_collector_reports_total", "counter", "Agent reports received, by result.");
-  const std::pair<const char*, std::uint64_t> results[] = {
-      {"accepted", stats.reports_accepted},       {"bad_signature", stats.rejected_signature},
-      {"invalid", stats.rejected_invalid},        {"too_large", stats.rejected_too_large},
-      {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
-  for (const auto& [result, count] : results)
-    out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
-  header(out, "pifind_collector_scans_total", "counter", "Scans received (POST /v1/scans), by result.");
-  const std::pair<const char*, std::uint64_t> scan_results[] = {
-      {"accepted", stats.scans_accepted},          {"bad_signature", stats.scans_rejected_signature},
-      {"invalid", stats.scans_rejected_invalid},   {"too_large", stats.scans_rejected_too_large},
-      {"replay", stats.scans_rejected_replay},     {"write_failed", stats.scan_write_failures}};
-  for (const auto& [result, count] : scan_results)
-    out += fmt::format("pifind_collector_scans_total{{result=\"{}\"}} {}\n", result, count);
+  // Reports and scans alike: a counter per result.
+  auto by_result = [&out](const char* name, const char* help, std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
+    header(out, name, "counter", help);
+    for (const auto& [result, count] : counts) out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
+  };
+  by_result("pifind_collector_reports_total", "Agent reports received, by result.",
+            {{"accepted", stats.reports_accepted}, {"bad_signature", stats.rejected_signature},
+             {"invalid", stats.rejected_invalid}, {"too_large", stats.rejected_too_large},
+             {"replay", stats.rejected_replay}, {"write_failed", stats.write_failures}});
+  by_result("pifind_collector_scans_total", "Scans received (POST /v1/scans), by result.",
+            {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
+             {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
+             {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");

@@ -313,24 +313,12 @@ nlohmann::json to_json(const AgentReport& r) {
 std::string to_body(const AgentReport& report) { return to_json(report).dump(); }
 
 AgentReport parse_report(std::string_view body) {
-  if (body.size() > kMaxReportBytes)
-    throw Error(fmt::format("report: {} bytes is larger than the {} allowed", body.size(), kMaxReportBytes));
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("report: not valid JSON");
-  if (!j.is_object()) throw Error("report: not a JSON object");
-
+  const json j = parse_json_object(body, "report", kMaxReportBytes);
   const JsonReader top(j, "report");
   AgentReport r;
-  const std::string schema = top.text("schema");
-  const auto version = SchemaVersion::parse(schema);
-  if (!version) top.fail("schema", "is not MAJOR.MINOR");
-  if (version->major > kReportSchemaMajor)
-    throw Error(fmt::format("report: schema {} is newer than this reader understands ({}.x); upgrade pifind", schema,
-                            kReportSchemaMajor));
-  if (version->major < kReportSchemaMajor)
-    throw Error(fmt::format("report: schema {} is older than this reader supports ({}.x)", schema, kReportSchemaMajor));
-  r.schema_major = version->major;
-  r.schema_minor = version->minor;
+  const SchemaVersion version = top.schema(kReportSchemaMajor);
+  r.schema_major = version.major;
+  r.schema_minor = version.minor;
   r.agent_id = top.mac("agent_id");
   r.counter = top.count("counter");
   if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))

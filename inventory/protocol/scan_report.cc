@@ -113,24 +113,12 @@ nlohmann::json to_json(const ScanReport& r) {
 std::string to_body(const ScanReport& report) { return to_json(report).dump(); }
 
 ScanReport parse_scan_report(std::string_view body) {
-  if (body.size() > kMaxScanBytes)
-    throw Error(fmt::format("scan: {} bytes is larger than the {} allowed", body.size(), kMaxScanBytes));
-  const json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("scan: not valid JSON");
-  if (!j.is_object()) throw Error("scan: not a JSON object");
-
+  const json j = parse_json_object(body, "scan", kMaxScanBytes);
   const JsonReader top(j, "scan");
   ScanReport r;
-  const std::string schema = top.text("schema");
-  const auto version = SchemaVersion::parse(schema);
-  if (!version) top.fail("schema", "is not MAJOR.MINOR");
-  if (version->major > kScanSchemaMajor)
-    throw Error(fmt::format("scan: schema {} is newer than this reader understands ({}.x); upgrade pifind", schema,
-                            kScanSchemaMajor));
-  if (version->major < kScanSchemaMajor)
-    throw Error(fmt::format("scan: schema {} is older than this reader supports ({}.x)", schema, kScanSchemaMajor));
-  r.schema_major = version->major;
-  r.schema_minor = version->minor;
+  const SchemaVersion version = top.schema(kScanSchemaMajor);
+  r.schema_major = version.major;
+  r.schema_minor = version.minor;
   r.scanner_id = top.mac("scanner_id");
   r.counter = top.count("counter");
   if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))

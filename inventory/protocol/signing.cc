@@ -36,26 +36,39 @@ std::string hmac_hex(const FleetKey& key, std::string_view domain, const MacAddr
   return hex;
 }
 
-// What the headers of a signed report or scan say, once their syntax, the signature and the counter are
-// checked: the sender and counter, or the refusal (status and one-line reason).
-struct CheckedHeaders {
-  MacAddress sender;
-  std::uint64_t counter = 0;
-  int http_status = 0;
-  std::string reason;
+// A kind of signed document: its message's domain, the header that names its sender, its size limit, its
+// parser, and the field of the document that must match the sender header.
+template <typename Document>
+struct SignedKind {
+  std::string_view name;  // "report", "scan"
+  std::string_view domain;
+  std::string_view sender_header;
+  std::size_t max_bytes;
+  Document (*parse)(std::string_view);
+  MacAddress Document::*sender;
+  std::string_view sender_field;
 };
 
-CheckedHeaders refuse(int status, std::string reason) { return {{}, 0, status, std::move(reason)}; }
+const SignedKind<AgentReport> kReport{"report", kReportDomain, kAgentHeader, kMaxReportBytes, parse_report,
+                                      &AgentReport::agent_id, "agent_id"};
+const SignedKind<ScanReport> kScan{"scan", kScanDomain, kScannerHeader, kMaxScanBytes, parse_scan_report,
+                                   &ScanReport::scanner_id, "scanner_id"};
 
-CheckedHeaders check_signed_headers(const FleetKey& key, std::string_view domain, std::string_view sender_header,
-                                    const SignedHeaders& headers, std::string_view body, std::size_t max_bytes,
-                                    std::optional<std::uint64_t> last_accepted_counter) {
-  if (body.size() > max_bytes)
-    return refuse(413, fmt::format("{} of {} bytes is larger than the {} allowed",
-                                   domain == kScanDomain ? "scan" : "report", body.size(), max_bytes));
+// Size, header syntax, the signature (constant-time) and the counter, then the body: unauthenticated bytes
+// never reach the parser.
+template <typename Document>
+SignedVerification<Document> verify_signed(const SignedKind<Document>& kind, const FleetKey& key,
+                                           const SignedHeaders& headers, std::string_view body,
+                                           std::optional<std::uint64_t> last_accepted_counter) {
+  const auto refuse = [](int status, std::string reason) {
+    return SignedVerification<Document>{std::nullopt, status, std::move(reason)};
+  };
+  if (body.size() > kind.max_bytes)
+    return refuse(413, fmt::format("{} of {} bytes is larger than the {} allowed", kind.name, body.size(),
+                                   kind.max_bytes));
   const auto sender = MacAddress::parse(headers.agent);
   if (!sender || headers.agent != sender->to_string())
-    return refuse(400, fmt::format("{} must be a lowercase colon-separated MAC address", sender_header));
+    return refuse(400, fmt::format("{} must be a lowercase colon-separated MAC address", kind.sender_header));
   std::uint64_t counter = 0;
   const auto& c = headers.counter;
   const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), counter);
@@ -65,18 +78,24 @@ CheckedHeaders check_signed_headers(const FleetKey& key, std::string_view domain
   const auto& s = headers.signature;
   if (s.size() != kSignaturePrefix.size() + 64 || s.compare(0, kSignaturePrefix.size(), kSignaturePrefix) != 0)
     return refuse(401, fmt::format("{} must be sha256=<64 hex digits>", kSignatureHeader));
-  const std::string expected = hmac_hex(key, domain, *sender, counter, body);
+  const std::string expected = hmac_hex(key, kind.domain, *sender, counter, body);
   if (CRYPTO_memcmp(expected.data(), s.data() + kSignaturePrefix.size(), expected.size()) != 0)
-    return refuse(401, fmt::format("signature does not match (wrong fleet key or altered {})",
-                                   domain == kScanDomain ? "scan" : "report"));
+    return refuse(401, fmt::format("signature does not match (wrong fleet key or altered {})", kind.name));
   if (last_accepted_counter && counter <= *last_accepted_counter)
     return refuse(409, fmt::format("counter {} is not above the last accepted {} (replay)", counter,
                                    *last_accepted_counter));
-  return {*sender, counter, 0, {}};
+  Document document;
+  try {
+    document = kind.parse(body);
+  } catch (const Error& e) {
+    return refuse(400, e.what());
+  }
+  if (document.*kind.sender != *sender)
+    return refuse(400, fmt::format("{} {} differs from the {} header", kind.name, kind.sender_field, kind.sender_header));
+  if (document.counter != counter)
+    return refuse(400, fmt::format("{} counter differs from the {} header", kind.name, kCounterHeader));
+  return {std::move(document), 204, {}};
 }
-
-Verification reject(int status, std::string reason) { return {std::nullopt, status, std::move(reason)}; }
-ScanVerification reject_scan(int status, std::string reason) { return {std::nullopt, status, std::move(reason)}; }
 
 }  // namespace
 
@@ -131,34 +150,12 @@ std::string sign_scan(const FleetKey& key, const MacAddress& scanner, std::uint6
 
 Verification verify_report(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
                            std::optional<std::uint64_t> last_accepted_counter) {
-  const CheckedHeaders checked =
-      check_signed_headers(key, kReportDomain, kAgentHeader, headers, body, kMaxReportBytes, last_accepted_counter);
-  if (checked.http_status != 0) return reject(checked.http_status, checked.reason);
-  AgentReport report;
-  try {
-    report = parse_report(body);
-  } catch (const Error& e) {
-    return reject(400, e.what());
-  }
-  if (report.agent_id != checked.sender) return reject(400, "report agent_id differs from the X-Pifind-Agent header");
-  if (report.counter != checked.counter) return reject(400, "report counter differs from the X-Pifind-Counter header");
-  return {std::move(report), 204, {}};
+  return verify_signed(kReport, key, headers, body, last_accepted_counter);
 }
 
 ScanVerification verify_scan(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
                              std::optional<std::uint64_t> last_accepted_counter) {
-  const CheckedHeaders checked =
-      check_signed_headers(key, kScanDomain, kScannerHeader, headers, body, kMaxScanBytes, last_accepted_counter);
-  if (checked.http_status != 0) return reject_scan(checked.http_status, checked.reason);
-  ScanReport report;
-  try {
-    report = parse_scan_report(body);
-  } catch (const Error& e) {
-    return reject_scan(400, e.what());
-  }
-  if (report.scanner_id != checked.sender) return reject_scan(400, "scan scanner_id differs from the X-Pifind-Scanner header");
-  if (report.counter != checked.counter) return reject_scan(400, "scan counter differs from the X-Pifind-Counter header");
-  return {std::move(report), 204, {}};
+  return verify_signed(kScan, key, headers, body, last_accepted_counter);
 }
 
 }  // namespace pifind

@@ -79,14 +79,17 @@ struct SignedHeaders {
   std::string signature;
 };
 
-/// What verify_report() decided. `http_status` is the reply the collector should send.
-struct Verification {
-  std::optional<AgentReport> report;  ///< set only when accepted
-  int http_status = 0;                ///< 204, 400, 401, 409 or 413
-  std::string reason;                 ///< one line, empty when accepted
+/// What verify_report() or verify_scan() decided. `http_status` is the reply the collector should send.
+template <typename Document>
+struct SignedVerification {
+  std::optional<Document> report;  ///< set only when accepted
+  int http_status = 0;             ///< 204, 400, 401, 409 or 413
+  std::string reason;              ///< one line, empty when accepted
 
   bool accepted() const { return report.has_value(); }
 };
+using Verification = SignedVerification<AgentReport>;
+using ScanVerification = SignedVerification<ScanReport>;
 
 /// Pure: checks size, header syntax, the signature (constant-time), the counter against
 /// `last_accepted_counter` (the agent's last accepted counter, nothing for an agent never seen), then
@@ -94,15 +97,6 @@ struct Verification {
 /// The signature is checked before the body is parsed, so unauthenticated bytes never reach the parser.
 Verification verify_report(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
                            std::optional<std::uint64_t> last_accepted_counter);
-
-/// What verify_scan() decided, as Verification does for a report.
-struct ScanVerification {
-  std::optional<ScanReport> report;  ///< set only when accepted
-  int http_status = 0;               ///< 204, 400, 401, 409 or 413
-  std::string reason;                ///< one line, empty when accepted
-
-  bool accepted() const { return report.has_value(); }
-};
 
 /// verify_report() for a scan: the same checks in the same order against the scan's message, with
 /// `last_accepted_counter` the scanner's (not any agent's).

@@ -1,9 +1,13 @@
 #include "collector_fixture.h"
 
+#include <algorithm>
+
 #include <boost/beast/core.hpp>
+#include <catch2/catch.hpp>
 #include <boost/beast/http.hpp>
 
 #include "inventory/collector/collector_routes.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::test {
 
@@ -33,6 +37,14 @@ Reply http_request(std::uint16_t port, const std::string& method, const std::str
   reply.body = parser.get().body();
   for (const auto& field : parser.get()) reply.headers[std::string(field.name_string())] = std::string(field.value());
   return reply;
+}
+
+void check_refused(const Reply& reply, int status, const std::string& reason, const std::filesystem::path& file,
+                   const std::string& before) {
+  CHECK(reply.status == status);
+  CHECK_THAT(reply.body, Catch::Contains(reason));
+  CHECK(std::count(reply.body.begin(), reply.body.end(), '\n') == 1);
+  CHECK(read_whole_file(file) == before);
 }
 
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {

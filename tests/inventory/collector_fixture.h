@@ -26,6 +26,10 @@ struct Reply {
 Reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                    const std::string& body = "", const std::map<std::string, std::string>& headers = {});
 
+/// Checks a refusal: `status`, a one-line body holding `reason`, and `file` still exactly `before`.
+void check_refused(const Reply& reply, int status, const std::string& reason, const std::filesystem::path& file,
+                   const std::string& before);
+
 /// A Pi 4's report (tests/support's pi_report) from agent b8:27:eb:00:<n>:01, pi<n> at 10.1.x.y/16.
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm = 5.0);
 

@@ -78,10 +78,7 @@ TEST_CASE("Scan counters are per scanner and survive a restart, and bad scans le
   test::CollectorFixture fx(collector_http_limits(), (dir / "fleet.json").string());
   const std::string before = read_whole_file(fx.file());
   auto check_rejected = [&](const test::Reply& reply, int status, const std::string& reason) {
-    CHECK(reply.status == status);
-    CHECK_THAT(reply.body, Contains(reason));
-    CHECK(std::count(reply.body.begin(), reply.body.end(), '\n') == 1);
-    CHECK(read_whole_file(fx.file()) == before);
+    test::check_refused(reply, status, reason, fx.file(), before);
   };
   const ScanReport scan = site_scan(6);
   const std::string body = to_body(scan);

@@ -1,14 +1,12 @@
 #include "inventory/store/scan_merge.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include "fleet_test_support.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/report_merge.h"
+#include "tests/support/processes.h"
 #include "tests/support/sample_report.h"
 #include "tests/support/sample_scan.h"
 
@@ -89,31 +87,14 @@ TEST_CASE("Two processes merging into the same file concurrently lose no update"
   test::TempDir dir;
   const auto file = dir / "fleet.json";
   constexpr int kRounds = 40;
-  std::vector<pid_t> children;
-  for (int writer = 0; writer < 2; ++writer) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      int status = 0;
-      try {
-        for (int i = 0; i < kRounds; ++i) {
-          const auto mac = fmt::format("b8:27:eb:{:02x}:00:{:02x}", writer, i);
-          const auto ip = fmt::format("10.{}.0.{}", writer, i + 1);
-          merge_scan_into_inventory(file, {sighting(mac, ip, i)}, fmt::format("eth{}", writer));
-        }
-      } catch (...) {
-        status = 1;
-      }
-      ::_exit(status);
+  const auto statuses = test::run_in_processes(2, [&](int writer) {
+    for (int i = 0; i < kRounds; ++i) {
+      const auto mac = fmt::format("b8:27:eb:{:02x}:00:{:02x}", writer, i);
+      const auto ip = fmt::format("10.{}.0.{}", writer, i + 1);
+      merge_scan_into_inventory(file, {sighting(mac, ip, i)}, fmt::format("eth{}", writer));
     }
-    children.push_back(pid);
-  }
-  for (const pid_t pid : children) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
-  }
+  });
+  CHECK(statuses == std::vector<int>{0, 0});
   const Inventory inv = read_inventory_file(file);
   CHECK(inv.size() == 2 * kRounds);
   for (int writer = 0; writer < 2; ++writer)

@@ -43,10 +43,13 @@ SignedHeaders signed_headers_for(const AgentReport& report, const std::string& b
 
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
                                                        const FleetKey& key) {
-  const SignedHeaders h = signed_headers_for(report, body, key);
-  return {{std::string(kAgentHeader), h.agent},
-          {std::string(kCounterHeader), h.counter},
-          {std::string(kSignatureHeader), h.signature},
+  return http_headers_of(signed_headers_for(report, body, key), kAgentHeader);
+}
+
+std::map<std::string, std::string> http_headers_of(const SignedHeaders& headers, std::string_view sender_header) {
+  return {{std::string(sender_header), headers.agent},
+          {std::string(kCounterHeader), headers.counter},
+          {std::string(kSignatureHeader), headers.signature},
           {"Content-Type", "application/json"}};
 }
 

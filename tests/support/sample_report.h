@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "inventory/core/mac_address.h"
 #include "inventory/protocol/report.h"
@@ -32,5 +33,8 @@ SignedHeaders signed_headers_for(const AgentReport& report, const std::string& b
 /// The same as HTTP header name -> value, with Content-Type, for a client to send.
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
                                                        const FleetKey& key = test_fleet_key());
+
+/// Signed headers as HTTP header name -> value, the sender under `sender_header` (X-Pifind-Agent, -Scanner).
+std::map<std::string, std::string> http_headers_of(const SignedHeaders& headers, std::string_view sender_header);
 
 }  // namespace pifind::test

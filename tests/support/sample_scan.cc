@@ -35,11 +35,7 @@ SignedHeaders signed_scan_headers_for(const ScanReport& scan, const std::string&
 
 std::map<std::string, std::string> signed_scan_http_headers(const ScanReport& scan, const std::string& body,
                                                             const FleetKey& key) {
-  const SignedHeaders h = signed_scan_headers_for(scan, body, key);
-  return {{std::string(kScannerHeader), h.agent},
-          {std::string(kCounterHeader), h.counter},
-          {std::string(kSignatureHeader), h.signature},
-          {"Content-Type", "application/json"}};
+  return http_headers_of(signed_scan_headers_for(scan, body, key), kScannerHeader);
 }
 
 }  // namespace pifind::test
