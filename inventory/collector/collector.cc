@@ -75,7 +75,7 @@ void Collector::rebuild_counter_cache() {
   for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id)) counters_[*mac] = record.agent->last_counter;
-    if (record.scanner && record.scanner->last_counter > 0) scan_counters_[id] = record.scanner->last_counter;
+    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = scanner.last_counter;
   }
 }
 

@@ -132,7 +132,8 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
     into.drift_history = other.drift_history;
   }
   if (!into.agent && other.agent) into.agent = other.agent;
-  if (!into.scanner && other.scanner) into.scanner = other.scanner;
+  for (const auto& s : other.scanners)
+    if (!into.find_scanner(s.id)) into.scanner_for(s.id) = s;
   if (other.seen_name && (!into.seen_name || other.seen_name->origin > into.seen_name->origin))
     into.seen_name = other.seen_name;
   // The site of whichever was seen last.

@@ -88,13 +88,14 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     if (!origin || *origin == NameOrigin::kAgent) n->fail("source", "is not mdns or dns");
     rec.seen_name = SeenName{n->text("name"), *origin, n->time("last_seen")};
   }
-  if (const auto sc = r.optional_object("scanner")) {
-    ScannerState scanner;
-    scanner.last_counter = sc->count("last_counter");
-    scanner.last_scan = sc->time("last_scan");
-    scanner.site = sc->text_or_empty("site");
-    if (sc->has("interfaces")) scanner.interfaces = sc->texts("interfaces", kMaxScanInterfaces);
-    rec.scanner = std::move(scanner);
+  const json& scanners = r.optional_array("scanners", kScannersPerDevice);
+  for (std::size_t i = 0; i < scanners.size(); ++i) {
+    const JsonReader sc = r.element("scanners", scanners, i);
+    ScannerState& scanner = rec.scanner_for(sc.mac("id"));
+    scanner.last_counter = sc.count("last_counter");
+    scanner.last_scan = sc.time("last_scan");
+    scanner.site = sc.text_or_empty("site");
+    if (sc.has("interfaces")) scanner.interfaces = sc.texts("interfaces", kMaxScanInterfaces);
   }
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
@@ -169,12 +170,17 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
     j["seen_name"] = {{"name", rec.seen_name->name},
                       {"source", name_origin_text(rec.seen_name->origin)},
                       {"last_seen", format_utc(rec.seen_name->last_seen)}};
-  if (rec.scanner) {
-    json scanner = {{"last_counter", rec.scanner->last_counter},
-                    {"last_scan", format_utc(rec.scanner->last_scan)},
-                    {"interfaces", rec.scanner->interfaces}};
-    if (!rec.scanner->site.empty()) scanner["site"] = rec.scanner->site;
-    j["scanner"] = std::move(scanner);
+  if (!rec.scanners.empty()) {
+    json scanners = json::array();
+    for (const auto& s : rec.scanners) {
+      json scanner = {{"id", s.id.to_string()},
+                      {"last_counter", s.last_counter},
+                      {"last_scan", format_utc(s.last_scan)},
+                      {"interfaces", s.interfaces}};
+      if (!s.site.empty()) scanner["site"] = s.site;
+      scanners.push_back(std::move(scanner));
+    }
+    j["scanners"] = std::move(scanners);
   }
   return j;
 }

@@ -1,5 +1,7 @@
 #include "inventory/store/inventory_record.h"
 
+#include <algorithm>
+
 namespace pifind {
 
 std::optional<Ipv4Address> InventoryRecord::current_ip() const {
@@ -31,6 +33,24 @@ std::optional<NameOrigin> InventoryRecord::name_origin() const {
   if (!hostname.empty()) return NameOrigin::kAgent;
   if (seen_name && !seen_name->name.empty()) return seen_name->origin;
   return std::nullopt;
+}
+
+const ScannerState* InventoryRecord::find_scanner(const MacAddress& scanner) const {
+  for (const auto& s : scanners)
+    if (s.id == scanner) return &s;
+  return nullptr;
+}
+
+ScannerState& InventoryRecord::scanner_for(const MacAddress& scanner) {
+  for (auto& s : scanners)
+    if (s.id == scanner) return s;
+  if (scanners.size() >= kScannersPerDevice) {
+    scanners.erase(std::min_element(scanners.begin(), scanners.end(), [](const ScannerState& a, const ScannerState& b) {
+      return a.last_scan < b.last_scan;
+    }));
+  }
+  scanners.push_back({scanner, 0, {}, {}, {}});
+  return scanners.back();
 }
 
 void InventoryRecord::add_drift_sample(const DriftSample& sample) {

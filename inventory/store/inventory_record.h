@@ -49,10 +49,11 @@ struct SeenName {
   TimePoint last_seen{};
 };
 
-/// The scanner a device runs (`pifind --collector` or `--inventory` from it), and the counter of its last
-/// accepted scan: kept apart from an agent's, so a Pi that scans and reports holds one of each.
+/// A scanner a device runs (`pifind --collector` from it), and the counter of its last accepted scan: kept
+/// apart from an agent's, so a Pi that scans and reports holds one of each.
 struct ScannerState {
-  /// 0 while its scans were merged from a file only (--inventory), which carry no counter.
+  /// The scanner's identity: the MAC of the first interface its scans ran on.
+  MacAddress id;
   std::uint64_t last_counter = 0;
   TimePoint last_scan{};
   /// The site its last scan named ("" for none).
@@ -126,7 +127,9 @@ struct InventoryRecord {
   std::string site;
   /// The best name scans found; the agent's hostname outranks it (name()).
   std::optional<SeenName> seen_name;
-  std::optional<ScannerState> scanner;
+  /// The scanners this device runs, by identity (one per first interface: pifind-scan@eth0 and @wlan0 are
+  /// two), at most kScannersPerDevice; the one that scanned least recently goes first.
+  std::vector<ScannerState> scanners;
   TimePoint first_seen{};
   TimePoint last_seen{};
 
@@ -135,6 +138,11 @@ struct InventoryRecord {
   std::string name() const;
   /// Where name() comes from; nothing without a name.
   std::optional<NameOrigin> name_origin() const;
+  /// The scanner `id`, or null.
+  const ScannerState* find_scanner(const MacAddress& id) const;
+  /// The scanner `id`, added if the device has none of that identity (dropping the least recent beyond the
+  /// limit).
+  ScannerState& scanner_for(const MacAddress& id);
 
   /// The most recently seen current address, if any.
   std::optional<Ipv4Address> current_ip() const;
@@ -144,6 +152,9 @@ struct InventoryRecord {
   /// Appends to the history, dropping the oldest entries beyond the limit.
   void add_drift_sample(const DriftSample& sample);
 };
+
+/// How many scanners one device keeps (its interfaces scanned apart: a scan lists at most 16).
+inline constexpr std::size_t kScannersPerDevice = 16;
 
 /// How many drift samples each record keeps.
 inline constexpr std::size_t kDriftHistoryLimit = 48;

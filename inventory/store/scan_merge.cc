@@ -27,19 +27,19 @@ void merge_name(InventoryRecord& record, const ScanSighting& s) {
 // them (a scan speaks for its sightings and its scanner, never for another device).
 void record_scanner(Inventory& inventory, const ScanReport& scan, TimePoint received) {
   InventoryRecord& self = inventory.record_for_mac(scan.scanner_id, received);
-  ScannerState state = self.scanner.value_or(ScannerState{});
-  state.interfaces.clear();
+  std::vector<std::string> interfaces;
   for (const auto& i : scan.interfaces) {
-    state.interfaces.push_back(i.name);
+    interfaces.push_back(i.name);
     const InventoryRecord* owner = inventory.find_by_mac(i.mac);
     if (owner && owner != &self) continue;
     inventory.attach_mac(self, i.mac, i.name, received);
     if (i.address) inventory.assign_ip(self, i.mac, *i.address, "scanner", received, scan.site);
   }
+  ScannerState& state = self.scanner_for(scan.scanner_id);
   state.last_counter = std::max(state.last_counter, scan.counter);
   state.last_scan = received;
   state.site = scan.site;
-  self.scanner = std::move(state);
+  state.interfaces = std::move(interfaces);
   if (!scan.site.empty()) self.site = scan.site;
   self.last_seen = std::max(self.last_seen, received);
 }
@@ -83,8 +83,9 @@ MergeSummary merge_scan_into_inventory(const std::filesystem::path& file, const 
 
 std::optional<std::uint64_t> last_scan_counter(const Inventory& inventory, const MacAddress& scanner) {
   const InventoryRecord* record = inventory.find_by_mac(scanner);
-  if (!record || record->id != scanner || !record->scanner || record->scanner->last_counter == 0) return std::nullopt;
-  return record->scanner->last_counter;
+  const ScannerState* state = record ? record->find_scanner(scanner) : nullptr;
+  if (!state || state->last_counter == 0) return std::nullopt;
+  return state->last_counter;
 }
 
 ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,

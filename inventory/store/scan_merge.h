@@ -62,8 +62,8 @@ enum class ScanMergeResult {
 /// Merges a scan report (verified and validated; counter 0 for a local --inventory merge, which is not
 /// checked) received at `received`: its sightings as merge_scan() does, at the scan's site, each dated by the
 /// receiver's clock (`received` minus its age). A signed scan (counter above 0) also records its scanner on
-/// the scanner's own device (its first interface's MAC, with the interfaces no other device holds): the last
-/// counter, time, site and interfaces. `summary` gets what the sightings changed.
+/// the device of the scanner's identity (its first interface's MAC, with the interfaces no other device
+/// holds): the last counter, time, site and interfaces of that scanner. `summary` gets what the sightings changed.
 ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,
                                   MergeSummary* summary = nullptr);
 

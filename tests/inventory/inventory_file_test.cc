@@ -26,7 +26,8 @@ InventoryRecord full_record() {
   rec.site = "berlin";
   rec.ips[0].site = "berlin";
   rec.seen_name = SeenName{"kitchen.local", NameOrigin::kMdns, test::at(90)};
-  rec.scanner = ScannerState{42, test::at(95), "berlin", {"eth0", "wlan0"}};
+  rec.scanners = {ScannerState{*MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
+                  ScannerState{*MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
   return rec;
 }
 
@@ -48,8 +49,10 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.site == "berlin");
   CHECK(rec.ips[0].site == "berlin");
   CHECK(rec.seen_name->origin == NameOrigin::kMdns);
-  CHECK(rec.scanner->last_counter == 42);
-  CHECK(rec.scanner->interfaces == std::vector<std::string>{"eth0", "wlan0"});
+  REQUIRE(rec.scanners.size() == 2);
+  CHECK(rec.find_scanner(*MacAddress::parse("b8:27:eb:00:00:01"))->last_counter == 42);
+  CHECK(rec.scanners[0].interfaces == std::vector<std::string>{"eth0", "wlan0"});
+  CHECK(rec.scanners[1].site.empty());
   CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.1\""));
 }
 

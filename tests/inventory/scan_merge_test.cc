@@ -233,10 +233,11 @@ TEST_CASE("A scan report merges as a scan does, dated by the receiver's clock mi
   // The scanner's own device holds its counter, interface and address, at its site.
   const InventoryRecord* scanner = inv.find_by_mac(test::sample_scanner());
   REQUIRE(scanner);
-  REQUIRE(scanner->scanner);
-  CHECK(scanner->scanner->last_counter == 7);
-  CHECK(scanner->scanner->site == "berlin");
-  CHECK(scanner->scanner->interfaces == std::vector<std::string>{"eth0"});
+  const ScannerState* state = scanner->find_scanner(test::sample_scanner());
+  REQUIRE(state);
+  CHECK(state->last_counter == 7);
+  CHECK(state->site == "berlin");
+  CHECK(state->interfaces == std::vector<std::string>{"eth0"});
   CHECK(scanner->current_ip() == Ipv4Address::parse("10.0.0.1"));
   CHECK(scanner->ips[0].seen_via == "scanner");
   CHECK(last_scan_counter(inv, test::sample_scanner()) == 7u);
@@ -262,7 +263,7 @@ TEST_CASE("A scanner claims only the interfaces no other device holds, and its c
   const InventoryRecord* agent = inv.find_by_mac(agent_mac);
   CHECK(agent->id == agent_mac);
   CHECK(agent->current_ip() == Ipv4Address::parse("10.0.0.9"));
-  CHECK_FALSE(agent->scanner);
+  CHECK(agent->scanners.empty());
   CHECK(inv.find_by_mac(test::sample_scanner())->macs.size() == 1);
   // A Pi that scans and reports keeps two counters.
   ScanReport from_agent = test::empty_scan(3);
@@ -271,4 +272,28 @@ TEST_CASE("A scanner claims only the interfaces no other device holds, and its c
   REQUIRE(merge_scan_report(inv, from_agent, test::at(20)) == ScanMergeResult::kAccepted);
   CHECK(last_scan_counter(inv, agent_mac) == 3u);
   CHECK(last_accepted_counter(inv, agent_mac) == 50u);
+}
+
+TEST_CASE("Two scanners of one device (pifind-scan@eth0 and @wlan0) keep a counter each") {
+  Inventory inv;
+  const MacAddress eth0 = test::sample_scanner();
+  const MacAddress wlan0 = *MacAddress::parse("02:00:00:00:01:01");
+  // One run over both interfaces makes wlan0 the scanner device's too.
+  ScanReport both = test::empty_scan(1);
+  both.interfaces.push_back({"wlan0", wlan0, Ipv4Address::parse("10.1.0.1"), 24});
+  REQUIRE(merge_scan_report(inv, both, test::at(0)) == ScanMergeResult::kAccepted);
+  REQUIRE(inv.find_by_mac(wlan0) == inv.find_by_mac(eth0));
+  // Then a timer per interface, sharing one counter file: eth0 gets 2, 4; wlan0 3, 5.
+  ScanReport from_wlan0 = test::empty_scan(3);
+  from_wlan0.scanner_id = wlan0;
+  from_wlan0.interfaces = {{"wlan0", wlan0, Ipv4Address::parse("10.1.0.1"), 24}};
+  CHECK(merge_scan_report(inv, test::empty_scan(2), test::at(10)) == ScanMergeResult::kAccepted);
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(20)) == ScanMergeResult::kAccepted);
+  CHECK(merge_scan_report(inv, test::empty_scan(4), test::at(30)) == ScanMergeResult::kAccepted);
+  from_wlan0.counter = 5;
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(40)) == ScanMergeResult::kAccepted);
+  CHECK(last_scan_counter(inv, eth0) == 4u);
+  CHECK(last_scan_counter(inv, wlan0) == 5u);
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(50)) == ScanMergeResult::kStaleCounter);
+  CHECK(inv.find_by_mac(eth0)->scanners.size() == 2);
 }

@@ -145,9 +145,10 @@ done
 # Every address with the site that saw it; the scanners on their own devices, with their counters.
 jq -e '[.devices[] | .ips[] | select(.seen_via | startswith("scan:")) | .site] | unique == ["berlin", "paris"]' \
   "$work/inventory.json" >/dev/null || fail "addresses without their site"
-jq -e '.devices["02:00:00:00:01:01"].scanner | .site == "berlin" and .last_counter == 1 and .interfaces == ["eth0"]' \
+jq -e '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin", "last_counter": 1,
+       "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan}]' \
   "$work/inventory.json" >/dev/null || fail "berlin's scanner: $(device 02:00:00:00:01:01)"
-jq -e '.devices["02:00:00:00:02:01"].scanner | .site == "paris" and .last_counter == 2' \
+jq -e '.devices["02:00:00:00:02:01"].scanners[0] | .site == "paris" and .last_counter == 2' \
   "$work/inventory.json" >/dev/null || fail "paris's scanner: $(device 02:00:00:00:02:01)"
 
 # The sightings changed nothing the agents said about their own Pis: only when they were seen, and where.

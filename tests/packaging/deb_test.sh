@@ -258,7 +258,7 @@ ip netns exec "$(lan_ns scanner)" setpriv --reuid=65534 --regid=65534 --clear-gr
 grep -q "pifind: collector http://127.0.0.1:$port: 3 sightings delivered (counter 1)" "$work/scan.err" \
   || fail "the scan's delivery: $(cat "$work/scan.err")"
 [ "$(cat "$work/scan-state/counter")" = 1 ] || fail "the scan's counter: $(cat "$work/scan-state/counter")"
-jq -e '.devices["dc:a6:32:00:00:10"].raspberry_pi and .devices["02:00:00:00:00:01"].scanner.last_counter == 1' \
+jq -e '.devices["dc:a6:32:00:00:10"].raspberry_pi and .devices["02:00:00:00:00:01"].scanners[0].last_counter == 1' \
   "$work/serve/inventory.json" >/dev/null || fail "the collector's inventory after the scan: $(cat "$work/serve/inventory.json")"
 collector_pid=$(pgrep -u nobody -f "^/usr/bin/pifind serve --inventory $work/serve/") || fail "no collector process"
 grep -q '^CapPrm:[[:space:]]*0*$' "/proc/$collector_pid/status" && grep -q '^CapEff:[[:space:]]*0*$' "/proc/$collector_pid/status" \
