@@ -15,6 +15,7 @@
 #include "inventory/protocol/report.h"
 #include "inventory/protocol/scan_report.h"
 #include "inventory/store/scan_merge.h"
+#include "scanner/capabilities.h"
 #include "scanner/scan_command.h"
 #include "scanner/scan_options.h"
 
@@ -53,7 +54,16 @@ pifind::ScanReport scan_report_of(const pifind::ScanResult& result, const std::s
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && pifind::is_fleet_command(argv[1])) return pifind::run_fleet_command(argc, argv);
+  if (argc > 1 && pifind::is_fleet_command(argv[1])) {
+    // No fleet subcommand needs the scan's cap_net_raw: gone before any file is read or socket opened.
+    try {
+      pifind::drop_capabilities_unless_root();
+    } catch (const pifind::Error& e) {
+      std::cerr << "pifind: " << e.what() << '\n';
+      return 2;
+    }
+    return pifind::run_fleet_command(argc, argv);
+  }
   try {
     const pifind::ParsedCommandLine parsed = pifind::parse_scan_command_line(argc, argv);
     if (!parsed.options) return parsed.exit_status;

@@ -69,8 +69,8 @@ std::string ScanUplink::deliver(const ScanReport& scan) {
     document.counter = counter_.next();  // persisted before anything leaves
     const std::uint64_t counter = document.counter;
     const std::string body = to_body(document);
-    const PostResult reply =
-        sender_->post({scan.scanner_id.to_string(), counter, sign_scan(key_, scan.scanner_id, counter, body), body});
+    const std::string signature = sign_scan(key_, scan.scanner_id, counter, body);
+    const PostResult reply = sender_->post({scan.scanner_id.to_string(), counter, signature, body, {}, {}});
     const std::string what = parts > 1 ? fmt::format("scan part {} of {} (counter {})", part + 1, parts, counter)
                                        : fmt::format("scan (counter {})", counter);
     if (reply.status == 0)

@@ -22,18 +22,23 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
   return it == request.end() ? std::string() : std::string(it->value());
 }
 
-// A report (sender header X-Pifind-Agent) or a scan (X-Pifind-Scanner) handed to the collector's `submit`.
+// A report (sender header X-Pifind-Agent) or a scan (X-Pifind-Scanner) handed to the collector.
 void handle_signed(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply,
                    bool scan) {
   const SignedHeaders headers{header_value(request, scan ? kScannerHeader : kAgentHeader),
-                              header_value(request, kCounterHeader), header_value(request, kSignatureHeader)};
+                              header_value(request, kCounterHeader), header_value(request, kSignatureHeader),
+                              header_value(request, kDeviceKeyHeader), header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
   auto answer = [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
     }
-    reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
+    auto response = text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason);
+    if (outcome.last_counter)
+      response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
+                   std::to_string(*outcome.last_counter));
+    reply(std::move(response));
   };
   if (scan)
     collector.submit_scan(headers, request.body(), std::move(answer));
@@ -50,8 +55,8 @@ HttpLimits collector_http_limits() {
   return limits;
 }
 
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
-  return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
+  return [&collector, options](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
     try {
       const std::string_view target(request.target().data(), request.target().size());
       const std::string_view path = target.substr(0, target.find('?'));
@@ -62,19 +67,28 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         response.set(http::field::allow, allowed);
         reply(std::move(response));
       };
-      if (path == kReportsPath || path == kScansPath) {
+      const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
+      const bool signed_path = path == kReportsPath || path == kScansPath;
+      if ((signed_path && !options.reports) || (read_path && !options.reads) ||
+          (!signed_path && !read_path && path != "/healthz"))
+        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
+      if (signed_path) {
         if (request.method() != http::verb::post) return wrong_method("POST");
         return handle_signed(collector, request, reply, path == kScansPath);
       }
-      if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
-        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (!get) return wrong_method("GET");
       if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
+      if (options.access && !options.access->allows(path, header_value(request, "Authorization"))) {
+        auto response = text_response(request.version(), http::status::unauthorized, "credentials required");
+        response.set(http::field::www_authenticate, options.access->challenge());
+        return reply(std::move(response));
+      }
       const auto now = std::chrono::system_clock::now();
       std::string body;
       if (path == "/metrics") {
         const CollectorStats stats = collector.stats();
-        collector.with_inventory([&](const Inventory& inv) { body = render_metrics(inv, stats, now); });
+        collector.with_inventory(
+            [&](const Inventory& inv) { body = render_metrics(inv, stats, now, options.metrics_per_host); });
         return reply(body_response(request, "text/plain; version=0.0.4; charset=utf-8", std::move(body)));
       }
       if (path == "/v1/inventory") {
@@ -82,7 +96,7 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         return reply(body_response(request, "application/json", std::move(body)));
       }
       collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now), inv); });
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, options.thresholds, now), inv); });
       return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
     } catch (const std::exception& e) {
       reply(text_response(request.version(), http::status::internal_server_error, e.what()));

@@ -1,15 +1,30 @@
 // The collector's HTTP surface: POST /v1/reports and /v1/scans, GET /v1/inventory, /metrics, /healthz and /
-// (dashboard), mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason.
+// (dashboard), mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. Reads may need credentials
+// (read_access.h) and may be served on a listener of their own (`pifind serve --read-listen`).
 #pragma once
 
 #include "inventory/collector/collector.h"
 #include "inventory/collector/http_server.h"
+#include "inventory/collector/read_access.h"
 #include "inventory/outputs/audit.h"
 
 namespace pifind {
 
-/// The request handler for HttpServer. `thresholds` are the dashboard's audit thresholds.
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds);
+struct RouteOptions {
+  /// The dashboard's audit thresholds.
+  AuditThresholds thresholds;
+  /// Who may read; null: anyone. Must outlive the handler.
+  const ReadAccess* access = nullptr;
+  /// This listener takes reports and scans (POST /v1/reports, /v1/scans) and/or serves reads (GET /,
+  /// /v1/inventory, /metrics).
+  bool reports = true;
+  bool reads = true;
+  /// /metrics lists per-host series (labels host and mac); false keeps it to the collector's counters.
+  bool metrics_per_host = true;
+};
+
+/// The request handler for HttpServer.
+HttpHandler make_collector_handler(Collector& collector, RouteOptions options);
 
 /// HttpServer's default limits with the bodies the routes take: a report's (kMaxReportBytes) everywhere, a
 /// scan's (kMaxScanBytes) on /v1/scans only.

@@ -83,6 +83,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(largest_body_limit());
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
+    // The header first: what it says decides whether a body is read at all (Transfer-Encoding), and when
+    // (Expect: 100-continue), before any byte of it is taken for the body or for a next request.
     http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       self->on_header(ec);
     });
@@ -101,11 +103,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return limits_.max_body_bytes;
   }
 
-  // No body octet is parsed yet: the limit may still change (Beast's basic_parser::body_limit).
+  // No body octet is parsed yet: the body limit may still change (Beast's basic_parser::body_limit).
   void on_header(beast::error_code ec) {
     // A Content-Length above even the largest limit fails as the header ends: the header is there to name.
     body_limit_ = parser_->is_header_done() ? body_limit_for(parser_->get().target()) : largest_body_limit();
     if (ec) return on_read(ec);
+    const auto& request = parser_->get();
+    const auto encoding = request.find(http::field::transfer_encoding);
+    if (encoding != request.end() && !beast::iequals(trimmed(encoding->value()), "chunked"))
+      return refuse(http::status::not_implemented,
+                    "Transfer-Encoding other than chunked is not supported", true);
+    if (request.version() >= 11 && request.find(http::field::host) == request.end())
+      return refuse(http::status::bad_request, "an HTTP/1.1 request needs a Host header", true);
     if (const auto length = parser_->content_length(); length && *length > body_limit_)
       return on_read(http::error::body_limit);
     // A body above the usual limit holds up to its path's limit in memory: only max_large_bodies at once.
@@ -114,19 +123,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (!length || *length > limits_.max_body_bytes) {
         if (large_bodies_->fetch_add(1) >= limits_.max_large_bodies) {
           --*large_bodies_;
-          reading_ = false;
-          if (id_) table_->busy(*id_);
-          return send(text_response(11, http::status::service_unavailable,
-                                    "too many large requests being read at once; try again"),
-                      false);
+          return refuse(http::status::service_unavailable, "too many large requests being read at once; try again",
+                        true);
         }
         holds_large_body_ = true;
       }
     }
     parser_->body_limit(body_limit_);
+    const auto expect = request.find(http::field::expect);
+    if (expect != request.end()) {
+      if (!beast::iequals(trimmed(expect->value()), "100-continue"))
+        return refuse(http::status::expectation_failed, "only Expect: 100-continue is understood", true);
+      if (request.version() >= 11 && !parser_->is_done()) {
+        continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        return http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+          if (e) return self->close(false);
+          self->read_body();
+        });
+      }
+    }
+    read_body();
+  }
+
+  void read_body() {
     if (parser_->is_done()) return on_read({});
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+  }
+
+  static beast::string_view trimmed(beast::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  }
+
+  // Answers without reading the body and closes: what follows the header cannot be told from a next request.
+  void refuse(http::status status, const std::string& why, bool close_after) {
+    reading_ = false;
+    if (id_) table_->busy(*id_);
+    send(text_response(11, status, why), !close_after);
   }
 
   // Posted by the ConnectionTable when a newcomer needs this connection's slot. A request that completed
@@ -162,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (over_capacity_)
       return send(text_response(request.version(), http::status::service_unavailable, "too many connections"), false);
     const bool keep_alive = request.keep_alive();
+    head_ = request.method() == http::verb::head;
     auto self = this->shared_from_this();
     // The handler may answer from another thread (the collector's writer): hop back onto this strand.
     (*handler_)(request, [self, keep_alive](HttpResponse response) {
@@ -175,6 +211,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response.set(http::field::server, "pifind");
     response.keep_alive(keep_alive);
     response.prepare_payload();
+    if (std::exchange(head_, false)) response.body().clear();  // HEAD: the GET's headers, Content-Length included
     response_ = std::make_shared<HttpResponse>(std::move(response));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
     http::async_write(stream_, *response_,
@@ -214,6 +251,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_{16 * 1024};
   boost::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
+  bool head_ = false;
   std::shared_ptr<const HttpHandler> handler_;
   HttpLimits limits_;
   /// The body limit of the request being read (its path's).

@@ -31,12 +31,13 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now) {
+std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now, bool with_hosts) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", inventory.size());
   // Reports and scans alike: a counter per result.
-  auto by_result = [&out](const char* name, const char* help, std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
+  auto by_result = [&out](const char* name, const char* help,
+                          std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
     header(out, name, "counter", help);
     for (const auto& [result, count] : counts) out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
   };
@@ -48,6 +49,16 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
             {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
              {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
              {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
+  header(out, "pifind_reports_refused_total", "counter",
+         "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
+  for (std::size_t i = 1; i < stats.refused.size(); ++i)
+    out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
+                       stats.refused[i]);
+  header(out, "pifind_identity_conflicts_total", "counter",
+         "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.");
+  out += fmt::format("pifind_identity_conflicts_total {}\n", stats.identity_conflicts);
+  header(out, "pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.");
+  out += fmt::format("pifind_device_keys_pending {}\n", inventory.pending_keys().size());
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
@@ -55,6 +66,7 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
   out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
 
+  if (!with_hosts) return out;
   // Every fleet member, named as ssh-config and the exports name it.
   std::vector<FleetHost> hosts;
   for (const auto& h : list_fleet_hosts(inventory, {}))

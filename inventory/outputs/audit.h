@@ -63,15 +63,29 @@ struct FleetSummary {
   std::vector<std::string> outliers;
 };
 
+/// Something about a device's identity an operator should see: a claim kept apart as a conflict, a
+/// changed alias, a device key waiting for approval.
+struct IdentityNote {
+  /// "conflict", "alias-changed", "key-pending".
+  std::string kind;
+  /// The device's alias (or its MAC when it has none yet).
+  std::string device;
+  /// One line, e.g. "claims MAC dc:a6:32:00:00:20 of device dc:a6:32:00:00:20 (last 2026-11-25T12:00:00Z)".
+  std::string text;
+  TimePoint at{};
+};
+
 struct AuditResult {
   AuditThresholds thresholds;
   std::vector<HostAudit> hosts;
   FleetSummary summary;
+  /// Newest first. Informational: they do not change the exit status.
+  std::vector<IdentityNote> identity;
   bool all_passed() const { return summary.failed == 0; }
 };
 
-/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`; with
-/// `site`, only those at that site.
+/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`, and
+/// lists every device's identity notes; with `site`, only those at that site.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site = {});
 

@@ -1,6 +1,8 @@
 // The names users type for devices (ssh aliases, Ansible host names): only [A-Za-z0-9._-], unique, from the
 // device's name with its precedence when it is safe (the agent's hostname, else the first label of the name a
 // scan found by mDNS or reverse DNS), else "pi-<last three MAC octets>". Network-supplied text never leaks in.
+// A device keeps its alias once given (stored in its record): a newcomer whose name collides gets the
+// suffix "-<last three MAC octets>", never the device that had the name, whatever the MACs' order.
 #pragma once
 
 #include <optional>
@@ -31,16 +33,30 @@ struct FleetHostOptions {
   std::string prefix;
   /// List devices that are neither Raspberry Pis nor run an agent too.
   bool include_non_pi = false;
-  /// List only the devices at this site ("" for every device). Aliases are given over the whole fleet first,
-  /// so a device has the same alias with and without the filter.
+  /// List only the devices at this site ("" for every device). A device has the same alias with and without
+  /// the filter.
   std::string site;
 };
 
-/// The base of `record`'s alias: its name (InventoryRecord::name()) when alias-safe, the first label of a
-/// name a scan found ("pi-rack-1" of "pi-rack-1.local"), or nothing.
+/// The base of `record`'s alias: its hostname when alias-safe, else the first label of the name a scan found
+/// ("pi-rack-1" of "pi-rack-1.local") when that is, else nothing.
 std::optional<std::string> alias_base_name(const InventoryRecord& record);
 
-/// The listed devices in alias order; they point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
+/// The alias `record` asks for: alias_base_name(), else "pi-<last three MAC octets>".
+std::string wanted_alias(const InventoryRecord& record);
+
+/// Gives `record` (a fleet member of `inventory`) its alias, or moves it after its name changed: the
+/// wanted alias when no other record holds it, else the wanted alias with "-<MAC suffix>" (then "-2", ...).
+/// A record already holding the suffixed form of the name it wants keeps it. Changes are noted in the
+/// record's alias_changes.
+void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at);
+/// give_alias() for every fleet member without an alias, in MAC order (inventories written before
+/// aliases were stored get the names they had, since those were given in the same order).
+void give_missing_aliases(Inventory& inventory);
+
+/// The listed devices in alias order; they point into `inventory`, which must outlive them. A device's
+/// stored alias is used as it is; one without (non-Pi devices listed with include_non_pi) is named the same
+/// way, around the stored ones.
 /// Throws Error if the prefix is not alias-safe.
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);
 std::vector<FleetHost> list_fleet_hosts(Inventory&&, const FleetHostOptions&) = delete;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "inventory/protocol/report.h"
+#include "inventory/store/host_alias.h"
 #include "inventory/store/inventory_file.h"
 
 namespace pifind {
@@ -65,6 +66,8 @@ MergeSummary merge_scan(Inventory& inventory, const std::vector<ScanSighting>& s
     // The device is where it was seen last: a sighting older than the last one leaves the site alone.
     if (s.seen >= record.last_seen || record.site.empty()) record.site = site;
     record.last_seen = std::max(record.last_seen, s.seen);
+    if (is_fleet_member(record)) give_alias(inventory, record, s.seen);
+    if (is_fleet_member(record)) give_alias(inventory, record, s.seen);
     if (created)
       ++summary.new_devices;
     else

@@ -11,6 +11,8 @@
 #include "inventory/outputs/export_table.h"
 #include "inventory/outputs/ssh_config.h"
 #include "inventory/store/inventory_file.h"
+#include "inventory/store/report_merge.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -27,8 +29,11 @@ Inventory hostile_fleet() {
               test::sighting("b8:27:eb:00:00:06", "10.0.0.6", 0), test::sighting("b8:27:eb:00:00:07", "10.0.0.6", 10),
               test::sighting("b8:27:eb:00:00:08", "10.0.0.8", 0)},
              "eth0");
+  // As an agent's report would: the hostname, then the alias that follows it.
   auto name = [&](const char* mac, const char* hostname) {
-    const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse(mac)))->hostname = hostname;
+    InventoryRecord* record = inv.find_by_mac(*MacAddress::parse(mac));
+    record->hostname = hostname;
+    give_alias(inv, *record, test::at(1));
   };
   name("b8:27:eb:00:00:01", "kitchen");
   name("b8:27:eb:00:00:02", "kitchen");
@@ -184,8 +189,10 @@ TEST_CASE("Aliases come from the name with its precedence: agent hostname, then 
   merge_scan(inv, {named("b8:27:eb:00:00:05", "10.1.0.5", "raspberrypi.local", NameOrigin::kMdns)}, "eth0", "paris");
   CHECK(aliases(list_fleet_hosts(inv, {})) ==
         std::vector<std::string>{"pi-000004", "pi3", "raspberrypi", "raspberrypi-000002", "raspberrypi-000005"});
-  // The agent's hostname wins over the mDNS name.
-  const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:02")))->hostname = "kitchen";
+  // The agent's hostname wins over the mDNS name: the device's stored alias moves to it.
+  REQUIRE(merge_report(inv, test::pi_report(*MacAddress::parse("b8:27:eb:00:00:02"), 1, "kitchen", "10.0.0.2/24", 1),
+                       test::at(10))
+              .accepted());
   CHECK(aliases(list_fleet_hosts(inv, {})) ==
         std::vector<std::string>{"kitchen", "pi-000004", "pi3", "raspberrypi", "raspberrypi-000005"});
   // A site filter lists fewer devices under the same aliases.

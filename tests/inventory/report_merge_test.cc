@@ -49,7 +49,7 @@ TEST_CASE("An agent report joins the records scans made for each interface into 
   merge_scan(inv, {test::sighting("dc:a6:32:00:00:01", "10.0.0.5", 0), test::sighting("dc:a6:32:00:00:02", "10.0.1.7", 0)},
              "eth0");
   REQUIRE(inv.size() == 2);
-  REQUIRE(merge_report(inv, two_interface_report(1), test::at(100)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, two_interface_report(1), test::at(100)).accepted());
   REQUIRE(inv.size() == 1);
   const auto& rec = inv.records().begin()->second;
   CHECK(rec.id == *MacAddress::parse("dc:a6:32:00:00:01"));
@@ -78,15 +78,15 @@ TEST_CASE("An agent report joins the records scans made for each interface into 
 
 TEST_CASE("A report whose counter is not above the last accepted one changes nothing") {
   Inventory inv;
-  REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)).accepted());
   CHECK(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:01")) == 5u);
   auto replay = two_interface_report(5);
   replay.identity.hostname = "evil";
-  CHECK(merge_report(inv, replay, test::at(10)) == ReportMergeResult::kStaleCounter);
-  CHECK(merge_report(inv, two_interface_report(4), test::at(10)) == ReportMergeResult::kStaleCounter);
+  CHECK(merge_report(inv, replay, test::at(10)).refusal == Refusal::kReplay);
+  CHECK(merge_report(inv, two_interface_report(4), test::at(10)).refusal == Refusal::kReplay);
   CHECK(inv.records().begin()->second.hostname == "kitchen");
   CHECK(inv.records().begin()->second.drift_history.size() == 1);
-  CHECK(merge_report(inv, two_interface_report(9), test::at(20)) == ReportMergeResult::kAccepted);
+  CHECK(merge_report(inv, two_interface_report(9), test::at(20)).accepted());
   CHECK(inv.records().begin()->second.drift_history.size() == 2);
   CHECK_FALSE(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:02")));
 }
@@ -113,7 +113,7 @@ TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
   rtc_error.ppm = 1.5;
   rtc_error.stderr_ppm = 0.01;
   report.drift.insert(report.drift.begin(), rtc_error);
-  REQUIRE(merge_report(inv, report, test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, report, test::at(0)).accepted());
   const InventoryRecord& with_rtc = inv.records().begin()->second;
   REQUIRE(with_rtc.drift);
   CHECK(with_rtc.drift->reference == "rtc0");
@@ -122,7 +122,7 @@ TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
   Inventory ntp_only;
   AgentReport no_rtc_estimate = two_interface_report(1);
   no_rtc_estimate.drift = {rtc_error, no_rtc_estimate.drift.front()};  // rtc0-vs-ntp and ntp:pool
-  REQUIRE(merge_report(ntp_only, no_rtc_estimate, test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(ntp_only, no_rtc_estimate, test::at(0)).accepted());
   const InventoryRecord& record = ntp_only.records().begin()->second;
   REQUIRE(record.drift);
   CHECK(record.drift->reference == "ntp:pool");

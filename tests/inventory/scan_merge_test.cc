@@ -143,8 +143,7 @@ TEST_CASE("A scan keeps the best name it found: mDNS over reverse DNS, the newer
 TEST_CASE("An agent's own hostname outranks every name a scan finds, and a scan never overwrites agent facts") {
   Inventory inv;
   merge_scan(inv, {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0)}, "eth0");
-  REQUIRE(merge_report(inv, test::pi_report(kPi, 1, "kitchen", "10.0.0.5/24", 12.5), test::at(0)) ==
-          ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, test::pi_report(kPi, 1, "kitchen", "10.0.0.5/24", 12.5), test::at(0)).accepted());
   const InventoryRecord before = *inv.find_by_mac(kPi);
   REQUIRE_FALSE(before.vendor.empty());
   ScanSighting s = named("b8:27:eb:00:00:01", "10.0.0.5", 60, "raspberrypi.local", NameOrigin::kMdns);
@@ -199,8 +198,7 @@ TEST_CASE("The same private address at two sites is two addresses: neither devic
 
 TEST_CASE("An agent's address on a device no site has seen takes the site of the first scan that sees it") {
   Inventory inv;
-  REQUIRE(merge_report(inv, test::pi_report(kPi, 1, "kitchen", "10.0.0.5/24", 1), test::at(0)) ==
-          ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, test::pi_report(kPi, 1, "kitchen", "10.0.0.5/24", 1), test::at(0)).accepted());
   CHECK(inv.find_by_mac(kPi)->ips[0].site.empty());
   merge_scan(inv, {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 10)}, "eth0", "berlin");
   const InventoryRecord& rec = *inv.find_by_mac(kPi);
@@ -209,8 +207,7 @@ TEST_CASE("An agent's address on a device no site has seen takes the site of the
   CHECK_FALSE(inv.find_by_current_ip(*Ipv4Address::parse("10.0.0.5")));
   CHECK(inv.find_by_current_ip(*Ipv4Address::parse("10.0.0.5"), "berlin") == &rec);
   // The agent's next report refreshes that same entry, at the device's site.
-  REQUIRE(merge_report(inv, test::pi_report(kPi, 2, "kitchen", "10.0.0.5/24", 1), test::at(20)) ==
-          ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, test::pi_report(kPi, 2, "kitchen", "10.0.0.5/24", 1), test::at(20)).accepted());
   REQUIRE(rec.ips.size() == 1);
   CHECK(rec.ips[0].seen_via == "agent");
   CHECK(rec.ips[0].site == "berlin");
@@ -255,8 +252,7 @@ TEST_CASE("A scan report merges as a scan does, dated by the receiver's clock mi
 TEST_CASE("A scanner claims only the interfaces no other device holds, and its counter is not an agent's") {
   Inventory inv;
   const MacAddress agent_mac = *MacAddress::parse("dc:a6:32:00:00:09");
-  REQUIRE(merge_report(inv, test::pi_report(agent_mac, 50, "other", "10.0.0.9/24", 1), test::at(0)) ==
-          ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, test::pi_report(agent_mac, 50, "other", "10.0.0.9/24", 1), test::at(0)).accepted());
   ScanReport scan = test::empty_scan(1);
   scan.interfaces.push_back({"wlan0", agent_mac, Ipv4Address::parse("10.0.0.99"), 24});
   REQUIRE(merge_scan_report(inv, scan, test::at(10)) == ScanMergeResult::kAccepted);

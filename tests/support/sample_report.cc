@@ -36,21 +36,32 @@ const FleetKey& test_fleet_key() {
   return key;
 }
 
-SignedHeaders signed_headers_for(const AgentReport& report, const std::string& body, const FleetKey& key) {
-  return {report.agent_id.to_string(), std::to_string(report.counter),
-          sign_report(key, report.agent_id, report.counter, body)};
+SignedHeaders signed_headers_for(const AgentReport& report, const std::string& body, const FleetKey& key,
+                                 const DevicePrivateKey* device) {
+  SignedHeaders h{report.agent_id.to_string(), std::to_string(report.counter),
+                  sign_report(key, report.agent_id, report.counter, body), {}, {}};
+  if (device) {
+    h.device_key = device->public_key().to_string();
+    h.device_signature = device->sign(report_message(report.agent_id, report.counter, body));
+  }
+  return h;
 }
 
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
-                                                       const FleetKey& key) {
-  return http_headers_of(signed_headers_for(report, body, key), kAgentHeader);
+                                                       const FleetKey& key, const DevicePrivateKey* device) {
+  return http_headers_of(signed_headers_for(report, body, key, device), kAgentHeader);
 }
 
 std::map<std::string, std::string> http_headers_of(const SignedHeaders& headers, std::string_view sender_header) {
-  return {{std::string(sender_header), headers.agent},
-          {std::string(kCounterHeader), headers.counter},
-          {std::string(kSignatureHeader), headers.signature},
-          {"Content-Type", "application/json"}};
+  std::map<std::string, std::string> fields{{std::string(sender_header), headers.agent},
+                                            {std::string(kCounterHeader), headers.counter},
+                                            {std::string(kSignatureHeader), headers.signature},
+                                            {"Content-Type", "application/json"}};
+  if (!headers.device_key.empty()) {
+    fields[std::string(kDeviceKeyHeader)] = headers.device_key;
+    fields[std::string(kDeviceSignatureHeader)] = headers.device_signature;
+  }
+  return fields;
 }
 
 }  // namespace pifind::test

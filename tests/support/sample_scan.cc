@@ -30,7 +30,8 @@ ScannedHost scanned_host(const std::string& mac, const std::string& ip, const st
 }
 
 SignedHeaders signed_scan_headers_for(const ScanReport& scan, const std::string& body, const FleetKey& key) {
-  return {scan.scanner_id.to_string(), std::to_string(scan.counter), sign_scan(key, scan.scanner_id, scan.counter, body)};
+  return {scan.scanner_id.to_string(), std::to_string(scan.counter), sign_scan(key, scan.scanner_id, scan.counter, body),
+          {}, {}};
 }
 
 std::map<std::string, std::string> signed_scan_http_headers(const ScanReport& scan, const std::string& body,
