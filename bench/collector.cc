@@ -272,7 +272,7 @@ int main(int argc, char** argv) {
   std::vector<ScanSighting> sightings;
   for (int i = 0; i < devices; ++i)
     sightings.push_back({device_mac(i), Ipv4Address(0x0a000000u + static_cast<std::uint32_t>(i)), "Raspberry Pi Trading Ltd",
-                         true, std::chrono::system_clock::now()});
+                         true, std::chrono::system_clock::now(), "", std::nullopt, ""});
   merge_scan_into_inventory(file, sightings, "eth0");
 
   std::vector<std::vector<SignedReport>> reports(static_cast<std::size_t>(agents));

@@ -11,6 +11,7 @@
 #include "inventory/core/whole_file.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/report_merge.h"
+#include "inventory/store/scan_merge.h"
 
 namespace pifind {
 namespace {
@@ -78,11 +79,14 @@ Collector::FileIdentity Collector::identify_file() const {
 void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
   counters_.clear();
+  scan_counters_.clear();
   for (const auto& [mac, retired] : inventory_.retired_agents()) counters_[mac] = {retired.last_counter, retired.key};
-  for (const auto& [id, record] : inventory_.records())
+  for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id))
         counters_[*mac] = {record.agent->last_counter, record.agent->key};
+    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = scanner.last_counter;
+  }
 }
 
 void Collector::log_once(const std::string& key, const std::string& line) {
@@ -131,15 +135,42 @@ void Collector::submit(const SignedHeaders& headers, std::string body, std::func
     done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
+  enqueue({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::nullopt, std::move(done)});
+}
+
+void Collector::submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
+  std::optional<std::uint64_t> last;
+  if (const auto scanner = MacAddress::parse(headers.agent)) {
+    const std::lock_guard lock(counters_mutex_);
+    if (const auto it = scan_counters_.find(*scanner); it != scan_counters_.end()) last = it->second;
+  }
+  ScanVerification v = verify_scan(key_, headers, body, last);
+  if (!v.accepted()) {
+    {
+      const std::lock_guard lock(stats_mutex_);
+      switch (v.http_status) {
+        case 401: ++stats_.scans_rejected_signature; break;
+        case 409: ++stats_.scans_rejected_replay; break;
+        case 413: ++stats_.scans_rejected_too_large; break;
+        default: ++stats_.scans_rejected_invalid; break;
+      }
+    }
+    done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
+    return;
+  }
+  enqueue({{}, {}, std::move(*v.report), std::move(done)});
+}
+
+void Collector::enqueue(Pending pending) {
   {
     const std::lock_guard lock(queue_mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::move(done)});
+      queue_.push_back(std::move(pending));
       queue_changed_.notify_one();
       return;
     }
   }
-  done({503, "the collector is shutting down", std::nullopt});
+  pending.done({503, "the collector is shutting down", std::nullopt});
 }
 
 void Collector::writer_loop() {
@@ -298,7 +329,7 @@ void Collector::append_locked(const SnapshotChanges& changes) {
 
 void Collector::commit(std::deque<Pending> batch) {
   std::vector<ReportOutcome> outcomes(batch.size());
-  std::size_t accepted = 0;
+  std::size_t accepted = 0, scans_accepted = 0, scan_replays = 0;
   std::vector<std::pair<Refusal, std::string>> refusals;
   std::vector<std::string> conflicts;
   bool written = false;
@@ -310,6 +341,17 @@ void Collector::commit(std::deque<Pending> batch) {
     try {
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (const auto& scan = batch[i].scan) {
+          if (merge_scan_report(inventory_, *scan, received) == ScanMergeResult::kAccepted) {
+            outcomes[i] = {204, "", std::nullopt};
+            ++scans_accepted;
+          } else {
+            outcomes[i] = {409, "counter not above the last accepted scan from this scanner",
+                           last_scan_counter(inventory_, scan->scanner_id)};
+            ++scan_replays;
+          }
+          continue;
+        }
         const AgentReport& report = batch[i].report;
         ReportMergeOutcome merged = merge_report(inventory_, report, batch[i].authority, received);
         for (auto& c : merged.conflicts) conflicts.push_back(std::move(c));
@@ -327,7 +369,7 @@ void Collector::commit(std::deque<Pending> batch) {
       const bool sections_changed = inventory_.take_sections_changed();
       const SnapshotChanges changes =
           PublishedInventory::prepare(inventory_, inventory_.take_changed(), sections_changed);
-      if (accepted > 0 || changes.sections || !changes.changed.empty() || !changes.removed.empty()) {
+      if (accepted + scans_accepted > 0 || changes.sections || !changes.changed.empty() || !changes.removed.empty()) {
         if (must_fold_)
           fold_locked(changes);
         else
@@ -358,7 +400,9 @@ void Collector::commit(std::deque<Pending> batch) {
     if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status == 204) {
+      if (outcomes[i].http_status == 204 && batch[i].scan) {
+        scan_counters_[batch[i].scan->scanner_id] = batch[i].scan->counter;
+      } else if (outcomes[i].http_status == 204) {
         KnownAgent& known = counters_[batch[i].report.agent_id];
         known.last_counter = batch[i].report.counter;
         if (!known.key) known.key = batch[i].authority.key;
@@ -367,7 +411,7 @@ void Collector::commit(std::deque<Pending> batch) {
   if (failure.empty()) {
     std::size_t r = 0;
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status != 204) {
+      if (outcomes[i].http_status != 204 && !batch[i].scan) {
         count_refusal(refusals[r].first, batch[i].report.agent_id.to_string(), refusals[r].second);
         ++r;
       }
@@ -378,13 +422,18 @@ void Collector::commit(std::deque<Pending> batch) {
     stats_.identity_conflicts += conflicts.size();
     if (failure.empty()) {
       stats_.reports_accepted += accepted;
+      stats_.scans_accepted += scans_accepted;
+      stats_.scans_rejected_replay += scan_replays;
     } else {
-      stats_.write_failures += batch.size();
-      stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size();
+      const auto scans = static_cast<std::uint64_t>(
+          std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan.has_value(); }));
+      stats_.write_failures += batch.size() - scans;
+      stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size() - scans;
+      stats_.scan_write_failures += scans;
     }
     if (written) ++stats_.commits;
     stats_.devices = inventory_.size();
-  stats_.keys_pending = inventory_.pending_keys().size();
+    stats_.keys_pending = inventory_.pending_keys().size();
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
 }

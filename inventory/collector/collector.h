@@ -1,6 +1,6 @@
-// The collector's core: verified agent reports merged into the in-memory inventory and made durable by
-// group commit (one journal frame, one fdatasync, for every report that arrived meanwhile) before anyone is
-// answered; the journal folded into a new generation of the file in the background (pifind-inventory(5)).
+// The collector's core: verified agent reports and scans merged into the in-memory inventory and made durable
+// by group commit (one journal frame, one fdatasync, for every report and scan that arrived meanwhile) before
+// anyone is answered; the journal folded into a new generation of the file in the background (pifind-inventory(5)).
 #pragma once
 
 #include <array>
@@ -44,6 +44,9 @@ struct CollectorStats {
   /// New generations of the file written (background compactions and whole-file writes), and compactions
   /// that failed (retried).
   std::uint64_t compactions = 0, compaction_failures = 0;
+  /// Scans (POST /v1/scans) received, by result as for reports (a counter too far ahead counts as a replay).
+  std::uint64_t scans_accepted = 0, scans_rejected_signature = 0, scans_rejected_invalid = 0,
+                scans_rejected_too_large = 0, scans_rejected_replay = 0, scan_write_failures = 0;
   /// Times the file was re-read because another process (a scan, a prune) changed it.
   std::uint64_t reloads = 0;
   std::size_t devices = 0;
@@ -101,6 +104,8 @@ class Collector {
   /// Verifies a report (signature, counter, schema) and queues it. `done` is called exactly once: at once
   /// for a rejected report, or from the writer thread after the commit that made it durable.
   void submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done);
+  /// submit() for a scan (POST /v1/scans): verified against the scanner's counter, merged as a scan.
+  void submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done);
 
   /// The inventory as of the last commit, for readers on any thread: they hold no lock while they use it.
   std::shared_ptr<const InventorySnapshot> snapshot() const { return published_.snapshot(); }
@@ -108,8 +113,10 @@ class Collector {
 
  private:
   struct Pending {
-    AgentReport report;
+    AgentReport report;  ///< unless `scan` is set
     ReportAuthority authority;
+    /// A scan, queued beside the reports.
+    std::optional<ScanReport> scan;
     std::function<void(ReportOutcome)> done;
   };
   struct FileIdentity {
@@ -128,6 +135,8 @@ class Collector {
     std::optional<std::chrono::steady_clock::time_point> first_change_after;
   };
 
+  /// Queues a verified report or scan, or answers 503 while stopping.
+  void enqueue(Pending pending);
   void writer_loop();
   void commit(std::deque<Pending> batch);
   void finish_on_stop();
@@ -202,6 +211,8 @@ class Collector {
   };
   mutable std::mutex counters_mutex_;
   std::unordered_map<MacAddress, KnownAgent> counters_;
+  /// The same for scanners, whose counters are their own.
+  std::unordered_map<MacAddress, std::uint64_t> scan_counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;

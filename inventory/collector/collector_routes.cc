@@ -36,12 +36,14 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
   return it == request.end() ? std::string() : std::string(it->value());
 }
 
-void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
-  const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader), header_value(request, kDeviceKeyHeader),
-                              header_value(request, kDeviceSignatureHeader)};
+// A report (sender header X-Pifind-Agent) or a scan (X-Pifind-Scanner) handed to the collector.
+void handle_signed(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply,
+                   bool scan) {
+  const SignedHeaders headers{header_value(request, scan ? kScannerHeader : kAgentHeader),
+                              header_value(request, kCounterHeader), header_value(request, kSignatureHeader),
+                              header_value(request, kDeviceKeyHeader), header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
-  collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
+  auto answer = [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
@@ -51,7 +53,11 @@ void handle_report(Collector& collector, const HttpRequest& request, const std::
       response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
                    std::to_string(*outcome.last_counter));
     reply(std::move(response));
-  });
+  };
+  if (scan)
+    collector.submit_scan(headers, request.body(), std::move(answer));
+  else
+    collector.submit(headers, request.body(), std::move(answer));
 }
 
 // The inventory document streamed from the snapshot's device lines, which the body keeps alive.
@@ -67,6 +73,13 @@ HttpResponse inventory_response(unsigned version, std::shared_ptr<const Inventor
 }
 
 }  // namespace
+
+HttpLimits collector_http_limits() {
+  HttpLimits limits;
+  limits.max_body_bytes = kMaxReportBytes;
+  limits.path_body_limits = {{std::string(kScansPath), kMaxScanBytes}};
+  return limits;
+}
 
 CollectorRoutes::CollectorRoutes(Collector& collector, RouteOptions options)
     : collector_(collector), options_(options) {
@@ -96,12 +109,12 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
       reply(std::move(response));
     };
     const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
-    if ((path == kReportsPath && !reports) || (read_path && !reads) ||
-        (path != kReportsPath && !read_path && path != "/healthz"))
+    const bool signed_path = path == kReportsPath || path == kScansPath;
+    if ((signed_path && !reports) || (read_path && !reads) || (!signed_path && !read_path && path != "/healthz"))
       return reply(text_response(request.version(), http::status::not_found, "no such resource"));
-    if (path == kReportsPath) {
+    if (signed_path) {
       if (request.method() != http::verb::post) return wrong_method("POST");
-      return handle_report(collector_, request, reply);
+      return handle_signed(collector_, request, reply, path == kScansPath);
     }
     if (!get) return wrong_method("GET");
     const unsigned version = request.version();

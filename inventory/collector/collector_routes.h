@@ -1,9 +1,9 @@
-// The collector's HTTP surface: POST /v1/reports, GET /v1/inventory, /metrics, /healthz and / (dashboard),
-// mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. Reads may need credentials
-// (read_access.h) and may be served on a listener of their own (`pifind serve --read-listen`). GET pages come
-// from the collector's snapshot, never under a lock commits need: /v1/inventory streams its lines as they
-// are; the metrics and the dashboard, which walk the whole fleet, are rendered on a thread of their own, not
-// on the I/O thread every report passes through.
+// The collector's HTTP surface: POST /v1/reports and /v1/scans, GET /v1/inventory, /metrics, /healthz and /
+// (dashboard), mapped onto a Collector. Every error is a 4xx/5xx with a one-line text reason. Reads may need
+// credentials (read_access.h) and may be served on a listener of their own (`pifind serve --read-listen`). GET
+// pages come from the collector's snapshot, never under a lock commits need: /v1/inventory streams its lines as
+// they are; the metrics and the dashboard, which walk the whole fleet, are rendered on a thread of their own,
+// not on the I/O thread every report passes through.
 #pragma once
 
 #include <atomic>
@@ -25,7 +25,8 @@ struct RouteOptions {
   AuditThresholds thresholds;
   /// Who may read; null: anyone. Must outlive the handler.
   const ReadAccess* access = nullptr;
-  /// This listener takes reports (POST /v1/reports) and/or serves reads (GET /, /v1/inventory, /metrics).
+  /// This listener takes reports and scans (POST /v1/reports, /v1/scans) and/or serves reads (GET /,
+  /// /v1/inventory, /metrics).
   bool reports = true;
   bool reads = true;
   /// /metrics lists per-host series (labels host and mac); false keeps it to the collector's counters.
@@ -62,5 +63,9 @@ class CollectorRoutes {
   /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.
   std::atomic<std::size_t> rendering_{0};
 };
+
+/// HttpServer's default limits with the bodies the routes take: a report's (kMaxReportBytes) everywhere, a
+/// scan's (kMaxScanBytes) on /v1/scans only.
+HttpLimits collector_http_limits();
 
 }  // namespace pifind

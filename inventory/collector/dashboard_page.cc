@@ -58,7 +58,7 @@ tr.ok td.verdict{color:#2e7d32}
 </style></head><body>
 <h1>pifind fleet</h1>
 <p id="summary"></p>
-<table id="audit"><thead><tr><th>Host</th><th>IP</th><th>Drift ppm</th><th>± ppm</th><th>s/day</th><th>RTC</th>
+<table id="audit"><thead><tr><th>Host</th><th>IP</th><th>Site</th><th>Drift ppm</th><th>± ppm</th><th>s/day</th><th>RTC</th>
 <th>Clocksource</th><th>Sync</th><th>Report age</th><th>Verdict</th></tr></thead><tbody></tbody></table>
 <h2>Drift</h2>
 <svg id="chart" xmlns="http://www.w3.org/2000/svg" width="760" height="60"></svg>
@@ -76,7 +76,7 @@ const body = document.querySelector("#audit tbody");
 for (const h of data.hosts) {
   const row = document.createElement("tr");
   row.className = h.verdict === "ok" ? "ok" : "fail";
-  const cells = [[h.name, "host"], [h.ip, ""], [fmt(h.drift_ppm, 3, true), "num drift"],
+  const cells = [[h.name, "host"], [h.ip, ""], [h.site || "-", "site"], [fmt(h.drift_ppm, 3, true), "num drift"],
     [fmt(h.uncertainty_ppm, 3, false), "num"], [fmt(h.s_per_day, 4, true), "num"], [yesNo(h.rtc_present), ""],
     [h.clocksource || "-", ""], [yesNo(h.ntp_synchronised), ""], [age(h.report_age_s), "num"],
     [h.problems.length ? h.problems.join(", ") + (h.outlier ? " (outlier)" : "") : "ok", "verdict"]];

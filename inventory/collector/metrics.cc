@@ -1,5 +1,8 @@
 #include "inventory/collector/metrics.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "inventory/store/host_alias.h"
@@ -32,13 +35,20 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", records.size());
-  header(out, "pifind_collector_reports_total", "counter", "Agent reports received, by result.");
-  const std::pair<const char*, std::uint64_t> results[] = {
-      {"accepted", stats.reports_accepted},       {"bad_signature", stats.rejected_signature},
-      {"invalid", stats.rejected_invalid},        {"too_large", stats.rejected_too_large},
-      {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
-  for (const auto& [result, count] : results)
-    out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
+  // Reports and scans alike: a counter per result.
+  auto by_result = [&out](const char* name, const char* help,
+                          std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
+    header(out, name, "counter", help);
+    for (const auto& [result, count] : counts) out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
+  };
+  by_result("pifind_collector_reports_total", "Agent reports received, by result.",
+            {{"accepted", stats.reports_accepted}, {"bad_signature", stats.rejected_signature},
+             {"invalid", stats.rejected_invalid}, {"too_large", stats.rejected_too_large},
+             {"replay", stats.rejected_replay}, {"write_failed", stats.write_failures}});
+  by_result("pifind_collector_scans_total", "Scans received (POST /v1/scans), by result.",
+            {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
+             {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
+             {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
   auto sample = [&out](const char* name, const char* type, const char* help, auto value) {
     header(out, name, type, help);
     out += fmt::format("{} {}\n", name, value);
@@ -71,8 +81,11 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
   std::vector<FleetHost> hosts;
   for (const auto& h : list_fleet_hosts(records, {}))
     if (h.record->agent) hosts.push_back(h);
+  // A site is a label of its own where the device has one (absent and empty are the same to Prometheus).
   auto labels = [](const FleetHost& h) {
-    return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
+    const std::string& site = h.record->site;
+    return fmt::format("{{host=\"{}\",mac=\"{}\"{}}}", escape_label_value(h.alias), h.record->id.to_string(),
+                       site.empty() ? "" : fmt::format(",site=\"{}\"", escape_label_value(site)));
   };
   auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {
     std::string samples;

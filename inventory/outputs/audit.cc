@@ -29,6 +29,7 @@ HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint 
   a.alias = host.alias;
   a.mac = r.id;
   a.ip = host.ip;
+  a.site = r.site;
   a.rtc_present = r.time.rtc_present;
   a.clocksource = r.time.clocksource;
   a.ntp_synchronised = r.time.ntp_synchronised;
@@ -137,8 +138,9 @@ std::vector<IdentityNote> identity_notes(RecordsView records) {
 
 }  // namespace
 
-AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now) {
-  AuditResult audit = audit_fleet(inventory.record_list(), thresholds, now);
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site) {
+  AuditResult audit = audit_fleet(inventory.record_list(), thresholds, now, site);
   for (const auto& [agent, p] : inventory.pending_keys())
     audit.identity.push_back({"key-pending", agent.to_string(),
                               fmt::format("device key {} waits for `pifind keys approve` ({} reports, last {})",
@@ -148,10 +150,13 @@ AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thres
   return audit;
 }
 
-AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now) {
+AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site) {
   AuditResult audit;
   audit.thresholds = thresholds;
-  for (const auto& host : list_fleet_hosts(records, {})) audit.hosts.push_back(audit_host(host, thresholds, now));
+  FleetHostOptions options;
+  options.site = site;
+  for (const auto& host : list_fleet_hosts(records, options)) audit.hosts.push_back(audit_host(host, thresholds, now));
   summarise(audit);
   audit.identity = identity_notes(records);
   return audit;
@@ -160,6 +165,9 @@ AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, 
 std::string render_audit_table(const AuditResult& audit) {
   std::vector<std::vector<std::string>> rows = {
       {"HOST", "IP", "DRIFT_PPM", "±PPM", "S/DAY", "RTC", "CLOCKSOURCE", "SYNC", "AGE", "VERDICT"}};
+  // A fleet at one place has no SITE column; one spread over sites has it after IP.
+  const bool sites = std::any_of(audit.hosts.begin(), audit.hosts.end(), [](const HostAudit& h) { return !h.site.empty(); });
+  if (sites) rows.front().insert(rows.front().begin() + 2, "SITE");
   for (const auto& h : audit.hosts) {
     std::string verdict = h.verdict();
     for (std::size_t i = 1; i < h.problems.size(); ++i) verdict += std::string(",") + problem_name(h.problems[i]);
@@ -169,6 +177,7 @@ std::string render_audit_table(const AuditResult& audit) {
                     h.s_per_day ? fmt::format("{:+.4f}", *h.s_per_day) : "-", yes_no(h.rtc_present),
                     h.clocksource.empty() ? "-" : h.clocksource, yes_no(h.ntp_synchronised), age_text(h.report_age),
                     verdict});
+    if (sites) rows.back().insert(rows.back().begin() + 2, h.site.empty() ? "-" : h.site);
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   // Column widths in characters; "±" is one character but two bytes.
@@ -228,6 +237,7 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
     hosts.push_back({{"name", h.alias},
                      {"mac", h.mac.to_string()},
                      {"ip", h.ip.to_string()},
+                     {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
                      {"drift_ppm", or_null(h.drift_ppm)},
                      {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
                      {"s_per_day", or_null(h.s_per_day)},

@@ -32,6 +32,8 @@ struct HostAudit {
   std::string alias;
   MacAddress mac;
   Ipv4Address ip;
+  /// The device's site ("" for none).
+  std::string site;
   std::optional<double> drift_ppm;
   std::optional<double> uncertainty_ppm;
   /// drift_ppm as seconds gained per day (ppm * 0.0864).
@@ -83,13 +85,15 @@ struct AuditResult {
 };
 
 /// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`, and
-/// lists every device's identity notes.
-AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
+/// lists every device's identity notes; with `site`, only the hosts at that site.
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site = {});
 /// The same for records alone (a collector's snapshot): their conflicts and alias changes, not the inventory's
 /// pending keys.
-AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now);
+AuditResult audit_fleet(RecordsView records, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site = {});
 
-/// Aligned text table, one host per line, then the summary lines.
+/// Aligned text table, one host per line (a SITE column when any host has a site), then the summary lines.
 std::string render_audit_table(const AuditResult& audit);
 /// {"thresholds", "hosts": [...], "summary"}.
 nlohmann::json audit_to_json(const AuditResult& audit);

@@ -11,10 +11,13 @@ namespace {
 nlohmann::json host_object(const FleetHost& h) {
   const InventoryRecord& r = *h.record;
   auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
+  const auto origin = r.name_origin();
   return {{"name", h.alias},
           {"ip", h.ip.to_string()},
           {"mac", r.id.to_string()},
-          {"hostname", text_or_null(r.hostname)},
+          {"hostname", text_or_null(r.name())},
+          {"name_source", origin ? nlohmann::json(name_origin_text(*origin)) : nlohmann::json()},
+          {"site", text_or_null(r.site)},
           {"vendor", text_or_null(r.vendor)},
           {"model", text_or_null(r.model)},
           {"serial", text_or_null(r.serial)},
@@ -26,7 +29,7 @@ nlohmann::json host_object(const FleetHost& h) {
 
 constexpr const char* kColumns[] = {"name",   "ip",           "mac",       "hostname",
                                     "vendor", "model",        "serial",    "raspberry_pi",
-                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen"};
+                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen", "name_source", "site"};
 
 // Text through csv_text_field (quoting, formula defusing); numbers and booleans as JSON prints them.
 std::string csv_field(const nlohmann::json& value) {

@@ -79,7 +79,7 @@ void write_scanned_fleet(const std::filesystem::path& file, std::uint32_t device
   std::vector<ScanSighting> sightings;
   for (std::uint32_t i = 0; i < devices; ++i)
     sightings.push_back({MacAddress::from_u64(0xdca632000000ULL + i), Ipv4Address(0x0a640000u + i),
-                         "Raspberry Pi Trading Ltd", true, std::chrono::system_clock::now()});
+                         "Raspberry Pi Trading Ltd", true, std::chrono::system_clock::now(), "", std::nullopt, ""});
   merge_scan(fleet, sightings, "eth0");
   write_inventory_file(file, fleet, std::chrono::system_clock::now(), 1);
 }
