@@ -11,6 +11,15 @@ std::optional<Ipv4Address> ipv4_of(const std::string& address) {
   return Ipv4Address::parse(std::string_view(address).substr(0, slash));
 }
 
+// "2001:db8::5/64" -> 2001:db8::5, "fe80::1%eth0/64" -> fe80::1 (the zone names the Pi's own interface,
+// meaningless anywhere else); IPv4, loopback, multicast, unspecified and malformed entries give nothing.
+std::optional<Ipv6Address> ipv6_of(const std::string& address) {
+  const std::string_view text = std::string_view(address).substr(0, address.find_first_of("%/"));
+  const auto ip = Ipv6Address::parse(text);
+  if (!ip || ip->is_loopback() || ip->is_multicast() || ip->is_unspecified()) return std::nullopt;
+  return ip;
+}
+
 // The device this report belongs to: the agent's own record, else the record of any listed interface.
 InventoryRecord& device_for(Inventory& inventory, const AgentReport& report, TimePoint received) {
   if (auto* own = inventory.find_by_mac(report.agent_id)) return *own;
@@ -81,11 +90,15 @@ ReportMergeResult merge_report(Inventory& inventory, const AgentReport& report, 
     return ReportMergeResult::kStaleCounter;
   InventoryRecord& record = device_for(inventory, report, received);
   inventory.attach_mac(record, report.agent_id, "", received);
+  std::vector<std::pair<Ipv6Address, MacAddress>> ipv6;
   for (const auto& i : report.identity.interfaces) {
     inventory.attach_mac(record, i.mac, i.name, received);
-    for (const auto& address : i.addresses)
+    for (const auto& address : i.addresses) {
       if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received);
+      if (const auto ip = ipv6_of(address)) ipv6.emplace_back(*ip, i.mac);
+    }
   }
+  record.set_current_ipv6(ipv6, received);
   if (!report.identity.hostname.empty()) record.hostname = report.identity.hostname;
   if (!report.identity.model.empty()) record.model = report.identity.model;
   if (!report.identity.serial.empty()) record.serial = report.identity.serial;

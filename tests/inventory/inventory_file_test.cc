@@ -23,6 +23,8 @@ InventoryRecord full_record() {
   rec.drift = DriftSummary{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
   for (int i = 0; i < 60; ++i) rec.add_drift_sample({test::at(i), 12.0 + i, 0.5, 0.001 * i});
   rec.agent = AgentState{"kitchen-agent", 17, test::at(100)};
+  rec.ipv6 = {{*Ipv6Address::parse("2001:db8::5"), rec.id, test::at(50), test::at(100), true},
+              {*Ipv6Address::parse("fe80::ba27:ebff:fe00:1"), rec.id, test::at(50), test::at(60), false}};
   return rec;
 }
 
@@ -41,7 +43,10 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.drift_history.back().drift_ppm == 71.0);
   CHECK(rec.time.ntp_synchronised == false);
   CHECK(rec.agent->last_counter == 17);
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.0\""));
+  REQUIRE(rec.ipv6.size() == 2);
+  CHECK(rec.ipv6[0].ip.to_string() == "2001:db8::5");
+  CHECK_FALSE(rec.ipv6[1].current);
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.1\""));
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {
@@ -68,6 +73,11 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
         "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
         "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
        "device b8:27:eb:00:00:01: 'ips[0].ip' is not an IPv4 address"},
+      {R"({"schema": "1.1", "devices": {"b8:27:eb:00:00:01": {"macs": [{"mac": "b8:27:eb:00:00:01",
+        "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
+        "ipv6": [{"ip": "fe80::1%eth0", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
+        "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
+       "device b8:27:eb:00:00:01: 'ipv6[0].ip' is not an IPv6 address"},
       {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [], "first_seen": "yesterday"}}})",
        "device b8:27:eb:00:00:01: 'first_seen' is not an RFC 3339"},
   };
