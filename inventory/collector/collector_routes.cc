@@ -69,7 +69,7 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         return reply(body_response(request, "application/json", std::move(body)));
       }
       collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now), inv); });
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now)); });
       return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
     } catch (const std::exception& e) {
       reply(text_response(request.version(), http::status::internal_server_error, e.what()));

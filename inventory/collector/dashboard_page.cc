@@ -108,12 +108,12 @@ document.body.dataset.rendered = "yes";
 
 }  // namespace
 
-std::string render_dashboard_page(const AuditResult& audit, const Inventory& inventory) {
+std::string render_dashboard_page(const AuditResult& audit) {
   std::string page = kHead;
   page += page_data(audit);
   page += kScript;
   // The same picture `pifind audit --plot` draws, offset history included, for browsers without scripts.
-  page += "<h2>Audit plot</h2>\n" + render_audit_svg(audit, inventory) + "</body></html>\n";
+  page += "<h2>Audit plot</h2>\n" + render_audit_svg(audit) + "</body></html>\n";
   return page;
 }
 

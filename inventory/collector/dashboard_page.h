@@ -8,7 +8,7 @@
 
 namespace pifind {
 
-/// The page for `audit`; `inventory` supplies the drift histories of the worst hosts.
-std::string render_dashboard_page(const AuditResult& audit, const Inventory& inventory);
+/// The page for `audit`.
+std::string render_dashboard_page(const AuditResult& audit);
 
 }  // namespace pifind

@@ -12,6 +12,12 @@ namespace {
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
+std::string address_of(const InventoryRecord& record, const std::optional<Ipv4Address>& ip) {
+  if (ip) return ip->to_string();
+  if (const auto ipv6 = record.reachable_ipv6()) return ipv6->to_string();
+  return is_safe_alias(record.hostname) ? record.hostname : "";
+}
+
 }  // namespace
 
 bool is_fleet_member(const InventoryRecord& record) { return record.raspberry_pi || record.agent.has_value(); }
@@ -36,13 +42,14 @@ std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetH
   for (const auto& [id, record] : inventory.records()) {
     if (!is_fleet_member(record) && !options.include_non_pi) continue;
     const auto ip = record.current_ip();
-    if (!ip) continue;
+    // A scan-only device without a current address has left (or its address went to another device).
+    if (!ip && !record.agent) continue;
     const std::string suffix = mac_digits(id).substr(6);
     std::string alias = options.prefix + (is_safe_alias(record.hostname) ? record.hostname : "pi-" + suffix);
     if (taken.count(alias)) alias += "-" + suffix;
     for (int n = 2; taken.count(alias); ++n) alias = fmt::format("{}-{}-{}", options.prefix + "pi", suffix, n);
     taken.insert(alias);
-    hosts.push_back({alias, &record, *ip});
+    hosts.push_back({alias, &record, ip, address_of(record, ip)});
   }
   std::sort(hosts.begin(), hosts.end(), [](const FleetHost& a, const FleetHost& b) { return a.alias < b.alias; });
   return hosts;

@@ -21,8 +21,15 @@ bool is_fleet_member(const InventoryRecord& record);
 struct FleetHost {
   std::string alias;
   const InventoryRecord* record = nullptr;
-  /// The current address; devices without one are not listed.
-  Ipv4Address ip;
+  /// The current IPv4 address, when the inventory knows one.
+  std::optional<Ipv4Address> ip;
+  /// Where ssh and Ansible reach the device: its current IPv4 address, else the IPv6 address
+  /// InventoryRecord::reachable_ipv6() picks, else the agent's hostname when it is alias-safe (for DNS or
+  /// mDNS to resolve); empty when none is known.
+  std::string address;
+
+  /// Its agent has reported (pifind-agent runs on it); unmanaged devices are known from scans only.
+  bool managed() const { return record->agent.has_value(); }
 };
 
 struct FleetHostOptions {
@@ -32,7 +39,8 @@ struct FleetHostOptions {
   bool include_non_pi = false;
 };
 
-/// The listed devices in alias order; they point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
+/// The listed devices in alias order: every device whose agent has reported, whatever addresses it has
+/// (reporting through NAT, a VPN or over IPv6 only), and the others with a current IPv4 address. They point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
 /// Throws Error if the prefix is not alias-safe.
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);
 std::vector<FleetHost> list_fleet_hosts(Inventory&&, const FleetHostOptions&) = delete;

@@ -23,6 +23,13 @@ std::optional<Ipv6Address> InventoryRecord::reachable_ipv6() const {
   return best->ip;
 }
 
+std::vector<Ipv6Address> InventoryRecord::current_ipv6() const {
+  std::vector<Ipv6Address> current;
+  for (const auto& a : ipv6)
+    if (a.current) current.push_back(a.ip);
+  return current;
+}
+
 void InventoryRecord::set_current_ipv6(const std::vector<std::pair<Ipv6Address, MacAddress>>& listed, TimePoint seen) {
   for (auto& a : ipv6) a.current = false;
   for (const auto& [ip, mac] : listed) {

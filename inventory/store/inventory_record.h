@@ -123,6 +123,8 @@ struct InventoryRecord {
   /// The current IPv6 address to reach the device at from elsewhere: a global one before a unique local
   /// one, the longest held first (a stable address before today's privacy address); never a link-local one.
   std::optional<Ipv6Address> reachable_ipv6() const;
+  /// The IPv6 addresses the agent listed last, in the order first seen.
+  std::vector<Ipv6Address> current_ipv6() const;
   /// Records that the agent lists exactly the IPv6 addresses `listed` (each with its interface's MAC) at
   /// `seen`: those are current, every other one is not. Bounded by kIpv6AddressesLimit.
   void set_current_ipv6(const std::vector<std::pair<Ipv6Address, MacAddress>>& listed, TimePoint seen);
