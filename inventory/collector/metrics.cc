@@ -46,13 +46,27 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
   out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
 
-  // Every fleet member, named as ssh-config and the exports name it.
+  // Every fleet member, named as ssh-config and the exports name it; the per-host clock series are for the
+  // managed ones (their agent reports), whatever addresses they have.
+  const std::vector<FleetHost> fleet = list_fleet_hosts(inventory, {});
   std::vector<FleetHost> hosts;
-  for (const auto& h : list_fleet_hosts(inventory, {}))
-    if (h.record->agent) hosts.push_back(h);
+  for (const auto& h : fleet)
+    if (h.managed()) hosts.push_back(h);
+  header(out, "pifind_fleet_hosts", "gauge",
+         "Fleet members (Raspberry Pis and devices running pifind-agent), by whether an agent reports for them.");
+  out += fmt::format("pifind_fleet_hosts{{managed=\"true\"}} {}\n", hosts.size());
+  out += fmt::format("pifind_fleet_hosts{{managed=\"false\"}} {}\n", fleet.size() - hosts.size());
   auto labels = [](const FleetHost& h) {
     return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
   };
+  if (!fleet.empty()) {
+    header(out, "pifind_host_last_seen_timestamp_seconds", "gauge",
+           "When a scan or a report last saw the device, Unix time; managed=\"false\" for Pis known from scans only.");
+    for (const auto& h : fleet)
+      out += fmt::format("pifind_host_last_seen_timestamp_seconds{{host=\"{}\",mac=\"{}\",managed=\"{}\"}} {}\n",
+                         escape_label_value(h.alias), h.record->id.to_string(), h.managed() ? "true" : "false",
+                         std::chrono::duration_cast<std::chrono::seconds>(h.record->last_seen.time_since_epoch()).count());
+  }
   auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {
     std::string samples;
     for (const auto& h : hosts)
