@@ -41,49 +41,49 @@ ArpDecodeResult failure(ArpDecodeError error) { return {std::nullopt, error}; }
 
 std::string_view to_string(ArpDecodeError error) {
   switch (error) {
-    case ArpDecodeError::truncated: return "truncated";
-    case ArpDecodeError::not_arp: return "not ARP";
-    case ArpDecodeError::not_ethernet_ipv4: return "not Ethernet/IPv4 ARP";
-    case ArpDecodeError::unknown_operation: return "unknown ARP operation";
-    case ArpDecodeError::bad_sender: return "bad sender MAC";
+    case ArpDecodeError::kTruncated: return "truncated";
+    case ArpDecodeError::kNotArp: return "not ARP";
+    case ArpDecodeError::kNotEthernetIpv4: return "not Ethernet/IPv4 ARP";
+    case ArpDecodeError::kUnknownOperation: return "unknown ARP operation";
+    case ArpDecodeError::kBadSender: return "bad sender MAC";
   }
   return "unknown";
 }
 
 ArpDecodeResult decode_arp_frame(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() < ethernet_header_bytes) return failure(ArpDecodeError::truncated);
+  if (bytes.size() < ethernet_header_bytes) return failure(ArpDecodeError::kTruncated);
   ArpFrame frame;
   frame.ethernet_destination = read_mac(bytes, 0);
   frame.ethernet_source = read_mac(bytes, 6);
   std::size_t at = 12;
   std::uint16_t ethertype = read_u16(bytes, at);
   if (ethertype == ethertype_vlan) {
-    if (bytes.size() < ethernet_header_bytes + vlan_tag_bytes) return failure(ArpDecodeError::truncated);
+    if (bytes.size() < ethernet_header_bytes + vlan_tag_bytes) return failure(ArpDecodeError::kTruncated);
     frame.vlan = static_cast<std::uint16_t>(read_u16(bytes, at + 2) & 0x0fff);
     at += vlan_tag_bytes;
     ethertype = read_u16(bytes, at);
   }
-  if (ethertype != ethertype_arp) return failure(ArpDecodeError::not_arp);
+  if (ethertype != ethertype_arp) return failure(ArpDecodeError::kNotArp);
   at += 2;
-  if (bytes.size() < at + 8) return failure(ArpDecodeError::truncated);
+  if (bytes.size() < at + 8) return failure(ArpDecodeError::kTruncated);
   const std::uint16_t hardware_type = read_u16(bytes, at);
   const std::uint16_t protocol_type = read_u16(bytes, at + 2);
   const std::uint8_t hardware_length = bytes[at + 4];
   const std::uint8_t protocol_length = bytes[at + 5];
   const std::uint16_t operation = read_u16(bytes, at + 6);
   if (hardware_type != 1 || protocol_type != 0x0800 || hardware_length != 6 || protocol_length != 4) {
-    return failure(ArpDecodeError::not_ethernet_ipv4);
+    return failure(ArpDecodeError::kNotEthernetIpv4);
   }
-  if (bytes.size() < at + arp_ipv4_bytes) return failure(ArpDecodeError::truncated);
-  if (operation != 1 && operation != 2) return failure(ArpDecodeError::unknown_operation);
+  if (bytes.size() < at + arp_ipv4_bytes) return failure(ArpDecodeError::kTruncated);
+  if (operation != 1 && operation != 2) return failure(ArpDecodeError::kUnknownOperation);
   frame.operation = static_cast<ArpOperation>(operation);
   frame.sender_mac = read_mac(bytes, at + 8);
   // The group bit covers broadcast and multicast.
-  if (frame.sender_mac.is_zero() || (frame.sender_mac.bytes()[0] & 0x01) != 0) return failure(ArpDecodeError::bad_sender);
+  if (frame.sender_mac.is_zero() || (frame.sender_mac.bytes()[0] & 0x01) != 0) return failure(ArpDecodeError::kBadSender);
   frame.sender_ip = read_ipv4(bytes, at + 14);
   frame.target_mac = read_mac(bytes, at + 18);
   frame.target_ip = read_ipv4(bytes, at + 24);
-  return {frame, ArpDecodeError::truncated};
+  return {frame, ArpDecodeError::kTruncated};
 }
 
 std::vector<std::uint8_t> encode_arp_frame(const ArpFrame& frame) {

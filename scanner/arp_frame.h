@@ -13,14 +13,14 @@
 
 namespace pifind {
 
-enum class ArpOperation : std::uint16_t { request = 1, reply = 2 };
+enum class ArpOperation : std::uint16_t { kRequest = 1, kReply = 2 };
 
 struct ArpFrame {
   MacAddress ethernet_destination;
   MacAddress ethernet_source;
   /// The VLAN id when the frame carried an 802.1Q tag.
   std::optional<std::uint16_t> vlan;
-  ArpOperation operation = ArpOperation::request;
+  ArpOperation operation = ArpOperation::kRequest;
   MacAddress sender_mac;
   Ipv4Address sender_ip;
   MacAddress target_mac;
@@ -28,11 +28,11 @@ struct ArpFrame {
 };
 
 enum class ArpDecodeError {
-  truncated,             ///< shorter than the headers it announces
-  not_arp,               ///< another ethertype
-  not_ethernet_ipv4,     ///< ARP for another hardware or protocol type, or wrong address lengths
-  unknown_operation,     ///< neither request nor reply (RARP, InARP, garbage)
-  bad_sender,            ///< the sender MAC is zero, broadcast or multicast: no station has it
+  kTruncated,         ///< shorter than the headers it announces
+  kNotArp,            ///< another ethertype
+  kNotEthernetIpv4,   ///< ARP for another hardware or protocol type, or wrong address lengths
+  kUnknownOperation,  ///< neither request nor reply (RARP, InARP, garbage)
+  kBadSender,         ///< the sender MAC is zero, broadcast or multicast: no station has it
 };
 inline constexpr std::size_t arp_decode_error_count = 5;
 
@@ -41,7 +41,7 @@ std::string_view to_string(ArpDecodeError error);
 
 struct ArpDecodeResult {
   std::optional<ArpFrame> frame;
-  ArpDecodeError error = ArpDecodeError::truncated;  ///< meaningful only without a frame
+  ArpDecodeError error = ArpDecodeError::kTruncated;  ///< meaningful only without a frame
 };
 
 /// Decodes an Ethernet II frame carrying ARP. Never reads past `bytes`; trailing bytes are padding,

@@ -144,25 +144,25 @@ class ArpScan::Session {
       if (scheduler_.is_target(frame.sender_ip)) claims_.add(frame.sender_ip, frame.sender_mac);
       return;
     }
-    if (frame.operation != ArpOperation::reply || frame.target_mac != request_.interface.mac ||
+    if (frame.operation != ArpOperation::kReply || frame.target_mac != request_.interface.mac ||
         frame.target_ip != sender_address(request_.interface)) {
       ++stats_.unsolicited_replies;
       return;
     }
     ScanTime last_probe{};
     const ReplyKind kind = scheduler_.on_reply(frame.sender_ip, now, &last_probe);
-    if (kind == ReplyKind::not_a_target) {
+    if (kind == ReplyKind::kNotATarget) {
       ++stats_.unsolicited_replies;
       return;
     }
     ++stats_.received;
-    if (kind == ReplyKind::late) ++stats_.late_replies;
-    if (request_.on_round && (kind == ReplyKind::first || kind == ReplyKind::late)) rounds_.on_first_reply(frame.sender_ip);
+    if (kind == ReplyKind::kLate) ++stats_.late_replies;
+    if (request_.on_round && (kind == ReplyKind::kFirst || kind == ReplyKind::kLate)) rounds_.on_first_reply(frame.sender_ip);
     // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing,
     // up to the caps of ScanResultLimits (beyond them, a flood: counted by the builder).
     const ReplyRecord record = results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan);
-    if (record == ReplyRecord::repeat) ++stats_.repeated_replies;
-    if (record == ReplyRecord::new_pair && request_.on_host) {
+    if (record == ReplyRecord::kRepeat) ++stats_.repeated_replies;
+    if (record == ReplyRecord::kNewPair && request_.on_host) {
       HostEntry host;
       host.ip = frame.sender_ip;
       host.mac = frame.sender_mac;

@@ -36,26 +36,26 @@ class Reader {
     bool jumped = false;
     std::size_t wire_bytes = 1;  // the root label
     while (true) {
-      if (pos >= bytes_.size()) return DnsDecodeError::truncated;
+      if (pos >= bytes_.size()) return DnsDecodeError::kTruncated;
       const std::uint8_t length = bytes_[pos];
       if ((length & 0xc0) == 0xc0) {
-        if (pos + 1 >= bytes_.size()) return DnsDecodeError::truncated;
+        if (pos + 1 >= bytes_.size()) return DnsDecodeError::kTruncated;
         const std::size_t target = static_cast<std::size_t>(length & 0x3f) << 8 | bytes_[pos + 1];
-        if (target >= bound) return DnsDecodeError::pointer_loop;
+        if (target >= bound) return DnsDecodeError::kPointerLoop;
         if (!jumped) at = pos + 2;
         jumped = true;
         bound = target;
         pos = target;
         continue;
       }
-      if ((length & 0xc0) != 0) return DnsDecodeError::bad_label;
+      if ((length & 0xc0) != 0) return DnsDecodeError::kBadLabel;
       if (length == 0) {
         if (!jumped) at = pos + 1;
         return std::nullopt;
       }
-      if (pos + 1 + length > bytes_.size()) return DnsDecodeError::truncated;
+      if (pos + 1 + length > bytes_.size()) return DnsDecodeError::kTruncated;
       wire_bytes += 1 + length;
-      if (wire_bytes > max_name_wire_bytes) return DnsDecodeError::name_too_long;
+      if (wire_bytes > max_name_wire_bytes) return DnsDecodeError::kNameTooLong;
       out.emplace_back(reinterpret_cast<const char*>(bytes_.data() + pos + 1), length);
       pos += 1 + length;
     }
@@ -119,19 +119,19 @@ void append_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {
 
 std::string_view to_string(DnsDecodeError error) {
   switch (error) {
-    case DnsDecodeError::truncated: return "truncated";
-    case DnsDecodeError::bad_label: return "bad_label";
-    case DnsDecodeError::pointer_loop: return "pointer_loop";
-    case DnsDecodeError::name_too_long: return "name_too_long";
-    case DnsDecodeError::too_many_records: return "too_many_records";
-    case DnsDecodeError::bad_rdata: return "bad_rdata";
+    case DnsDecodeError::kTruncated: return "truncated";
+    case DnsDecodeError::kBadLabel: return "bad_label";
+    case DnsDecodeError::kPointerLoop: return "pointer_loop";
+    case DnsDecodeError::kNameTooLong: return "name_too_long";
+    case DnsDecodeError::kTooManyRecords: return "too_many_records";
+    case DnsDecodeError::kBadRdata: return "bad_rdata";
   }
   return "unknown";
 }
 
 DnsDecodeResult decode_dns_message(std::span<const std::uint8_t> bytes) {
   const Reader reader(bytes);
-  if (bytes.size() < header_bytes) return dns_failure(DnsDecodeError::truncated);
+  if (bytes.size() < header_bytes) return dns_failure(DnsDecodeError::kTruncated);
   DnsMessage message;
   std::size_t at = 0;
   std::uint16_t questions = 0, answers = 0, ignored = 0;
@@ -141,11 +141,11 @@ DnsDecodeResult decode_dns_message(std::span<const std::uint8_t> bytes) {
   reader.u16(at, answers);
   reader.u16(at, ignored);  // authority
   reader.u16(at, ignored);  // additional
-  if (questions > max_dns_records || answers > max_dns_records) return dns_failure(DnsDecodeError::too_many_records);
+  if (questions > max_dns_records || answers > max_dns_records) return dns_failure(DnsDecodeError::kTooManyRecords);
   for (std::uint16_t i = 0; i < questions; ++i) {
     DnsQuestion question;
     if (const auto error = reader.name(at, question.name)) return dns_failure(*error);
-    if (!reader.u16(at, question.type) || !reader.u16(at, question.klass)) return dns_failure(DnsDecodeError::truncated);
+    if (!reader.u16(at, question.type) || !reader.u16(at, question.klass)) return dns_failure(DnsDecodeError::kTruncated);
     question.klass &= 0x7fff;
     message.questions.push_back(std::move(question));
   }
@@ -155,18 +155,18 @@ DnsDecodeResult decode_dns_message(std::span<const std::uint8_t> bytes) {
     if (const auto error = reader.name(at, record.name)) return dns_failure(*error);
     if (!reader.u16(at, record.type) || !reader.u16(at, record.klass) || !reader.u32(at, record.ttl_s) ||
         !reader.u16(at, data_bytes) || at + data_bytes > bytes.size()) {
-      return dns_failure(DnsDecodeError::truncated);
+      return dns_failure(DnsDecodeError::kTruncated);
     }
     record.klass &= 0x7fff;
     const std::size_t data_end = at + data_bytes;
     if (record.type == dns_type_ptr || record.type == dns_type_cname) {
       if (const auto error = reader.name(at, record.target)) return dns_failure(*error);
-      if (at != data_end) return dns_failure(DnsDecodeError::bad_rdata);
+      if (at != data_end) return dns_failure(DnsDecodeError::kBadRdata);
     }
     at = data_end;
     message.answers.push_back(std::move(record));
   }
-  return {std::move(message), DnsDecodeError::truncated};
+  return {std::move(message), DnsDecodeError::kTruncated};
 }
 
 std::vector<std::uint8_t> encode_dns_query(std::uint16_t id, const DnsQuestion& question, bool recursion_desired) {

@@ -53,12 +53,12 @@ struct DnsMessage {
 };
 
 enum class DnsDecodeError {
-  truncated,         ///< shorter than its header, counts or lengths announce
-  bad_label,         ///< a label type other than a length or a compression pointer (0x40, 0x80)
-  pointer_loop,      ///< a compression pointer not strictly before the previous one's target
-  name_too_long,     ///< a name over 255 bytes on the wire
-  too_many_records,  ///< more than max_dns_records questions or answers
-  bad_rdata,         ///< a PTR or CNAME whose name does not fill its data exactly
+  kTruncated,       ///< shorter than its header, counts or lengths announce
+  kBadLabel,        ///< a label type other than a length or a compression pointer (0x40, 0x80)
+  kPointerLoop,     ///< a compression pointer not strictly before the previous one's target
+  kNameTooLong,     ///< a name over 255 bytes on the wire
+  kTooManyRecords,  ///< more than max_dns_records questions or answers
+  kBadRdata,        ///< a PTR or CNAME whose name does not fill its data exactly
 };
 inline constexpr std::size_t dns_decode_error_count = 6;
 /// The most questions, and the most answers, a reply may carry; a PTR answer has one or two.
@@ -68,7 +68,7 @@ std::string_view to_string(DnsDecodeError error);
 
 struct DnsDecodeResult {
   std::optional<DnsMessage> message;
-  DnsDecodeError error = DnsDecodeError::truncated;  ///< meaningful only without a message
+  DnsDecodeError error = DnsDecodeError::kTruncated;  ///< meaningful only without a message
 };
 
 /// Decodes one message. Never reads past `bytes`; each compression pointer must point strictly before

@@ -4,8 +4,8 @@ namespace pifind {
 
 std::string_view to_string(NameSource source) {
   switch (source) {
-    case NameSource::mdns: return "mdns";
-    case NameSource::dns: return "dns";
+    case NameSource::kMdns: return "mdns";
+    case NameSource::kDns: return "dns";
   }
   return "unknown";
 }

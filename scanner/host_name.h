@@ -10,7 +10,7 @@
 
 namespace pifind {
 
-enum class NameSource { mdns, dns };
+enum class NameSource { kMdns, kDns };
 
 /// "mdns" or "dns", as the JSON and CSV outputs write it.
 std::string_view to_string(NameSource source);
@@ -18,7 +18,7 @@ std::string_view to_string(NameSource source);
 struct HostName {
   /// Printable as it is (printable_host_name): "pi-rack-1.local".
   std::string name;
-  NameSource source = NameSource::mdns;
+  NameSource source = NameSource::kMdns;
 };
 
 struct NameLookupStats {

@@ -32,15 +32,15 @@ bool in_network(Ipv4Address address, Ipv4Address network_member, int prefix_leng
 
 class NameResolver::Session {
  private:
-  enum class MdnsState { not_asked, unicast_sent, multicast_sent, refused };
-  enum class DnsState { not_asked, sent, finished };
+  enum class MdnsState { kNotAsked, kUnicastSent, kMulticastSent, kRefused };
+  enum class DnsState { kNotAsked, kSent, kFinished };
 
   struct Lookup {
     Ipv4Address ip;
     DnsName question;
     std::uint64_t generation = 0;
-    MdnsState mdns = MdnsState::not_asked;
-    DnsState dns = DnsState::not_asked;
+    MdnsState mdns = MdnsState::kNotAsked;
+    DnsState dns = DnsState::kNotAsked;
     std::uint16_t mdns_id = 0;
     std::uint16_t dns_id = 0;
     /// Indexes into the nameservers asked so far, as bits; the next one to ask.
@@ -81,7 +81,7 @@ class NameResolver::Session {
     if (mdns_socket_.is_open() && in_network(ip, *config_.interface_address, config_.prefix_length)) {
       lookup.mdns_id = random_id();
       if (send_mdns(lookup, udp::endpoint(boost::asio::ip::address_v4(ip.value()), config_.mdns_port))) {
-        lookup.mdns = MdnsState::unicast_sent;
+        lookup.mdns = MdnsState::kUnicastSent;
         ++stats_.mdns_unicast_queries;
         multicast_due_.push_back({now + config_.budget / 3, ip.value(), lookup.generation});
       }
@@ -89,7 +89,7 @@ class NameResolver::Session {
     if (!config_.nameservers.empty()) {
       lookup.dns_id = random_id();
       ask_next_nameserver(lookup);
-      if (lookup.dns == DnsState::sent) retry_due_.push_back({now + config_.budget / 2, ip.value(), lookup.generation});
+      if (lookup.dns == DnsState::kSent) retry_due_.push_back({now + config_.budget / 2, ip.value(), lookup.generation});
     }
     deadline_due_.push_back({now + config_.budget, ip.value(), lookup.generation});
     if (!complete_if_settled(ip.value())) arm();
@@ -160,11 +160,11 @@ class NameResolver::Session {
       socket.send_to(boost::asio::buffer(query), server, 0, ec);
       if (ec) continue;  // unreachable (no route in a namespace without DNS): try the next
       lookup.dns_servers_asked |= 1u << index;
-      lookup.dns = DnsState::sent;
+      lookup.dns = DnsState::kSent;
       ++stats_.dns_queries;
       return;
     }
-    if (lookup.dns != DnsState::sent) lookup.dns = DnsState::finished;
+    if (lookup.dns != DnsState::kSent) lookup.dns = DnsState::kFinished;
   }
 
   // Arms what waits on the loop: the receives while lookups run, and the timer for the next due phase.
@@ -252,9 +252,9 @@ class NameResolver::Session {
       multicast_due_.pop_front();
       if (!is_current(due)) continue;
       Lookup& lookup = lookups_.at(due.ip);
-      if (lookup.mdns != MdnsState::unicast_sent) continue;
+      if (lookup.mdns != MdnsState::kUnicastSent) continue;
       if (send_mdns(lookup, udp::endpoint(config_.mdns_group, config_.mdns_port))) {
-        lookup.mdns = MdnsState::multicast_sent;
+        lookup.mdns = MdnsState::kMulticastSent;
         ++stats_.mdns_multicast_queries;
       }
     }
@@ -263,7 +263,7 @@ class NameResolver::Session {
       retry_due_.pop_front();
       if (!is_current(due)) continue;
       Lookup& lookup = lookups_.at(due.ip);
-      if (lookup.dns == DnsState::sent) ask_next_nameserver(lookup);  // a lost query, or a slow server
+      if (lookup.dns == DnsState::kSent) ask_next_nameserver(lookup);  // a lost query, or a slow server
     }
     while (!deadline_due_.empty() && deadline_due_.front().at <= now) {
       const Due due = deadline_due_.front();
@@ -305,8 +305,8 @@ class NameResolver::Session {
         continue;
       }
       const auto it = lookups_.find(ntohl(offender.sin_addr.s_addr));
-      if (it == lookups_.end() || it->second.mdns != MdnsState::unicast_sent) continue;
-      it->second.mdns = MdnsState::refused;
+      if (it == lookups_.end() || it->second.mdns != MdnsState::kUnicastSent) continue;
+      it->second.mdns = MdnsState::kRefused;
       ++stats_.mdns_refused;
       complete_if_settled(it->first);
     }
@@ -349,10 +349,10 @@ class NameResolver::Session {
       const auto it = lookups_.find(ip->value());
       if (it == lookups_.end()) continue;
       Lookup& lookup = it->second;
-      const bool asked = lookup.mdns == MdnsState::unicast_sent || lookup.mdns == MdnsState::multicast_sent;
+      const bool asked = lookup.mdns == MdnsState::kUnicastSent || lookup.mdns == MdnsState::kMulticastSent;
       // To the unicast query only the host itself answers; to the multicast one any responder may.
       const bool right_source =
-          from_link && (lookup.mdns == MdnsState::multicast_sent || from.address().to_v4().to_uint() == ip->value());
+          from_link && (lookup.mdns == MdnsState::kMulticastSent || from.address().to_v4().to_uint() == ip->value());
       if (!asked || !right_source || reply->id != lookup.mdns_id || !asks_only(*reply, lookup.question) ||
           lookup.mdns_name) {
         continue;
@@ -373,7 +373,7 @@ class NameResolver::Session {
     std::optional<Ipv4Address> ip;
     if (reply->questions.size() == 1) ip = address_of_reverse_name(reply->questions.front().name);
     const auto it = ip ? lookups_.find(ip->value()) : lookups_.end();
-    if (it == lookups_.end() || it->second.dns != DnsState::sent || reply->id != it->second.dns_id ||
+    if (it == lookups_.end() || it->second.dns != DnsState::kSent || reply->id != it->second.dns_id ||
         !asks_only(*reply, it->second.question) || !asked_server(it->second, from)) {
       ++stats_.rejected_replies;
       return;
@@ -381,15 +381,15 @@ class NameResolver::Session {
     Lookup& lookup = it->second;
     if (reply->rcode() == 0 && !reply->truncated()) {
       lookup.dns_name = ptr_target(*reply, lookup.question);
-      lookup.dns = DnsState::finished;
+      lookup.dns = DnsState::kFinished;
     } else if (reply->rcode() == dns_rcode_nxdomain) {
-      lookup.dns = DnsState::finished;  // authoritative: no name
+      lookup.dns = DnsState::kFinished;  // authoritative: no name
     } else {
       // SERVFAIL, REFUSED or a truncated reply: the next nameserver, if there is one not yet asked.
       const std::size_t count = std::min(config_.nameservers.size(), sizeof(unsigned) * 8);
       const unsigned all = count >= sizeof(unsigned) * 8 ? ~0u : (1u << count) - 1;
       if ((lookup.dns_servers_asked & all) == all) {
-        lookup.dns = DnsState::finished;
+        lookup.dns = DnsState::kFinished;
       } else {
         ask_next_nameserver(lookup);
       }
@@ -429,8 +429,8 @@ class NameResolver::Session {
     const auto it = lookups_.find(ip);
     if (it == lookups_.end()) return true;
     const Lookup& lookup = it->second;
-    const bool mdns_settled = lookup.mdns_name || lookup.mdns == MdnsState::not_asked || lookup.mdns == MdnsState::refused;
-    const bool dns_settled = lookup.dns != DnsState::sent;
+    const bool mdns_settled = lookup.mdns_name || lookup.mdns == MdnsState::kNotAsked || lookup.mdns == MdnsState::kRefused;
+    const bool dns_settled = lookup.dns != DnsState::kSent;
     // mDNS's name wins, so it ends the lookup at once; DNS's waits for mDNS to answer or refuse.
     if (!lookup.mdns_name && !(mdns_settled && dns_settled)) return false;
     complete(ip);
@@ -444,10 +444,10 @@ class NameResolver::Session {
     const Lookup& lookup = node.mapped();
     std::optional<HostName> name;
     if (lookup.mdns_name) {
-      name = HostName{*lookup.mdns_name, NameSource::mdns};
+      name = HostName{*lookup.mdns_name, NameSource::kMdns};
       ++stats_.mdns_names;
     } else if (lookup.dns_name) {
-      name = HostName{*lookup.dns_name, NameSource::dns};
+      name = HostName{*lookup.dns_name, NameSource::kDns};
       ++stats_.dns_names;
     } else {
       ++stats_.unnamed;

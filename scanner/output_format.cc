@@ -40,11 +40,11 @@ nlohmann::json json_mac_list(const std::vector<MacAddress>& macs) {
 // The JSON keys of malformed_by_reason: the enumerators' names.
 const char* json_name(ArpDecodeError error) {
   switch (error) {
-    case ArpDecodeError::truncated: return "truncated";
-    case ArpDecodeError::not_arp: return "not_arp";
-    case ArpDecodeError::not_ethernet_ipv4: return "not_ethernet_ipv4";
-    case ArpDecodeError::unknown_operation: return "unknown_operation";
-    case ArpDecodeError::bad_sender: return "bad_sender";
+    case ArpDecodeError::kTruncated: return "truncated";
+    case ArpDecodeError::kNotArp: return "not_arp";
+    case ArpDecodeError::kNotEthernetIpv4: return "not_ethernet_ipv4";
+    case ArpDecodeError::kUnknownOperation: return "unknown_operation";
+    case ArpDecodeError::kBadSender: return "bad_sender";
   }
   return "unknown";
 }
@@ -145,10 +145,10 @@ nlohmann::json claims_json(const ScanResult& result) {
 }  // namespace
 
 OutputFormat parse_output_format(std::string_view text) {
-  if (text == "table") return OutputFormat::table;
-  if (text == "json") return OutputFormat::json;
-  if (text == "csv") return OutputFormat::csv;
-  if (text == "jsonl") return OutputFormat::jsonl;
+  if (text == "table") return OutputFormat::kTable;
+  if (text == "json") return OutputFormat::kJson;
+  if (text == "csv") return OutputFormat::kCsv;
+  if (text == "jsonl") return OutputFormat::kJsonl;
   throw Error(fmt::format("unknown format '{}' (use table, json, csv or jsonl)", text));
 }
 

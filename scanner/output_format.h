@@ -11,7 +11,7 @@
 
 namespace pifind {
 
-enum class OutputFormat { table, json, csv, jsonl };
+enum class OutputFormat { kTable, kJson, kCsv, kJsonl };
 
 /// "table", "json", "csv" or "jsonl"; throws Error otherwise.
 OutputFormat parse_output_format(std::string_view text);

@@ -259,9 +259,9 @@ ScanTime ProbeScheduler::next_event(ScanTime now) {
 
 ReplyKind ProbeScheduler::on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_probe) {
   const auto index = find(ip);
-  if (!index) return ReplyKind::not_a_target;
+  if (!index) return ReplyKind::kNotATarget;
   Target& target = targets_[*index];
-  if (target.tries == 0) return ReplyKind::not_a_target;
+  if (target.tries == 0) return ReplyKind::kNotATarget;
   if (last_probe != nullptr) *last_probe = target.last_sent;
   if ((target.flags & answered_flag) != 0) {
     if ((target.flags & pending_flag) != 0) {
@@ -275,7 +275,7 @@ ReplyKind ProbeScheduler::on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_
       loss_.revise_lost_confirmation();
       evidence_changed_ = true;
     }
-    return ReplyKind::repeat;
+    return ReplyKind::kRepeat;
   }
   target.flags |= answered_flag;
   ++answered_;
@@ -292,7 +292,7 @@ ReplyKind ProbeScheduler::on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_
     ++confirmations_in_flight_;
   }
   const bool late = target.tries >= allowed_tries_ && now >= target.last_sent + policy_.max_timeout;
-  return late ? ReplyKind::late : ReplyKind::first;
+  return late ? ReplyKind::kLate : ReplyKind::kFirst;
 }
 
 void ProbeScheduler::on_capture_drops() {

@@ -34,10 +34,10 @@ struct ScanPolicy {
 };
 
 enum class ReplyKind {
-  first,        ///< the first reply from a target
-  repeat,       ///< the target had already answered
-  late,         ///< the first reply, with no try left and more than the answer window after the last probe
-  not_a_target  ///< an address that was not probed
+  kFirst,      ///< the first reply from a target
+  kRepeat,     ///< the target had already answered
+  kLate,       ///< the first reply, with no try left and more than the answer window after the last probe
+  kNotATarget  ///< an address that was not probed
 };
 
 struct ProbeCounters {

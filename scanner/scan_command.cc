@@ -149,8 +149,8 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
 
   const OutputShape shape{options.all_hosts, !options.numeric, !options.plain};
   // JSON lines always stream; a table streams when a person watches it, as arp-scan's grows.
-  const bool stream_rows = options.format == OutputFormat::table && isatty(STDOUT_FILENO) != 0;
-  const bool streaming = stream_rows || options.format == OutputFormat::jsonl;
+  const bool stream_rows = options.format == OutputFormat::kTable && isatty(STDOUT_FILENO) != 0;
+  const bool streaming = stream_rows || options.format == OutputFormat::kJsonl;
   // Streamed hosts of other vendors need their names as they answer: the whole registry, loaded first.
   const bool registries_loaded = streaming && options.all_hosts;
   if (registries_loaded) load_installed_registries(vendors);
@@ -184,7 +184,7 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   if (stream_rows && shape.header) progress.print_above(std::cout, streaming_table.header());
   loop.on_host_complete = [&](const HostEntry& host) {
     if (!streaming || !listed(host, shape)) return;
-    if (options.format == OutputFormat::jsonl) {
+    if (options.format == OutputFormat::kJsonl) {
       progress.print_above(std::cout, jsonl_host_line(host));
     } else {
       // Only the later MACs of a shared address can say so as they come; the warnings name them all.
@@ -200,12 +200,12 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   name_vendors(result, vendors, registries_loaded);
 
   switch (options.format) {
-    case OutputFormat::table:
+    case OutputFormat::kTable:
       if (!stream_rows) write_table(std::cout, result, shape);
       break;
-    case OutputFormat::json: write_json(std::cout, result, shape); break;
-    case OutputFormat::csv: write_csv(std::cout, result, shape); break;
-    case OutputFormat::jsonl:
+    case OutputFormat::kJson: write_json(std::cout, result, shape); break;
+    case OutputFormat::kCsv: write_csv(std::cout, result, shape); break;
+    case OutputFormat::kJsonl:
       if (!options.plain) std::cout << jsonl_stats_line(result) << '\n';
       break;
   }

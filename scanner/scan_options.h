@@ -20,7 +20,7 @@ struct ScanOptions {
   std::vector<std::string> targets;
   std::vector<std::string> target_files;  ///< "-" is standard input
   bool all_hosts = false;
-  OutputFormat format = OutputFormat::table;
+  OutputFormat format = OutputFormat::kTable;
   ScanPolicy policy;
   std::vector<std::string> oui_files;
   bool force = false;

@@ -11,7 +11,7 @@ std::size_t ScanResult::raspberry_pi_count() const {
 ReplyRecord ScanResultBuilder::add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan) {
   if (const auto it = entries_.find({ip, mac}); it != entries_.end()) {
     ++it->second.replies;
-    return ReplyRecord::repeat;
+    return ReplyRecord::kRepeat;
   }
   const auto known = per_ip_.find(ip);
   const bool first_of_ip = known == per_ip_.end();
@@ -20,7 +20,7 @@ ReplyRecord ScanResultBuilder::add_reply(Ipv4Address ip, MacAddress mac, ScanDur
   if (!room) {
     ++replies_over_cap_;
     if (!first_of_ip) ++known->second.replies_over_cap;
-    return ReplyRecord::over_cap;
+    return ReplyRecord::kOverCap;
   }
   HostEntry& entry = entries_[{ip, mac}];
   entry.ip = ip;
@@ -30,7 +30,7 @@ ReplyRecord ScanResultBuilder::add_reply(Ipv4Address ip, MacAddress mac, ScanDur
   entry.replies = 1;
   ++per_ip_[ip].macs;
   if (!first_of_ip) ++extra_macs_;
-  return ReplyRecord::new_pair;
+  return ReplyRecord::kNewPair;
 }
 
 ScanResult ScanResultBuilder::finish(std::string interface_name, ScanStats stats) const {

@@ -109,9 +109,9 @@ struct ScanResultLimits {
 };
 
 enum class ReplyRecord {
-  new_pair,  ///< the first reply from this (IP, MAC): kept
-  repeat,    ///< this (IP, MAC) is already kept; its reply count grows
-  over_cap   ///< a new MAC beyond the limits: counted, not kept
+  kNewPair,  ///< the first reply from this (IP, MAC): kept
+  kRepeat,   ///< this (IP, MAC) is already kept; its reply count grows
+  kOverCap   ///< a new MAC beyond the limits: counted, not kept
 };
 
 /// Collects replies during a scan; `finish` sorts and derives the conflicts.

@@ -135,7 +135,7 @@ ArpFrame reply_to(const Options& o, MacAddress to_mac, Ipv4Address to_ip, MacAdd
   reply.ethernet_destination = to_mac;
   reply.ethernet_source = sender;
   if (o.vlan >= 0) reply.vlan = static_cast<std::uint16_t>(o.vlan);
-  reply.operation = ArpOperation::reply;
+  reply.operation = ArpOperation::kReply;
   reply.sender_mac = sender;
   reply.sender_ip = sender_ip.value_or(o.ip);
   reply.target_mac = to_mac;
@@ -149,7 +149,7 @@ std::vector<std::uint8_t> gratuitous_frame(const Options& o, long index) {
   frame.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
   frame.ethernet_source = o.mac;
   if (o.vlan >= 0) frame.vlan = static_cast<std::uint16_t>(o.vlan);
-  frame.operation = reply ? ArpOperation::reply : ArpOperation::request;
+  frame.operation = reply ? ArpOperation::kReply : ArpOperation::kRequest;
   frame.sender_mac = o.mac;
   frame.sender_ip = o.ip;
   // As Linux's arping -U (request) and -A (reply) send them.
@@ -248,7 +248,7 @@ int main(int argc, char** argv) {
         if ((aux.tp_status & TP_STATUS_VLAN_VALID) != 0) tag = aux.tp_vlan_tci & 0x0fff;
       }
       const bool on_our_vlan = o.only_vlan < 0 || (tag == o.only_vlan && from.sll_pkttype != PACKET_OUTGOING);
-      if (!o.silent && on_our_vlan && decoded.frame && decoded.frame->operation == ArpOperation::request &&
+      if (!o.silent && on_our_vlan && decoded.frame && decoded.frame->operation == ArpOperation::kRequest &&
           decoded.frame->target_ip == o.ip && decoded.frame->sender_ip != o.ip) {
         const ArpFrame reply = reply_to(o, decoded.frame->sender_mac, decoded.frame->sender_ip, o.mac);
         if (o.malformed) {

@@ -12,7 +12,7 @@ ArpFrame sample_reply() {
   ArpFrame frame;
   frame.ethernet_destination = *MacAddress::parse("02:00:00:00:00:01");
   frame.ethernet_source = *MacAddress::parse("b8:27:eb:01:02:03");
-  frame.operation = ArpOperation::reply;
+  frame.operation = ArpOperation::kReply;
   frame.sender_mac = *MacAddress::parse("b8:27:eb:01:02:03");
   frame.sender_ip = *Ipv4Address::parse("198.18.0.10");
   frame.target_mac = *MacAddress::parse("02:00:00:00:00:01");
@@ -32,7 +32,7 @@ TEST_CASE("libnet builds exactly the who-has request the encoder describes") {
     ArpFrame expected;
     expected.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
     expected.ethernet_source = us;
-    expected.operation = ArpOperation::request;
+    expected.operation = ArpOperation::kRequest;
     expected.sender_mac = us;
     expected.sender_ip = our_ip;
     expected.target_ip = *Ipv4Address::parse(target);
@@ -41,7 +41,7 @@ TEST_CASE("libnet builds exactly the who-has request the encoder describes") {
     const auto decoded = decode_arp_frame(bytes);
     REQUIRE(decoded.frame);
     CHECK(decoded.frame->target_ip == expected.target_ip);
-    CHECK(decoded.frame->operation == ArpOperation::request);
+    CHECK(decoded.frame->operation == ArpOperation::kRequest);
   }
 }
 
@@ -56,7 +56,7 @@ TEST_CASE("requests with -Q are 802.1Q-tagged, and -S changes only their Etherne
   expected.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
   expected.ethernet_source = spoofed;
   expected.vlan = 42;
-  expected.operation = ArpOperation::request;
+  expected.operation = ArpOperation::kRequest;
   expected.sender_mac = us;  // replies still come to the interface's own address
   expected.sender_ip = our_ip;
   expected.target_ip = *Ipv4Address::parse("198.18.42.2");
@@ -74,7 +74,7 @@ TEST_CASE("a reply decodes field by field, with or without padding and an 802.1Q
   bytes.resize(60, 0);  // Ethernet minimum-size padding
   auto decoded = decode_arp_frame(bytes);
   REQUIRE(decoded.frame);
-  CHECK(decoded.frame->operation == ArpOperation::reply);
+  CHECK(decoded.frame->operation == ArpOperation::kReply);
   CHECK(decoded.frame->sender_mac == reply.sender_mac);
   CHECK(decoded.frame->sender_ip == reply.sender_ip);
   CHECK(decoded.frame->target_mac == reply.target_mac);
@@ -99,7 +99,7 @@ TEST_CASE("every truncation of a reply is rejected without reading past the end"
       const std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(length));
       const auto decoded = decode_arp_frame(cut);
       CHECK_FALSE(decoded.frame);
-      CHECK(decoded.error == ArpDecodeError::truncated);
+      CHECK(decoded.error == ArpDecodeError::kTruncated);
     }
   }
 }
@@ -111,19 +111,19 @@ TEST_CASE("malformed ARP is rejected with its reason") {
     copy[offset] = value;
     return decode_arp_frame(copy);
   };
-  CHECK(with(12, 0x86).error == ArpDecodeError::not_arp);          // ethertype 0x8606
-  CHECK(with(13, 0x00).error == ArpDecodeError::not_arp);          // ethertype 0x0800 (IPv4)
-  CHECK(with(15, 0x06).error == ArpDecodeError::not_ethernet_ipv4);  // hardware type 6 (IEEE 802)
-  CHECK(with(16, 0x86).error == ArpDecodeError::not_ethernet_ipv4);  // protocol 0x86dd
-  CHECK(with(18, 8).error == ArpDecodeError::not_ethernet_ipv4);     // hardware length 8
-  CHECK(with(19, 16).error == ArpDecodeError::not_ethernet_ipv4);    // protocol length 16
-  CHECK(with(21, 3).error == ArpDecodeError::unknown_operation);     // RARP request
-  CHECK(with(21, 0).error == ArpDecodeError::unknown_operation);
-  CHECK(with(22, 0x01).error == ArpDecodeError::bad_sender);         // sender MAC multicast
+  CHECK(with(12, 0x86).error == ArpDecodeError::kNotArp);          // ethertype 0x8606
+  CHECK(with(13, 0x00).error == ArpDecodeError::kNotArp);          // ethertype 0x0800 (IPv4)
+  CHECK(with(15, 0x06).error == ArpDecodeError::kNotEthernetIpv4);  // hardware type 6 (IEEE 802)
+  CHECK(with(16, 0x86).error == ArpDecodeError::kNotEthernetIpv4);  // protocol 0x86dd
+  CHECK(with(18, 8).error == ArpDecodeError::kNotEthernetIpv4);     // hardware length 8
+  CHECK(with(19, 16).error == ArpDecodeError::kNotEthernetIpv4);    // protocol length 16
+  CHECK(with(21, 3).error == ArpDecodeError::kUnknownOperation);     // RARP request
+  CHECK(with(21, 0).error == ArpDecodeError::kUnknownOperation);
+  CHECK(with(22, 0x01).error == ArpDecodeError::kBadSender);         // sender MAC multicast
   auto zero_sender = sample_reply();
   zero_sender.sender_mac = MacAddress();
-  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::bad_sender);
+  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::kBadSender);
   zero_sender.sender_mac = MacAddress::from_u64(0xffffffffffffULL);
-  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::bad_sender);
-  CHECK(to_string(ArpDecodeError::truncated) == "truncated");
+  CHECK(decode_arp_frame(encode_arp_frame(zero_sender)).error == ArpDecodeError::kBadSender);
+  CHECK(to_string(ArpDecodeError::kTruncated) == "truncated");
 }

@@ -103,19 +103,19 @@ TEST_CASE("hostile replies are refused, never followed") {
   SECTION("a pointer to itself") {
     std::vector<std::uint8_t> m = header(1, 0x8400, 1, 0);
     append(m, {0xc0, 12, 0, 12, 0, 1});
-    CHECK(error_of(m) == DnsDecodeError::pointer_loop);
+    CHECK(error_of(m) == DnsDecodeError::kPointerLoop);
   }
   SECTION("two names pointing at each other") {
     std::vector<std::uint8_t> m = header(1, 0x8400, 2, 0);
     append(m, {1, 'a', 0xc0, 18, 0, 12, 0, 1});  // at 12: "a" then a pointer forward to 18
     append(m, {1, 'b', 0xc0, 12, 0, 12, 0, 1});  // at 18 (never reached: forward pointers are refused)
-    CHECK(error_of(m) == DnsDecodeError::pointer_loop);
+    CHECK(error_of(m) == DnsDecodeError::kPointerLoop);
   }
   SECTION("a pointer back into a loop through an earlier name") {
     // Name at 12: "x" + pointer to 12 (itself, from inside); the answer's name points at 12.
     std::vector<std::uint8_t> m = header(1, 0x8400, 0, 1);
     append(m, {0xc0, 13});
-    CHECK(error_of(m) == DnsDecodeError::pointer_loop);
+    CHECK(error_of(m) == DnsDecodeError::kPointerLoop);
   }
   SECTION("a name longer than 255 bytes") {
     std::vector<std::uint8_t> m = header(1, 0x8400, 1, 0);
@@ -124,7 +124,7 @@ TEST_CASE("hostile replies are refused, never followed") {
       m.insert(m.end(), 63, 'a');
     }
     append(m, {0, 0, 12, 0, 1});
-    CHECK(error_of(m) == DnsDecodeError::name_too_long);
+    CHECK(error_of(m) == DnsDecodeError::kNameTooLong);
   }
   SECTION("a long name made of pointers to pointers stays bounded") {
     // 20 names of one 15-byte label each, each ending in a pointer to the one before: the 17th is 272
@@ -143,12 +143,12 @@ TEST_CASE("hostile replies are refused, never followed") {
       append(m, {0, 12, 0, 1});
       previous = at;
     }
-    CHECK(error_of(m) == DnsDecodeError::name_too_long);
+    CHECK(error_of(m) == DnsDecodeError::kNameTooLong);
   }
   SECTION("extended label types") {
     std::vector<std::uint8_t> m = header(1, 0x8400, 1, 0);
     append(m, {0x41, 'a', 0, 0, 12, 0, 1});
-    CHECK(error_of(m) == DnsDecodeError::bad_label);
+    CHECK(error_of(m) == DnsDecodeError::kBadLabel);
   }
   SECTION("truncated anywhere") {
     const auto good = fixture("avahi-legacy-unicast-ptr.bin");
@@ -161,11 +161,11 @@ TEST_CASE("hostile replies are refused, never followed") {
     auto m = fixture("avahi-legacy-unicast-ptr.bin");
     m[52] = static_cast<std::uint8_t>(m[52] + 1);  // RDLENGTH one more than the name...
     m.push_back(0);                                // ...and the byte it claims
-    CHECK(error_of(m) == DnsDecodeError::bad_rdata);
+    CHECK(error_of(m) == DnsDecodeError::kBadRdata);
   }
   SECTION("more records than a PTR answer has") {
     std::vector<std::uint8_t> m = header(1, 0x8400, 0, 33);
-    CHECK(error_of(m) == DnsDecodeError::too_many_records);
+    CHECK(error_of(m) == DnsDecodeError::kTooManyRecords);
   }
 }
 

@@ -152,7 +152,7 @@ TEST_CASE("reverse DNS: a PTR answer names the host as soon as it comes") {
   REQUIRE(h.run(resolver, {"198.18.0.7"}, 5s));
   REQUIRE(h.names["198.18.0.7"]);
   CHECK(h.names["198.18.0.7"]->name == "pi-dns.lab.example");
-  CHECK(h.names["198.18.0.7"]->source == NameSource::dns);
+  CHECK(h.names["198.18.0.7"]->source == NameSource::kDns);
   CHECK(resolver.stats().dns_names == 1);
   CHECK(resolver.pending() == 0);
 }
@@ -178,7 +178,7 @@ TEST_CASE("reverse DNS: wrong IDs, spoofed sources and broken replies are ignore
   CHECK(h.names["198.18.0.8"]->name == "pi-good.lab.example");
   CHECK(resolver.stats().rejected_replies == 2);
   CHECK(resolver.stats().malformed_replies == 1);
-  CHECK(resolver.stats().malformed_by_reason[static_cast<std::size_t>(DnsDecodeError::pointer_loop)] == 1);
+  CHECK(resolver.stats().malformed_by_reason[static_cast<std::size_t>(DnsDecodeError::kPointerLoop)] == 1);
 }
 
 TEST_CASE("reverse DNS: NXDOMAIN ends the lookup without a name, a CNAME is followed") {
@@ -238,10 +238,10 @@ TEST_CASE("mDNS: the host's own answer wins over DNS, and a closed port 5353 is 
   REQUIRE(h.run(resolver, {"127.0.0.2", "127.0.0.3"}, 5s));
   REQUIRE(h.names["127.0.0.2"]);
   CHECK(h.names["127.0.0.2"]->name == "pi-rack-2.local");
-  CHECK(h.names["127.0.0.2"]->source == NameSource::mdns);
+  CHECK(h.names["127.0.0.2"]->source == NameSource::kMdns);
   REQUIRE(h.names["127.0.0.3"]);
   CHECK(h.names["127.0.0.3"]->name == "from-dns.lab.example");
-  CHECK(h.names["127.0.0.3"]->source == NameSource::dns);
+  CHECK(h.names["127.0.0.3"]->source == NameSource::kDns);
   CHECK(resolver.stats().mdns_refused == 1);
   CHECK(resolver.stats().mdns_multicast_queries == 0);
 }

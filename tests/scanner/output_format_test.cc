@@ -16,21 +16,21 @@ ScanResult sample() {
   builder.add_reply(*Ipv4Address::parse("10.0.0.5"), *MacAddress::parse("00:1b:21:00:00:02"), 2ms, std::nullopt);
   builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 300us, 7);
   CHECK(builder.add_reply(*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("00:50:56:00:00:03"), 1ms, 7) ==
-        ReplyRecord::repeat);
+        ReplyRecord::kRepeat);
   ScanStats stats;
   stats.targets = 254;
   stats.sent = 300;
   stats.received = 4;
   stats.duration_s = 0.61;
   stats.malformed_frames = 3;
-  stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::bad_sender)] = 3;
+  stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::kBadSender)] = 3;
   ScanResult result = builder.finish("eth0", stats);
   result.claims.push_back({*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("02:66:00:00:00:02"), 4,
                            {*MacAddress::parse("00:50:56:00:00:03")}});
   for (auto& host : result.hosts) {
     host.raspberry_pi = host.mac.bytes()[0] == 0xdc;
     host.vendor = host.raspberry_pi ? "Raspberry Pi Trading Ltd" : "Vendor, \"Quoted\" Inc";
-    if (host.raspberry_pi) host.name = HostName{"pi-rack-1.local", NameSource::mdns};
+    if (host.raspberry_pi) host.name = HostName{"pi-rack-1.local", NameSource::kMdns};
   }
   return result;
 }

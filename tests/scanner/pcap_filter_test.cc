@@ -38,7 +38,7 @@ ArpFrame reply_to_us() {
   ArpFrame frame;
   frame.ethernet_destination = us;
   frame.ethernet_source = *MacAddress::parse("b8:27:eb:00:00:01");
-  frame.operation = ArpOperation::reply;
+  frame.operation = ArpOperation::kReply;
   frame.sender_mac = frame.ethernet_source;
   frame.sender_ip = *Ipv4Address::parse("198.18.0.10");
   frame.target_mac = us;
@@ -75,7 +75,7 @@ TEST_CASE("replies to us pass, tagged or not, padded or not, replies to others d
   CHECK_FALSE(filter.passes(padded_to_60(encode_arp_frame(other))));
   // Another host's who-has, broadcast: ordinary traffic, not for us.
   ArpFrame request = reply_to_us();
-  request.operation = ArpOperation::request;
+  request.operation = ArpOperation::kRequest;
   request.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
   request.target_mac = MacAddress();
   request.target_ip = *Ipv4Address::parse("198.18.0.11");
@@ -88,9 +88,9 @@ TEST_CASE("gratuitous ARP passes, as request or reply, from anyone") {
   announcement.ethernet_destination = MacAddress::from_u64(0xffffffffffffULL);
   announcement.sender_mac = *MacAddress::parse("02:66:00:00:00:10");
   announcement.target_ip = announcement.sender_ip;
-  for (ArpOperation operation : {ArpOperation::request, ArpOperation::reply}) {
+  for (ArpOperation operation : {ArpOperation::kRequest, ArpOperation::kReply}) {
     announcement.operation = operation;
-    announcement.target_mac = operation == ArpOperation::reply ? announcement.sender_mac : MacAddress::from_u64(0xffffffffffffULL);
+    announcement.target_mac = operation == ArpOperation::kReply ? announcement.sender_mac : MacAddress::from_u64(0xffffffffffffULL);
     CHECK(filter.passes(padded_to_60(encode_arp_frame(announcement))));
   }
 }

@@ -69,8 +69,8 @@ struct SimulatedLan {
         const std::uint32_t address = replies.begin()->second;
         replies.erase(replies.begin());
         const ReplyKind kind = scheduler.on_reply(Ipv4Address(address), now);
-        if (kind == ReplyKind::first || kind == ReplyKind::late) outcome.found.insert(address);
-        if (kind == ReplyKind::late) ++outcome.late;
+        if (kind == ReplyKind::kFirst || kind == ReplyKind::kLate) outcome.found.insert(address);
+        if (kind == ReplyKind::kLate) ++outcome.late;
         continue;
       }
       now = next + timer_lateness;
@@ -275,12 +275,12 @@ TEST_CASE("replies from strangers and repeats are told apart") {
   ProbeScheduler scheduler({Ipv4Address(1), Ipv4Address(2)}, ScanPolicy{});
   const ScanTime t0{};
   REQUIRE(scheduler.next_probe(t0) == Ipv4Address(1));
-  CHECK(scheduler.on_reply(Ipv4Address(2), t0 + 1ms) == ReplyKind::not_a_target);  // not probed yet
-  CHECK(scheduler.on_reply(Ipv4Address(9), t0 + 1ms) == ReplyKind::not_a_target);
+  CHECK(scheduler.on_reply(Ipv4Address(2), t0 + 1ms) == ReplyKind::kNotATarget);  // not probed yet
+  CHECK(scheduler.on_reply(Ipv4Address(9), t0 + 1ms) == ReplyKind::kNotATarget);
   ScanTime probe{};
-  CHECK(scheduler.on_reply(Ipv4Address(1), t0 + 1ms, &probe) == ReplyKind::first);
+  CHECK(scheduler.on_reply(Ipv4Address(1), t0 + 1ms, &probe) == ReplyKind::kFirst);
   CHECK(probe == t0);
-  CHECK(scheduler.on_reply(Ipv4Address(1), t0 + 2ms) == ReplyKind::repeat);
+  CHECK(scheduler.on_reply(Ipv4Address(1), t0 + 2ms) == ReplyKind::kRepeat);
   CHECK(scheduler.counters().answered == 1);
 }
 
@@ -290,7 +290,7 @@ TEST_CASE("an answered address gets one confirmation probe, and the scan waits f
   ScanTime now{};
   REQUIRE(scheduler.next_probe(now) == Ipv4Address(7));
   now += 1ms;
-  REQUIRE(scheduler.on_reply(Ipv4Address(7), now) == ReplyKind::first);
+  REQUIRE(scheduler.on_reply(Ipv4Address(7), now) == ReplyKind::kFirst);
   int confirmations = 0;
   ScanTime confirmed_at{};
   for (int step = 0; step < 1000 && !scheduler.finished(now); ++step) {
@@ -308,7 +308,7 @@ TEST_CASE("an answered address gets one confirmation probe, and the scan waits f
   CHECK(scheduler.counters().confirmations_lost == 1);  // nobody answered it
   // A late answer to it turns the loss back into an answer; for the scheduler it is a repeat
   // (ScanResultBuilder keys by MAC, so a second device still shows).
-  CHECK(scheduler.on_reply(Ipv4Address(7), now) == ReplyKind::repeat);
+  CHECK(scheduler.on_reply(Ipv4Address(7), now) == ReplyKind::kRepeat);
   CHECK(scheduler.counters().confirmations_lost == 0);
 }
 

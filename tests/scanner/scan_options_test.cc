@@ -45,7 +45,7 @@ TEST_CASE("options map onto the scan policy") {
                                      "198.18.0.0/24", "198.18.1.5"});
   CHECK(options.interface_name == "eth0");
   CHECK(options.all_hosts);
-  CHECK(options.format == OutputFormat::json);
+  CHECK(options.format == OutputFormat::kJson);
   CHECK(options.policy.max_tries == 5);
   CHECK(options.policy.max_timeout == 800ms);
   CHECK(options.policy.send_interval == 2ms);
@@ -76,7 +76,7 @@ TEST_CASE("arp-scan's habits: -O/--ouifile, -x, -N, -v, -S, -Q, -W") {
   CHECK_FALSE(defaults.numeric);
   CHECK(defaults.name_timeout == 300ms);
   CHECK_FALSE(defaults.vlan);
-  CHECK(parse({"--format", "jsonl"}).format == OutputFormat::jsonl);
+  CHECK(parse({"--format", "jsonl"}).format == OutputFormat::kJsonl);
   CHECK(parse({"-vv"}).verbosity == 2);
 }
 

@@ -17,19 +17,19 @@ MacAddress flood_mac(std::uint64_t i) { return MacAddress::from_u64(0x0200000000
 TEST_CASE("a flood of MACs for one IP keeps the first macs_per_ip and counts the rest") {
   ScanResultBuilder builder(ScanResultLimits{4, 100, 1000});
   const MacAddress pi = *MacAddress::parse("b8:27:eb:00:00:01");
-  CHECK(builder.add_reply(result_ip("10.0.0.10"), pi, 1ms, std::nullopt) == ReplyRecord::new_pair);
+  CHECK(builder.add_reply(result_ip("10.0.0.10"), pi, 1ms, std::nullopt) == ReplyRecord::kNewPair);
   int kept = 0, dropped = 0;
   for (std::uint64_t i = 0; i < 5000; ++i) {
     const ReplyRecord record = builder.add_reply(result_ip("10.0.0.10"), flood_mac(i), 1ms, std::nullopt);
-    kept += record == ReplyRecord::new_pair;
-    dropped += record == ReplyRecord::over_cap;
+    kept += record == ReplyRecord::kNewPair;
+    dropped += record == ReplyRecord::kOverCap;
   }
   CHECK(kept == 3);
   CHECK(dropped == 4997);
   CHECK(builder.pairs() == 4);
   // The Pi answering again is still a repeat of a kept pair, and another address is unaffected.
-  CHECK(builder.add_reply(result_ip("10.0.0.10"), pi, 1ms, std::nullopt) == ReplyRecord::repeat);
-  CHECK(builder.add_reply(result_ip("10.0.0.11"), flood_mac(1), 1ms, std::nullopt) == ReplyRecord::new_pair);
+  CHECK(builder.add_reply(result_ip("10.0.0.10"), pi, 1ms, std::nullopt) == ReplyRecord::kRepeat);
+  CHECK(builder.add_reply(result_ip("10.0.0.11"), flood_mac(1), 1ms, std::nullopt) == ReplyRecord::kNewPair);
 
   const ScanResult result = builder.finish("eth0", ScanStats{});
   REQUIRE(result.hosts.size() == 5);
@@ -56,7 +56,7 @@ TEST_CASE("a flood over many IPs exhausts the shared pool of extra MACs, never t
   // The 20 addresses that had not answered yet still get their first answer kept.
   for (int host = 31; host <= 50; ++host) {
     CHECK(builder.add_reply(result_ip(("10.0.0." + std::to_string(host)).c_str()), flood_mac(next++), 1ms, std::nullopt) ==
-          ReplyRecord::new_pair);
+          ReplyRecord::kNewPair);
   }
   CHECK(builder.pairs() == 70);
   const ScanResult result = builder.finish("eth0", ScanStats{});
@@ -71,7 +71,7 @@ TEST_CASE("at max_pairs even a new address's first MAC is only counted") {
   ScanResultBuilder builder(ScanResultLimits{8, 10, 3});
   for (int host = 1; host <= 5; ++host) {
     const ReplyRecord record = builder.add_reply(result_ip(("10.0.0." + std::to_string(host)).c_str()), flood_mac(1), 1ms, 7);
-    CHECK(record == (host <= 3 ? ReplyRecord::new_pair : ReplyRecord::over_cap));
+    CHECK(record == (host <= 3 ? ReplyRecord::kNewPair : ReplyRecord::kOverCap));
   }
   const ScanResult result = builder.finish("eth0", ScanStats{});
   CHECK(result.hosts.size() == 3);
