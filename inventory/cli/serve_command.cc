@@ -66,6 +66,7 @@ int run_serve_command(int argc, char** argv) {
   app.add_option("--max-uncertainty", thresholds.max_uncertainty_ppm, "Dashboard audit: largest uncertainty, ppm")
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
+  app.add_flag("--require-agent", thresholds.require_agent, "Dashboard audit: fail the Pis without an agent");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
   limits.io_timeout = std::max(std::chrono::seconds(1), *parse_duration(request_timeout));

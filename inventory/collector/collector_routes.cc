@@ -53,7 +53,7 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         if (request.method() != http::verb::post) return wrong_method("POST");
         return handle_report(collector, request, reply);
       }
-      if (path != "/" && path != "/v1/inventory" && path != "/metrics" && path != "/healthz")
+      if (path != "/" && path != "/v1/inventory" && path != "/v1/audit" && path != "/metrics" && path != "/healthz")
         return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (!get) return wrong_method("GET");
       if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
@@ -66,6 +66,10 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
       }
       if (path == "/v1/inventory") {
         collector.with_inventory([&](const Inventory& inv) { body = inventory_to_text(inv, now); });
+        return reply(body_response(request, "application/json", std::move(body)));
+      }
+      if (path == "/v1/audit") {
+        collector.with_inventory([&](const Inventory& inv) { body = audit_to_json(audit_fleet(inv, thresholds, now)).dump(); });
         return reply(body_response(request, "application/json", std::move(body)));
       }
       collector.with_inventory(

@@ -99,6 +99,14 @@ TEST_CASE("GET endpoints serve the inventory, health and Prometheus metrics that
   const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics.body);
   INFO(lint.out << lint.err);
   CHECK(lint.exit_status == 0);
+  const auto audit = test::http_request(fx.port(), "GET", "/v1/audit");
+  CHECK(audit.status == 200);
+  CHECK(audit.headers.at("Content-Type") == "application/json");
+  const auto audit_json = nlohmann::json::parse(audit.body);
+  CHECK(audit_json["summary"]["hosts"] == 2);
+  CHECK(audit_json["hosts"][0]["name"] == "pi1");
+  CHECK(audit_json["hosts"][0]["drift_ppm"] == -7.25);
+  CHECK(audit_json["unmanaged"].empty());
   const auto page = test::http_request(fx.port(), "GET", "/");
   CHECK(page.status == 200);
   CHECK_THAT(page.headers.at("Content-Type"), Contains("text/html"));
