@@ -82,6 +82,7 @@ HeadlessChromium::HeadlessChromium(std::chrono::milliseconds timeout) : timeout_
     const auto attached =
         call("Target.attachToTarget", {{"targetId", target.at("targetId")}, {"flatten", true}}, false);
     session_ = attached.at("sessionId").get<std::string>();
+    call("Page.enable", nlohmann::json::object());  // scripts added for new documents run only once it is
   } catch (...) {
     stop();
     throw;
@@ -174,6 +175,10 @@ void HeadlessChromium::wait_until(const std::string& expression, const std::stri
                                (last_error.empty() ? "" : " (last error: " + last_error + ")"));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+void HeadlessChromium::add_script_on_new_document(const std::string& source) {
+  call("Page.addScriptToEvaluateOnNewDocument", {{"source", source}});
 }
 
 void HeadlessChromium::open(const std::string& url, const std::string& ready) {

@@ -25,6 +25,8 @@ class HeadlessChromium {
   /// Closes the browser (Browser.close), and kills its process group if it lingers.
   ~HeadlessChromium();
 
+  /// Runs `source` in every document the page loads from now on, before the document's own scripts.
+  void add_script_on_new_document(const std::string& source);
   /// Navigates the page to `url` and waits until `ready` (a script expression) is true in the new document.
   void open(const std::string& url, const std::string& ready);
   /// Evaluates `expression` in the page, awaiting a promise it returns; the value as JSON (undefined as null).
