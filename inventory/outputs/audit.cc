@@ -103,8 +103,10 @@ std::vector<OffsetHistory> worst_histories(const AuditResult& audit, const Inven
   std::vector<const HostAudit*> worst;
   for (const auto& h : audit.hosts)
     if (h.drift_ppm) worst.push_back(&h);
-  std::sort(worst.begin(), worst.end(),
-            [](const HostAudit* a, const HostAudit* b) { return std::abs(*a->drift_ppm) > std::abs(*b->drift_ppm); });
+  // Stable: among equal drifts, alias order.
+  std::stable_sort(worst.begin(), worst.end(), [](const HostAudit* a, const HostAudit* b) {
+    return std::abs(*a->drift_ppm) > std::abs(*b->drift_ppm);
+  });
   std::vector<OffsetHistory> histories;
   for (const HostAudit* h : worst) {
     if (histories.size() == kHistoryHosts) break;

@@ -136,6 +136,11 @@ TEST_CASE("Every device whose agent reports is listed, reached by IPv4, else IPv
   CHECK(ssh_resolved(conf, "natted", "hostname") == "natted");
   CHECK_THAT(read_whole_file(conf), Contains("\n# pi-000004 (dc:a6:32:00:00:04): no address known\n"));
   CHECK_FALSE(read_whole_file(conf).find("Host pi-000004") != std::string::npos);
+  write_inventory_file(dir / "fleet.json", inv, test::at(30));
+  const auto written = test::run_process(
+      {test::fleet_cli(), "ssh-config", "--inventory", (dir / "fleet.json").string(), "--write", conf});
+  CHECK(written.exit_status == 0);
+  CHECK(written.err == "pifind ssh-config: wrote 4 hosts to " + conf + "; 1 with no known address are comments\n");
 
   const auto json = nlohmann::json::parse(render_hosts_json(hosts));
   CHECK(json[4]["ip"].is_null());
