@@ -32,7 +32,9 @@ std::vector<Ipv6Address> InventoryRecord::current_ipv6() const {
 
 void InventoryRecord::set_current_ipv6(const std::vector<std::pair<Ipv6Address, MacAddress>>& listed, TimePoint seen) {
   for (auto& a : ipv6) a.current = false;
-  for (const auto& [ip, mac] : listed) {
+  for (const auto& entry : listed) {
+    const Ipv6Address& ip = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const MacAddress& mac = entry.second;
     const auto known = std::find_if(ipv6.begin(), ipv6.end(), [&](const Ipv6Assignment& a) { return a.ip == ip; });
     if (known != ipv6.end()) {
       known->mac = mac;
