@@ -1,6 +1,9 @@
 # Debian packages with CPack (`cpack -G DEB` in a build tree): one .deb per install component,
 # `pifind` (scanner, collector, fleet commands) and `pifind-agent` (the agent, its unit, group and udev rule).
-# Maintainer scripts live in packaging/<package>/; man pages are installed gzipped (cmake/ManPages.cmake).
+# Maintainer scripts, conffiles, environment templates and lintian overrides live in packaging/<package>/,
+# the DEP-5 copyright file in packaging/; man pages are installed gzipped (cmake/ManPages.cmake). The binaries
+# are hardened when the tree is built with PIFIND_DPKG_BUILDFLAGS (the default preset, scripts/cross), and
+# stripped as dh_strip does (cmake/DebStrip.cmake). tests/packaging/lintian_test.sh runs lintian --pedantic.
 
 # A native build packages both; a cross build (scripts/cross) only pifind-agent, for the target's
 # Debian architecture. A native agent-only build packages nothing.
@@ -13,9 +16,20 @@ else()
 endif()
 
 # Installed only when a component is asked for (as CPack does), never by a plain `cmake --install`
-# into /usr/local: the agent's environment file belongs in /etc, which only a package should own.
+# into /usr/local: the services' environment files belong in /etc, which only a package should own,
+# and the copyright file and lintian overrides belong to the packages.
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/pifind-agent.default
         DESTINATION /etc/default RENAME pifind-agent COMPONENT pifind-agent EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind/pifind-serve.default
+        DESTINATION /etc/default RENAME pifind-serve COMPONENT pifind EXCLUDE_FROM_ALL)
+foreach(PIFIND_DEB_PACKAGE IN LISTS PIFIND_DEB_PACKAGES)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright
+          DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${PIFIND_DEB_PACKAGE}
+          COMPONENT ${PIFIND_DEB_PACKAGE} EXCLUDE_FROM_ALL)
+  install(FILES ${PROJECT_SOURCE_DIR}/packaging/${PIFIND_DEB_PACKAGE}/lintian-overrides
+          DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides RENAME ${PIFIND_DEB_PACKAGE}
+          COMPONENT ${PIFIND_DEB_PACKAGE} EXCLUDE_FROM_ALL)
+endforeach()
 
 set(PIFIND_DEB_MAINTAINER "pifind maintainers <maintainers@users.noreply.r-seed-f8173170.example>"
     CACHE STRING "Maintainer field of the Debian packages")
@@ -40,6 +54,8 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
+set(CPACK_PRE_BUILD_SCRIPTS ${PROJECT_SOURCE_DIR}/cmake/DebStrip.cmake)
+set(CPACK_PIFIND_STRIP ${CMAKE_STRIP})  # the target's strip in a cross build
 # Component packages, and only ours: anything installed without a component is not packaged.
 set(CPACK_DEB_COMPONENT_INSTALL ON)
 set(CPACK_COMPONENTS_ALL ${PIFIND_DEB_PACKAGES})
@@ -72,6 +88,7 @@ set(CPACK_DEBIAN_PIFIND_PACKAGE_NAME pifind)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_DEPENDS libcap2-bin)
 set(CPACK_DEBIAN_PIFIND_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/pifind/conffiles
     ${PROJECT_SOURCE_DIR}/packaging/pifind/postinst
     ${PROJECT_SOURCE_DIR}/packaging/pifind/prerm
     ${PROJECT_SOURCE_DIR}/packaging/pifind/postrm)

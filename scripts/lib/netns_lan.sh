@@ -4,6 +4,9 @@
 # (installed as an EXIT trap by lan_create) deletes them all, also when the caller fails.
 #
 #   lan_create [ID]                      new LAN; prints nothing; sets LAN_ID, LAN_BRIDGE_NS
+#   lan_test_start ID                    what a LAN test starts with: exits 77 without root, sets $work (a temp
+#                                        dir) and a LAN with host "scanner" (02:00:00:00:00:01, 198.18.0.1/24,
+#                                        namespace $scanner_ns), both removed on exit
 #   lan_add_hosts SPEC_FILE              lines "name mac ip/prefix" (one namespace each)
 #   lan_add_host NAME MAC IP/PREFIX      one host
 #   lan_ns NAME                          the namespace name of host NAME
@@ -43,6 +46,15 @@ BATCH
 }
 
 lan_ns() { echo "${LAN_ID}-$1"; }
+
+lan_test_start() {
+  lan_require_root || exit $?
+  work=$(mktemp -d)
+  lan_create "$1"
+  trap 'lan_destroy; rm -rf "$work"' EXIT
+  lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
+  scanner_ns=$(lan_ns scanner)
+}
 
 lan_add_host() {
   local name=$1 mac=$2 cidr=$3 ns port

@@ -23,56 +23,49 @@ AgentReport gather(const std::string& name) {
   return gather_facts({root, clock, opener, kernel});
 }
 
+// What every board's facts must say: its model, its decoded board, memory and serial, and a valid report.
+void check_board(const AgentReport& r, const std::string& model, const std::string& board, int memory_mb,
+                 const std::string& serial) {
+  CHECK(r.identity.model == model);
+  REQUIRE(r.identity.revision);
+  CHECK(r.identity.revision->board == board);
+  CHECK(r.identity.memory_mb == memory_mb);
+  CHECK(r.identity.serial == serial);
+  CHECK_FALSE(validate(r));
+}
+
 }  // namespace
 
 TEST_CASE("real boards: Pi Zero W, armv6 Raspbian") {
   const auto r = gather("real-pi-zero-w-armv6");
-  CHECK(r.identity.model == "Raspberry Pi Zero W Rev 1.1");
-  REQUIRE(r.identity.revision);
-  CHECK(r.identity.revision->board == "Zero W");
+  check_board(r, "Raspberry Pi Zero W Rev 1.1", "Zero W", 512, "00000000cc69374b");
   CHECK(r.identity.revision->processor == "BCM2835");
   CHECK(r.identity.revision->board_revision == "1.1");
   CHECK(r.identity.revision->warranty_voided == false);
-  CHECK(r.identity.memory_mb == 512);
-  CHECK(r.identity.serial == "00000000cc69374b");
   CHECK(r.identity.machine == "armv6l");
-  CHECK_FALSE(validate(r));
 }
 
 TEST_CASE("real boards: Pi 3 B, armv7 Raspbian, model through the /proc/device-tree symlink") {
   const auto r = gather("real-pi3-armv7");
-  CHECK(r.identity.model == "Raspberry Pi 3 Model B Rev 1.2");
-  REQUIRE(r.identity.revision);
-  CHECK(r.identity.revision->board == "3B");
+  check_board(r, "Raspberry Pi 3 Model B Rev 1.2", "3B", 1024, "000000008714....");
   CHECK(r.identity.revision->manufacturer == "Sony Japan");
   CHECK(r.identity.revision->memory_mb == 1024);
-  CHECK(r.identity.memory_mb == 1024);
-  CHECK(r.identity.serial == "000000008714....");
-  CHECK_FALSE(validate(r));
 }
 
 TEST_CASE("real boards: Pi 4 on aarch64 Raspberry Pi OS, model from cpuinfo's Model line") {
   const auto r = gather("real-pi4-aarch64-rpios");
-  CHECK(r.identity.model == "Raspberry Pi 4 Model B Rev 1.5");
-  REQUIRE(r.identity.revision);
-  CHECK(r.identity.revision->board == "4B");
+  check_board(r, "Raspberry Pi 4 Model B Rev 1.5", "4B", 8192, "10000000a9d6d5a4");
   CHECK(r.identity.revision->processor == "BCM2711");
   CHECK(r.identity.revision->memory_mb == 8192);
   CHECK(r.identity.revision->board_revision == "1.5");
-  CHECK(r.identity.serial == "10000000a9d6d5a4");
-  CHECK_FALSE(validate(r));
 }
 
 TEST_CASE("real boards: Pi 3 B+ on Fedora, Revision 0000: the revision from the device tree") {
   const auto r = gather("real-pi3bplus-fedora-mainline");
-  CHECK(r.identity.model == "Raspberry Pi 3 Model B+");
-  REQUIRE(r.identity.revision);
+  check_board(r, "Raspberry Pi 3 Model B+", "3B+", 1024, "000000007cb25365");
   CHECK(r.identity.revision->code == "2a020d3");
-  CHECK(r.identity.revision->board == "3B+");
   CHECK(r.identity.revision->memory_mb == 1024);
   CHECK(r.identity.revision->warranty_voided == true);  // bit 25 of 02a020d3
-  CHECK(r.identity.serial == "000000007cb25365");
-  CHECK_FALSE(validate(r));
 }
 
 TEST_CASE("real boards: Pi 3 B+ on Arch Linux ARM mainline: no revision anywhere, host name offline") {
@@ -87,11 +80,8 @@ TEST_CASE("real boards: Pi 3 B+ on Arch Linux ARM mainline: no revision anywhere
 
 TEST_CASE("real boards: Pi 5 with its RTC named as the kernel names it, memory, no host state") {
   const auto r = gather("real-pi5-bookworm");
-  CHECK(r.identity.model == "Raspberry Pi 5 Model B Rev 1.0");
-  REQUIRE(r.identity.revision);
-  CHECK(r.identity.revision->board == "5");
+  check_board(r, "Raspberry Pi 5 Model B Rev 1.0", "5", 8192, "29cc75de78a6ceec");
   CHECK(r.identity.revision->processor == "BCM2712");
-  CHECK(r.identity.memory_mb == 8192);
   CHECK(r.identity.os.pretty_name == "Debian GNU/Linux 12 (bookworm)");
   REQUIRE(r.rtc.devices.size() == 1);
   CHECK(r.rtc.devices[0].driver == "rpi-rtc soc@107c000000:rpi_rtc");

@@ -11,18 +11,14 @@
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;
-using pifind::fuzz::one_line;
+using pifind::fuzz::parsed_or_refused;
 using pifind::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  Inventory loaded;
-  try {
-    loaded = inventory_from_text(text);
-  } catch (const Error& e) {
-    require(one_line(e.what()), "inventory errors are one line");
-    return 0;
-  }
+  auto parsed = parsed_or_refused([&] { return inventory_from_text(text); }, "inventory errors are one line");
+  if (!parsed) return 0;
+  const Inventory& loaded = *parsed;
   const TimePoint updated{std::chrono::seconds(1'764'000'000)};
   const std::string saved = inventory_to_text(loaded, updated);
   Inventory reloaded = inventory_from_text(saved);

@@ -11,19 +11,15 @@
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;
-using pifind::fuzz::one_line;
+using pifind::fuzz::parsed_or_refused;
 using pifind::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const FleetKey key = FleetKey::from_secret("pifind-fuzz-key-0123456789abcdef");
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  AgentReport report;
-  try {
-    report = parse_report(body);
-  } catch (const Error& e) {
-    require(one_line(e.what()), "report errors are one line");
-    return 0;
-  }
+  const auto parsed = parsed_or_refused([&] { return parse_report(body); }, "report errors are one line");
+  if (!parsed) return 0;
+  const AgentReport& report = *parsed;
   require(!validate(report), "parse_report() returns only valid reports");
   const std::string once = to_body(report);
   const std::string twice = to_body(parse_report(once));

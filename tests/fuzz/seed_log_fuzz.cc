@@ -15,18 +15,14 @@
 
 using namespace pifind;
 using namespace pifind::agent;
-using pifind::fuzz::one_line;
+using pifind::fuzz::parsed_or_refused;
 using pifind::fuzz::require;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  SeedLog log;
-  try {
-    log = parse_seed_log(text);
-  } catch (const Error& e) {
-    require(one_line(e.what()), "log errors are one line");
-    return 0;
-  }
+  const auto parsed = parsed_or_refused([&] { return parse_seed_log(text); }, "log errors are one line");
+  if (!parsed) return 0;
+  const SeedLog& log = *parsed;
   require(log.rows >= 1 && !log.samples.empty() && log.samples.size() <= log.rows, "every sample is a row read");
   require(std::isfinite(log.endpoint_ppm), "the endpoint drift is finite");
   for (std::size_t i = 1; i < log.samples.size(); ++i)

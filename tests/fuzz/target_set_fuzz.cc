@@ -11,6 +11,7 @@
 
 using namespace pifind;
 using pifind::fuzz::one_line;
+using pifind::fuzz::parsed_or_refused;
 using pifind::fuzz::require;
 
 namespace {
@@ -19,13 +20,9 @@ namespace {
 constexpr std::uint64_t kMaxListedAddresses = 1 << 16;
 
 void check_one_target(const std::string& text) {
-  Ipv4Range range;
-  try {
-    range = parse_target(text);
-  } catch (const Error& e) {
-    require(one_line(e.what()), "target errors are one line");
-    return;
-  }
+  const auto parsed = parsed_or_refused([&] { return parse_target(text); }, "target errors are one line");
+  if (!parsed) return;
+  const Ipv4Range range = *parsed;
   require(range.first <= range.last, "a parsed range is not empty");
   const Ipv4Range again = parse_target(range.first.to_string() + "-" + range.last.to_string());
   require(again.first == range.first && again.last == range.last, "first-last text re-parses to the same range");

@@ -10,13 +10,7 @@ agent=${3:+$(readlink -f "$3")}
 responder=${4:+$(readlink -f "$4")}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/netns_lan.sh"
-lan_require_root || exit $?
-
-work=$(mktemp -d)
-lan_create "pff$$"
-trap 'lan_destroy; rm -rf "$work"' EXIT
-lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
-scanner_ns=$(lan_ns scanner)
+lan_test_start "pff$$"
 in_scanner() { ip netns exec "$scanner_ns" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

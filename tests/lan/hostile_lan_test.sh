@@ -9,16 +9,10 @@ responder=$(readlink -f "$2")
 mode=$3
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/netns_lan.sh"
-lan_require_root || exit $?
-
-work=$(mktemp -d)
-lan_create "pfh$$"
-trap 'lan_destroy; rm -rf "$work"' EXIT
+lan_test_start "pfh$$"
 scanner_mac=02:00:00:00:00:01
 scanner_ip=198.18.0.1
-lan_add_host scanner $scanner_mac $scanner_ip/24
 lan_add_hosts "$here/hosts.txt"
-scanner_ns=$(lan_ns scanner)
 in_scanner() { ip netns exec "$scanner_ns" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -9,15 +9,9 @@ mode=$2
 responder=${3:+$(readlink -f "$3")}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/netns_lan.sh"
-lan_require_root || exit $?
-
-work=$(mktemp -d)
-lan_create "pft$$"
-trap 'lan_destroy; rm -rf "$work"' EXIT
-lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
+lan_test_start "pft$$"
 # The responders mode builds its own small LAN of user-space hosts.
 [ "$mode" = responders ] || lan_add_hosts "$here/hosts.txt"
-scanner_ns=$(lan_ns scanner)
 in_scanner() { ip netns exec "$scanner_ns" "$@"; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }

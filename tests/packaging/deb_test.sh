@@ -2,7 +2,8 @@
 # The Debian packages end to end on this machine: cpack builds both .debs from the build tree, dpkg
 # installs them, files, capability, man pages, units and group are checked, the installed pifind finds
 # the Pis of a namespace LAN as nobody through its file capability alone, `pifind serve` holds no
-# capability under pifind-serve.service's privileges, and dpkg -r / --purge leave nothing behind.
+# capability under pifind-serve.service's privileges. The units' enablement follows debhelper's rules: dpkg -r
+# keeps an administrator's enablement (masking the unit) and a reinstall restores it; --purge leaves nothing.
 # Needs root; exits 77 without, or when pifind is already installed here.
 #   deb_test.sh CPACK BUILD_DIR VERSION
 set -euo pipefail
@@ -31,9 +32,15 @@ for p in "${packages[@]}"; do
 done
 services=(pifind-agent pifind-serve)
 wants=/etc/systemd/system/multi-user.target.wants
-for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /var/lib/pifind-agent \
-  /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve \
-  "$wants/pifind-agent.service" "$wants/pifind-serve.service"; do
+# What deb-systemd-helper keeps: the links enabling makes (enabled/), and the units a removal masked (masked/).
+dsh=/var/lib/systemd/deb-systemd-helper
+for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /etc/default/pifind-serve \
+  /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve \
+  "$wants/pifind-agent.service" "$wants/pifind-serve.service" \
+  /etc/systemd/system/pifind-agent.service /etc/systemd/system/pifind-serve.service \
+  "$dsh-enabled/pifind-agent.service.dsh-also" "$dsh-enabled/pifind-serve.service.dsh-also" \
+  "$dsh-enabled/multi-user.target.wants/pifind-agent.service" "$dsh-enabled/multi-user.target.wants/pifind-serve.service" \
+  "$dsh-masked/pifind-agent.service" "$dsh-masked/pifind-serve.service"; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || skip "$f exists already; not touching it"
 done
 rtc_existed=0
@@ -60,7 +67,12 @@ cleanup() {
   local status=$?
   dpkg_waiting --purge "${packages[@]}" >/dev/null 2>&1 || true
   # What the test itself made (none of it existed before: checked above), should a script have left it.
-  rm -f "$wants/pifind-agent.service" "$wants/pifind-serve.service"
+  for service in "${services[@]}"; do
+    rm -f "$wants/$service.service" "$dsh-enabled/$service.service.dsh-also" \
+      "$dsh-enabled/multi-user.target.wants/$service.service" "$dsh-masked/$service.service"
+    [ "$(readlink "/etc/systemd/system/$service.service" 2>/dev/null)" != /dev/null ] ||
+      rm -f "/etc/systemd/system/$service.service"
+  done
   rm -rf /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve
   [ "$rtc_existed" = 1 ] || groupdel rtc 2>/dev/null || true
   [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null || true
@@ -102,11 +114,19 @@ files_of() { dpkg -L "$1" | while read -r f; do [ -d "$f" ] || echo "$f"; done |
 files_of pifind >"$work/pifind.files"
 files_of pifind-agent >"$work/agent.files"
 diff -u - "$work/pifind.files" <<'FILES' || fail "pifind ships other files (- expected, + shipped)"
+/etc/default/pifind-serve
 /usr/bin/pifind
 /usr/lib/systemd/system/pifind-serve.service
+/usr/share/bash-completion/completions/pifind
 /usr/share/doc/pifind/changelog.Debian.gz
+/usr/share/doc/pifind/copyright
+/usr/share/lintian/overrides/pifind
+/usr/share/man/man1/pifind-audit.1.gz
+/usr/share/man/man1/pifind-export.1.gz
+/usr/share/man/man1/pifind-ssh-config.1.gz
 /usr/share/man/man1/pifind.1.gz
 /usr/share/man/man5/pifind-inventory.5.gz
+/usr/share/man/man8/pifind-serve.8.gz
 FILES
 diff -u - "$work/agent.files" <<'FILES' || fail "pifind-agent ships other files (- expected, + shipped)"
 /etc/default/pifind-agent
@@ -114,19 +134,28 @@ diff -u - "$work/agent.files" <<'FILES' || fail "pifind-agent ships other files 
 /usr/lib/sysusers.d/pifind-agent.conf
 /usr/lib/udev/rules.d/60-pifind-rtc.rules
 /usr/sbin/pifind-agent
+/usr/share/bash-completion/completions/pifind-agent
 /usr/share/doc/pifind-agent/changelog.Debian.gz
+/usr/share/doc/pifind-agent/copyright
+/usr/share/lintian/overrides/pifind-agent
 /usr/share/man/man8/pifind-agent.8.gz
 FILES
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do [ -f "$f" ] || fail "$f not installed"; done
 [ "$(stat -c %a /usr/bin/pifind)" = 755 ] && [ "$(stat -c %a /usr/sbin/pifind-agent)" = 755 ] || fail "binary modes"
-[ "$(dpkg-query -W -f='${Conffiles}' pifind-agent | awk 'NF {print $1}')" = /etc/default/pifind-agent ] \
-  || fail "conffiles: $(dpkg-query -W -f='${Conffiles}' pifind-agent)"
+for p in pifind:pifind-serve pifind-agent:pifind-agent; do
+  package=${p%%:*} conffile=/etc/default/${p##*:}
+  [ "$(dpkg-query -W -f='${Conffiles}' "$package" | awk 'NF {print $1}')" = "$conffile" ] \
+    || fail "$package's conffiles: $(dpkg-query -W -f='${Conffiles}' "$package")"
+  # A template: every setting commented out, so the unit's defaults hold until the administrator chooses.
+  ! grep -v '^#' "$conffile" | grep -q . || fail "$conffile sets something: $(grep -v '^#' "$conffile")"
+done
 
 getcap /usr/bin/pifind | grep -q 'cap_net_raw[=+]ep' || fail "no cap_net_raw on /usr/bin/pifind: $(getcap /usr/bin/pifind)"
 getent group rtc >/dev/null || fail "group rtc not created"
 /usr/sbin/pifind-agent --help >/dev/null || fail "pifind-agent --help"
 
-for page in pifind.1 pifind-inventory.5 pifind-agent.8; do
+for page in pifind.1 pifind-audit.1 pifind-export.1 pifind-ssh-config.1 pifind-inventory.5 pifind-agent.8 \
+  pifind-serve.8; do
   name=${page%.*} section=${page##*.}
   path=/usr/share/man/man$section/$page.gz
   gzip -t "$path" || fail "$path is not gzip"
@@ -194,7 +223,7 @@ grep -q '^CapPrm:[[:space:]]*0*$' "/proc/$collector_pid/status" && grep -q '^Cap
 kill "$collector_pid"
 wait "$serve_pid" || true
 
-# --- remove and purge -------------------------------------------------------------------------
+# --- remove, reinstall and purge --------------------------------------------------------------
 # Enabled units and their state, as an administrator and systemd (DynamicUser=yes) would leave them.
 mkdir -p -m 0700 /var/lib/private
 for service in "${services[@]}"; do
@@ -207,22 +236,37 @@ done
 
 dpkg_waiting -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do
-  [ "$f" = /etc/default/pifind-agent ] && continue   # a conffile: stays until purge
+  case $f in /etc/default/*) continue ;; esac  # conffiles: they stay until purge
   [ ! -e "$f" ] || fail "$f left behind by dpkg -r"
 done
-[ -f /etc/default/pifind-agent ] || fail "dpkg -r removed the conffile"
+[ -f /etc/default/pifind-agent ] && [ -f /etc/default/pifind-serve ] || fail "dpkg -r removed a conffile"
+# Like a conffile, the administrator's enablement stays until purge; the unit, whose file is gone, is masked.
 for service in "${services[@]}"; do
-  [ ! -L "$wants/$service.service" ] || fail "dpkg -r left $service enabled ($wants/$service.service)"
+  [ -L "$wants/$service.service" ] || fail "dpkg -r dropped $service's enablement (only purge should)"
+  [ "$(readlink "/etc/systemd/system/$service.service")" = /dev/null ] || fail "dpkg -r did not mask $service"
   [ -f /var/lib/private/$service/state ] || fail "dpkg -r removed $service's state (only purge should)"
 done
 
+# A reinstall unmasks the units and keeps them enabled.
+dpkg_waiting -i "$(deb pifind)" "$(deb pifind-agent)" >"$work/reinstall.log" 2>&1 || { cat "$work/reinstall.log" >&2; fail "dpkg -i after -r failed"; }
+for service in "${services[@]}"; do
+  [ ! -L "/etc/systemd/system/$service.service" ] || fail "the reinstall left $service masked"
+  [ -L "$wants/$service.service" ] || fail "the reinstall lost $service's enablement"
+done
+
 dpkg_waiting --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
-for f in /etc/default/pifind-agent /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve \
-  /var/lib/private/pifind-serve; do
+for f in /etc/default/pifind-agent /etc/default/pifind-serve /var/lib/pifind-agent /var/lib/private/pifind-agent \
+  /var/lib/pifind-serve /var/lib/private/pifind-serve; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
+done
+for service in "${services[@]}"; do
+  for f in "$wants/$service.service" "/etc/systemd/system/$service.service" "$dsh-enabled/$service.service.dsh-also" \
+    "$dsh-enabled/multi-user.target.wants/$service.service" "$dsh-masked/$service.service"; do
+    [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
+  done
 done
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [ -z "$status" ] || [ "$status" = not-installed ] || fail "$p is $status after purge"
 done
-echo "PASS: both packages built, installed, scanned as nobody, removed and purged"
+echo "PASS: both packages built, installed, scanned as nobody, removed, reinstalled and purged"
