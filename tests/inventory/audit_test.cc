@@ -236,7 +236,7 @@ TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints t
 TEST_CASE("The README's cron recipe is silent on a healthy fleet with unmanaged Pis, and mails a drift or a stale Pi") {
   // The recipe as README.md gives it: "15 7 * * * root COMMAND"; cron runs COMMAND with /bin/sh and mails
   // whatever it prints.
-  const std::string readme = read_whole_file(PIFIND_README);
+  const std::string readme = read_whole_file(PIFIND_SOURCE_DIR "/README.md");
   const auto start = readme.find("\n15 7 * * * root ");
   REQUIRE(start != std::string::npos);
   const auto begin = readme.find("root ", start) + 5;
