@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "agent/device_key_file.h"
 #include "agent/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/sntp.h"
@@ -97,6 +98,7 @@ int AgentLoop::run(bool once) {
     measure(options_.measure_s);
     save();
     for (const auto& line : reporter.submit(report())) log_(line);
+    if (reporter.last_delivery().refused > 0) return 2;
     return reporter.spool().queued().empty() ? 0 : 1;
   }
   const auto interval_ns = static_cast<std::int64_t>(options_.interval_s * 1e9);
@@ -112,6 +114,14 @@ int AgentLoop::run(bool once) {
   }
   save();
   return 0;
+}
+
+DevicePublicKey AgentLoop::device_key() const {
+  std::filesystem::create_directories(state_dir_);
+  bool created = false;
+  const DevicePrivateKey key = load_or_create_device_key(state_dir_, &created);
+  if (created) log_("created device key " + (state_dir_ / kDeviceKeyFile).string());
+  return key.public_key();
 }
 
 void AgentLoop::save() {

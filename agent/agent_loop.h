@@ -20,6 +20,7 @@
 #include "agent/simulated_pi.h"
 #include "agent/sysroot.h"
 #include "agent/time_discipline.h"
+#include "inventory/protocol/device_key.h"
 #include "inventory/protocol/report.h"
 
 namespace pifind::agent {
@@ -71,8 +72,11 @@ class AgentLoop {
   void measure(double seconds);
   /// facts() plus the monitor's drift estimates and the RTC's offset from the last edge.
   AgentReport report() const;
+  /// The public half of the device key (made in the state directory if it does not exist yet).
+  DevicePublicKey device_key() const;
   /// The daemon: a report every interval until `stop` (or one report with `once`, after --measure seconds).
-  /// Returns the exit status: 0, or 1 when `once` could only spool its report. Throws pifind::Error when
+  /// Returns the exit status: 0, 1 when `once` could only spool its report, 2 when the collector refused
+  /// it for this device's key or identity (the log says why). Throws pifind::Error when
   /// the key or server is missing or the state directory cannot be used.
   int run(bool once);
 

@@ -1,5 +1,7 @@
 #include "agent/http_sender.h"
 
+#include <charconv>
+
 #include "inventory/core/asio.h"  // before Beast, which includes Asio
 
 #include <boost/beast/core.hpp>
@@ -21,6 +23,12 @@ namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
+PostResult failure(std::string error) {
+  PostResult result;
+  result.error = std::move(error);
+  return result;
+}
+
 http::request<http::string_body> make_request(const ServerUrl& url, const SignedReport& r) {
   http::request<http::string_body> req{http::verb::post, url.reports_target(), 11};
   req.set(http::field::host, url.host);
@@ -30,6 +38,10 @@ http::request<http::string_body> make_request(const ServerUrl& url, const Signed
   req.set(name(kAgentHeader), r.agent);
   req.set(name(kCounterHeader), std::to_string(r.counter));
   req.set(name(kSignatureHeader), r.signature);
+  if (!r.device_key.empty()) {
+    req.set(name(kDeviceKeyHeader), r.device_key);
+    req.set(name(kDeviceSignatureHeader), r.device_signature);
+  }
   req.body() = r.body;
   req.prepare_payload();
   return req;
@@ -51,14 +63,21 @@ template <typename Stream>
 PostResult exchange(asio::io_context& io, Stream& stream, const http::request<http::string_body>& req) {
   PostResult result;
   auto ec = run_step(io, [&](auto done) { http::async_write(stream, req, done); });
-  if (ec) return {0, "cannot send the report: " + ec.message(), {}};
+  if (ec) return failure("cannot send the report: " + ec.message());
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024);
   ec = run_step(io, [&](auto done) { http::async_read(stream, buffer, parser, done); });
-  if (ec) return {0, "no valid reply from the collector: " + ec.message(), {}};
+  if (ec) return failure("no valid reply from the collector: " + ec.message());
   result.status = static_cast<int>(parser.get().result_int());
   result.body = parser.get().body().substr(0, 200);
+  const auto last = parser.get().find(beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()));
+  if (last != parser.get().end()) {
+    std::uint64_t value = 0;
+    const auto text = last->value();
+    const auto [end, e] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (e == std::errc() && end == text.data() + text.size()) result.last_counter = value;
+  }
   return result;
 }
 
@@ -100,14 +119,14 @@ PostResult BeastSender::post(const SignedReport& report) {
   tcp::resolver resolver(io);
   beast::error_code ec;
   const auto endpoints = resolver.resolve(url_.host, url_.port, ec);
-  if (ec) return {0, fmt::format("cannot resolve {}: {}", url_.host, ec.message()), {}};
+  if (ec) return failure(fmt::format("cannot resolve {}: {}", url_.host, ec.message()));
   const auto req = make_request(url_, report);
 
   if (!url_.tls) {
     beast::tcp_stream stream(io);
     stream.expires_after(timeout_);  // one deadline for connect, request and reply together
     ec = run_step(io, [&](auto done) { stream.async_connect(endpoints, done); });
-    if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
+    if (ec) return failure(fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()));
     auto result = exchange(io, stream, req);
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
     return result;
@@ -120,7 +139,7 @@ PostResult BeastSender::post(const SignedReport& report) {
     ctx.load_verify_file(ca_file_->string(), ec);
   else
     ctx.set_default_verify_paths(ec);
-  if (ec) return {0, "cannot load trusted certificates: " + ec.message(), {}};
+  if (ec) return failure("cannot load trusted certificates: " + ec.message());
   ctx.set_verify_mode(ssl::verify_peer);
   beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
   // The certificate must name the host (OpenSSL checks it during the handshake): an IP address
@@ -131,13 +150,13 @@ PostResult BeastSender::post(const SignedReport& report) {
                                   SSL_set1_host(stream.native_handle(), url_.host.c_str()) == 1
                             : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()),
                                                             url_.host.c_str()) == 1;
-  if (!named) return {0, "cannot set the TLS server name", {}};
+  if (!named) return failure("cannot set the TLS server name");
   auto& tcp_layer = beast::get_lowest_layer(stream);
   tcp_layer.expires_after(timeout_);  // one deadline for connect, handshake, request and reply together
   ec = run_step(io, [&](auto done) { tcp_layer.async_connect(endpoints, done); });
-  if (ec) return {0, fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()), {}};
+  if (ec) return failure(fmt::format("cannot connect to {}:{}: {}", url_.host, url_.port, ec.message()));
   ec = run_step(io, [&](auto done) { stream.async_handshake(ssl::stream_base::client, done); });
-  if (ec) return {0, "TLS handshake with the collector failed: " + ec.message(), {}};
+  if (ec) return failure("TLS handshake with the collector failed: " + ec.message());
   auto result = exchange(io, stream, req);
   // A peer that just closes is fine: the reply is already read. One that never answers the
   // close_notify must not hold the agent either.
@@ -146,23 +165,45 @@ PostResult BeastSender::post(const SignedReport& report) {
   return result;
 }
 
-DeliveryResult deliver_spool(Spool& spool, ReportSender& sender) {
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey* device_key,
+                             std::uint64_t own_last_counter) {
   DeliveryResult d;
   const auto counters = spool.queued();
+  std::string public_key;
+  if (device_key) public_key = device_key->public_key().to_string();
   std::size_t i = 0;
   for (; i < counters.size(); ++i) {
-    const auto report = spool.read(counters[i]);
+    auto report = spool.read(counters[i]);
     if (!report) continue;  // unreadable: removed and counted by the spool
+    if (device_key) {
+      const auto agent = MacAddress::parse(report->agent);
+      if (agent) {
+        report->device_key = public_key;
+        report->device_signature = device_key->sign(report_message(*agent, report->counter, report->body));
+      }
+    }
     const auto r = sender.post(*report);
     if (r.status == 0) {
       d.stopped_by = r.error;
       break;
     }
-    if ((r.status >= 200 && r.status < 300) || r.status == 409) {
+    // A 409 is a resend the collector already has, unless it names a counter this agent never reached.
+    const bool foreign_counter = r.status == 409 && r.last_counter && *r.last_counter > own_last_counter;
+    if ((r.status >= 200 && r.status < 300) || (r.status == 409 && !foreign_counter)) {
       ++d.delivered;
+      spool.remove(counters[i]);
+    } else if (foreign_counter) {
+      ++d.rejected;
+      ++d.refused;
+      d.rejections.push_back(fmt::format(
+          "report {} refused: the collector already accepted counter {} for this device, above this agent's {} "
+          "(its state directory was replaced, or another key signed as this device); `pifind keys forget` on "
+          "the collector resets it",
+          counters[i], *r.last_counter, own_last_counter));
       spool.remove(counters[i]);
     } else if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429) {
       ++d.rejected;
+      if (r.status == 403) ++d.refused;
       d.rejections.push_back(fmt::format("report {} refused with HTTP {}: {}", counters[i], r.status,
                                          r.body.substr(0, r.body.find('\n'))));
       spool.remove(counters[i]);

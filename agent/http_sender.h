@@ -10,6 +10,7 @@
 #include <string>
 
 #include "agent/spool.h"
+#include "inventory/protocol/device_key.h"
 
 namespace pifind::agent {
 
@@ -30,6 +31,8 @@ struct PostResult {
   int status = 0;
   std::string error;
   std::string body;
+  /// X-Pifind-Last-Counter of a 409 reply: the last counter the collector accepted from this agent.
+  std::optional<std::uint64_t> last_counter;
 };
 
 class ReportSender {
@@ -54,14 +57,20 @@ class BeastSender final : public ReportSender {
 };
 
 struct DeliveryResult {
-  int delivered = 0;   ///< accepted (2xx) or already accepted earlier (409)
-  int rejected = 0;    ///< refused for good (400, 401, 413, other 4xx): dropped, logged
+  int delivered = 0;   ///< accepted (2xx) or already accepted earlier (409 at or below our own counter)
+  int rejected = 0;    ///< refused for good (400, 401, 403, 413, other 4xx): dropped, logged
+  /// Of those, refused for this device's key or identity (403), or a 409 naming a counter above any this
+  /// agent used (its state was lost, or another key spoke for it): the operator must act.
+  int refused = 0;
   int remaining = 0;   ///< still queued
   std::string stopped_by;  ///< why delivery stopped early (unreachable, 5xx), empty if the spool emptied
   std::vector<std::string> rejections;  ///< one line per rejected report
 };
 
-/// Posts queued reports oldest first; stops at the first transport failure or 5xx, keeping the rest.
-DeliveryResult deliver_spool(Spool& spool, ReportSender& sender);
+/// Posts queued reports oldest first, each signed with `device_key` (when given) as it goes; stops at the
+/// first transport failure or 5xx, keeping the rest. `own_last_counter` is the last counter this agent
+/// handed out, to tell a resend the collector already has (409 at or below it) from a refusal.
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey* device_key = nullptr,
+                             std::uint64_t own_last_counter = UINT64_MAX);
 
 }  // namespace pifind::agent

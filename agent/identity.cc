@@ -47,9 +47,10 @@ void add_live_addresses(std::vector<NetworkInterface>& interfaces) {
                           ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr)
                           : static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr);
     if (::inet_ntop(family, src, text, sizeof text) == nullptr) continue;
+    const std::string address = fmt::format("{}/{}", text, prefix_length(a->ifa_netmask));
+    if (!is_reportable_address(address)) continue;  // the collector refuses loopback, multicast, ...
     for (auto& i : interfaces)
-      if (i.name == a->ifa_name && i.addresses.size() < kMaxAddressesPerInterface)
-        i.addresses.push_back(fmt::format("{}/{}", text, prefix_length(a->ifa_netmask)));
+      if (i.name == a->ifa_name && i.addresses.size() < kMaxAddressesPerInterface) i.addresses.push_back(address);
   }
   ::freeifaddrs(list);
 }
@@ -61,7 +62,8 @@ void add_fixture_addresses(const Sysroot& root, std::vector<NetworkInterface>& i
   std::string name, address;
   while (in >> name >> address)
     for (auto& i : interfaces)
-      if (i.name == name && i.addresses.size() < kMaxAddressesPerInterface) i.addresses.push_back(address);
+      if (i.name == name && i.addresses.size() < kMaxAddressesPerInterface && is_reportable_address(address))
+        i.addresses.push_back(address);
 }
 
 }  // namespace

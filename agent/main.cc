@@ -53,12 +53,14 @@ int main(int argc, char** argv) {
   app.add_flag("--once", once, "send one report and exit (1 if it could only be spooled)");
 
   auto* facts = app.add_subcommand("facts", "print the report as JSON and exit");
+  auto* key = app.add_subcommand("key", "print this device's public key (made on first use) for `pifind keys approve`");
   std::string log_file;
   bool analyze_json = false;
   auto* analyze = app.add_subcommand("analyze", "estimate drift from an adjtimex --compare log (the seed's format)");
   analyze->add_option("FILE", log_file, "the log")->required();
   analyze->add_flag("--json", analyze_json, "print the estimate as JSON");
   facts->fallthrough();
+  key->fallthrough();
   analyze->fallthrough();
   app.require_subcommand(0, 1);
 
@@ -77,6 +79,11 @@ int main(int argc, char** argv) {
     if (*analyze) return run_analyze(log_file, analyze_json, std::cout);
     AgentHardware hardware(o);
     AgentLoop agent(o, hardware, g_stop, log_line);
+    if (*key) {
+      const DevicePublicKey public_key = agent.device_key();
+      std::cout << public_key.to_string() << ' ' << public_key.fingerprint() << '\n';
+      return 0;
+    }
     if (*facts) {
       agent.start_monitor(false);
       agent.measure(o.measure_s);

@@ -16,6 +16,10 @@ struct SignedReport {
   std::uint64_t counter = 0;  ///< X-Pifind-Counter
   std::string signature;  ///< X-Pifind-Signature
   std::string body;       ///< the signed bytes
+  /// X-Pifind-Device-Key and X-Pifind-Device-Signature: not spooled, signed when the report is sent, so
+  /// reports spooled before an upgrade (or before the key existed) go out signed with the device key too.
+  std::string device_key;
+  std::string device_signature;
 };
 
 class Spool {

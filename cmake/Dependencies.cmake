@@ -3,6 +3,8 @@
 if(NOT PIFIND_AGENT_ONLY)
   find_package(PkgConfig REQUIRED)
   pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+  # libcap-dev: the scanner and the fleet subcommands drop capabilities through cap_set_proc(3).
+  pkg_check_modules(LIBCAP REQUIRED IMPORTED_TARGET libcap)
 
   # libnet1-dev ships neither a CMake config nor a pkg-config file, only libnet-config.
   find_path(LIBNET_INCLUDE_DIR libnet.h REQUIRED)

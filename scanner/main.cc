@@ -8,6 +8,7 @@
 #include "inventory/cli/fleet_commands.h"
 #include "inventory/core/error.h"
 #include "inventory/store/scan_merge.h"
+#include "scanner/capabilities.h"
 #include "scanner/scan_command.h"
 #include "scanner/scan_options.h"
 
@@ -30,7 +31,16 @@ void merge_into_inventory(const std::string& file, const pifind::ScanResult& res
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && pifind::is_fleet_command(argv[1])) return pifind::run_fleet_command(argc, argv);
+  if (argc > 1 && pifind::is_fleet_command(argv[1])) {
+    // No fleet subcommand needs the scan's cap_net_raw: gone before any file is read or socket opened.
+    try {
+      pifind::drop_capabilities_unless_root();
+    } catch (const pifind::Error& e) {
+      std::cerr << "pifind: " << e.what() << '\n';
+      return 2;
+    }
+    return pifind::run_fleet_command(argc, argv);
+  }
   try {
     const pifind::ParsedCommandLine parsed = pifind::parse_scan_command_line(argc, argv);
     if (!parsed.options) return parsed.exit_status;

@@ -6,6 +6,7 @@
 #include "inventory/cli/audit_command.h"
 #include "inventory/cli/export_command.h"
 #include "inventory/cli/inventory_command.h"
+#include "inventory/cli/keys_command.h"
 #include "inventory/cli/serve_command.h"
 #include "inventory/cli/ssh_config_command.h"
 
@@ -23,6 +24,7 @@ constexpr std::array kCommands{
     FleetCommand{"export", run_export_command},
     FleetCommand{"audit", run_audit_command},
     FleetCommand{"serve", run_serve_command},
+    FleetCommand{"keys", run_keys_command},
 };
 
 }  // namespace

@@ -67,6 +67,23 @@ int run_serve_command(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
   app.add_flag("--require-agent", thresholds.require_agent, "Dashboard audit: fail the Pis without an agent");
+  std::string read_token_file, read_users_file, read_listen;
+  bool metrics_public = false, no_metrics_hosts = false;
+  app.add_option("--read-token-file", read_token_file,
+                 "Reads (/, /v1/inventory, /v1/audit, /metrics) need `Authorization: Bearer <the token in this file>` (mode 0600)");
+  app.add_option("--read-users", read_users_file,
+                 "Reads need HTTP basic auth against this file of user:crypt-hash lines (mode 0600; `openssl passwd -6`)");
+  app.add_option("--read-listen", read_listen,
+                 "ADDR:PORT serving the reads; --listen then takes reports (and /healthz) only");
+  app.add_flag("--metrics-public", metrics_public, "Serve /metrics without credentials even when reads need them");
+  app.add_flag("--no-metrics-hosts", no_metrics_hosts,
+               "Leave the per-host series (labels host and mac) out of /metrics");
+  std::string enroll = "first-use";
+  app.add_option("--enroll", enroll,
+                 "How device keys are pinned: first-use (the first signed report pins its key) or manual "
+                 "(only keys approved with `pifind keys approve`)")
+      ->check(CLI::IsMember({"first-use", "manual"}))
+      ->capture_default_str();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
   limits.io_timeout = std::max(std::chrono::seconds(1), *parse_duration(request_timeout));
@@ -74,6 +91,12 @@ int run_serve_command(int argc, char** argv) {
   return run_reporting_errors("pifind serve", [&] {
     const FleetKey fleet_key = FleetKey::load(key_file);
     const auto endpoint = parse_listen_address(listen);
+    const auto read_endpoint =
+        read_listen.empty() ? std::nullopt : std::optional(parse_listen_address(read_listen));
+    const auto optional_path = [](const std::string& p) {
+      return p.empty() ? std::nullopt : std::optional<std::filesystem::path>(p);
+    };
+    const ReadAccess access(optional_path(read_token_file), optional_path(read_users_file), metrics_public);
     auto tls = tls_cert.empty() ? nullptr : make_tls_context(tls_cert, tls_key);
     const std::size_t budget = connection_budget();
     if (max_connections->count() == 0) {
@@ -82,20 +105,37 @@ int run_serve_command(int argc, char** argv) {
       log_line("--max-connections " + std::to_string(limits.max_connections) + " is more than the file descriptor " +
                "limit leaves room for (" + std::to_string(budget) + "); idle connections will be dropped when they run out");
     }
-    Collector collector(file, fleet_key);
+    Collector collector(file, fleet_key,
+                        CollectorOptions{enroll == "manual" ? EnrollMode::kManual : EnrollMode::kFirstUse});
     collector.set_log(log_line);
     boost::asio::io_context io;
-    HttpServer server(io, endpoint, make_collector_handler(collector, thresholds), limits, tls, log_line);
+    RouteOptions routes{thresholds, &access, true, !read_endpoint, !no_metrics_hosts};
+    HttpServer server(io, endpoint, make_collector_handler(collector, routes), limits, tls, log_line);
+    std::unique_ptr<HttpServer> read_server;
+    if (read_endpoint) {
+      RouteOptions reads = routes;
+      reads.reports = false;
+      reads.reads = true;
+      read_server = std::make_unique<HttpServer>(io, *read_endpoint, make_collector_handler(collector, reads), limits,
+                                                 tls, log_line);
+    }
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
       server.stop();
+      if (read_server) read_server->stop();
       collector.stop();  // commits and answers everything already queued
       io.stop();
     });
     collector.start();
     server.start();
+    if (read_server) read_server->start();
     std::cerr << "pifind serve: " << (tls ? "https" : "http") << "://" << endpoint.address().to_string() << ":"
-              << server.port() << " inventory " << file << " max-connections " << limits.max_connections << std::endl;
+              << server.port() << " inventory " << file << " max-connections " << limits.max_connections;
+    if (read_server)
+      std::cerr << " reads " << (tls ? "https" : "http") << "://" << read_endpoint->address().to_string() << ":"
+                << read_server->port();
+    if (access.protects()) std::cerr << " (reads need credentials)";
+    std::cerr << std::endl;
     io.run();
     return 0;
   });

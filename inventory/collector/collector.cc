@@ -38,7 +38,8 @@ bool Collector::FileIdentity::operator==(const FileIdentity& o) const {
          modified.tv_nsec == o.modified.tv_nsec && size == o.size;
 }
 
-Collector::Collector(std::filesystem::path file, FleetKey key) : file_(std::move(file)), key_(std::move(key)) {
+Collector::Collector(std::filesystem::path file, FleetKey key, CollectorOptions options)
+    : file_(std::move(file)), key_(std::move(key)), options_(options) {
   const FileLock lock(file_);
   remove_stale_temporaries(file_);
   inventory_ = read_inventory_file(file_, true);
@@ -69,40 +70,68 @@ Collector::FileIdentity Collector::identify_file() const {
 void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
   counters_.clear();
+  for (const auto& [mac, retired] : inventory_.retired_agents()) counters_[mac] = {retired.last_counter, retired.key};
   for (const auto& [id, record] : inventory_.records())
     if (record.agent)
-      if (const auto mac = MacAddress::parse(record.agent->agent_id)) counters_[*mac] = record.agent->last_counter;
+      if (const auto mac = MacAddress::parse(record.agent->agent_id))
+        counters_[*mac] = {record.agent->last_counter, record.agent->key};
+}
+
+void Collector::log_once(const std::string& key, const std::string& line) {
+  if (!log_) return;
+  {
+    const std::lock_guard lock(stats_mutex_);
+    constexpr std::size_t kMaxLogged = 10000;  // beyond it, refusals are only counted
+    if (logged_.size() >= kMaxLogged || !logged_.insert(key).second) return;
+  }
+  log_(line);
+}
+
+void Collector::count_refusal(Refusal refusal, const std::string& agent, const std::string& reason) {
+  {
+    const std::lock_guard lock(stats_mutex_);
+    ++stats_.refused[static_cast<std::size_t>(refusal)];
+    switch (refusal) {
+      case Refusal::kSignature: ++stats_.rejected_signature; break;
+      case Refusal::kReplay: ++stats_.rejected_replay; break;
+      case Refusal::kTooLarge: ++stats_.rejected_too_large; break;
+      case Refusal::kInvalid: ++stats_.rejected_invalid; break;
+      default: break;
+    }
+  }
+  // Replays are routine (a resend whose first reply was lost), bad signatures are anyone's: what an
+  // operator must act on is a device refused for its key, its counter or its identity.
+  if (refusal_status(refusal) == 403 || refusal == Refusal::kCounterJump)
+    log_once(agent + " " + std::string(refusal_name(refusal)),
+             "refused reports from " + agent + " (" + std::string(refusal_name(refusal)) + "): " + reason +
+                 "; logged once per device");
 }
 
 void Collector::submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
   std::optional<std::uint64_t> last;
   if (const auto agent = MacAddress::parse(headers.agent)) {
     const std::lock_guard lock(counters_mutex_);
-    if (const auto it = counters_.find(*agent); it != counters_.end()) last = it->second;
+    // The counter is that of the pinned key: a report under another key (a re-imaged Pi, or someone
+    // else) is told so at commit time, whatever its counter, rather than "replay".
+    if (const auto it = counters_.find(*agent);
+        it != counters_.end() && (!it->second.key || it->second.key->to_string() == headers.device_key))
+      last = it->second.last_counter;
   }
   Verification v = verify_report(key_, headers, body, last);
   if (!v.accepted()) {
-    {
-      const std::lock_guard lock(stats_mutex_);
-      switch (v.http_status) {
-        case 401: ++stats_.rejected_signature; break;
-        case 409: ++stats_.rejected_replay; break;
-        case 413: ++stats_.rejected_too_large; break;
-        default: ++stats_.rejected_invalid; break;
-      }
-    }
-    done({v.http_status, v.reason});
+    count_refusal(v.refusal, headers.agent.substr(0, 17), v.reason);
+    done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
   {
     const std::lock_guard lock(queue_mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(*v.report), std::move(done)});
+      queue_.push_back({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::move(done)});
       queue_changed_.notify_one();
       return;
     }
   }
-  done({503, "the collector is shutting down"});
+  done({503, "the collector is shutting down", std::nullopt});
 }
 
 void Collector::writer_loop() {
@@ -154,7 +183,9 @@ void Collector::reload() {
 
 void Collector::commit(std::deque<Pending> batch) {
   std::vector<ReportOutcome> outcomes(batch.size());
-  std::size_t accepted = 0, replays = 0;
+  std::size_t accepted = 0;
+  std::vector<std::pair<Refusal, std::string>> refusals;
+  std::vector<std::string> conflicts;
   bool written = false;
   std::string failure;
   try {
@@ -168,18 +199,25 @@ void Collector::commit(std::deque<Pending> batch) {
       const std::lock_guard inventory_lock(inventory_mutex_);
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (merge_report(inventory_, batch[i].report, received) == ReportMergeResult::kAccepted) {
-          outcomes[i] = {204, ""};
+        const AgentReport& report = batch[i].report;
+        ReportMergeOutcome merged = merge_report(inventory_, report, batch[i].authority, received);
+        for (auto& c : merged.conflicts) conflicts.push_back(std::move(c));
+        if (merged.accepted()) {
+          outcomes[i] = {204, "", std::nullopt};
           ++accepted;
         } else {
-          outcomes[i] = {409, "counter not above the last accepted report from this agent"};
-          ++replays;
+          const bool replay = merged.refusal == Refusal::kReplay;
+          outcomes[i] = {refusal_status(merged.refusal), merged.reason,
+                         replay ? last_accepted_counter(inventory_, report.agent_id) : std::nullopt};
+          refusals.emplace_back(merged.refusal, merged.reason);
         }
       }
-      if (accepted > 0) text = text_cache_.render(inventory_, received);
+      // Refusals under --enroll manual note pending keys: those are written too.
+      const bool sections_changed = inventory_.take_sections_changed();
+      if (accepted > 0 || sections_changed) text = text_cache_.render(inventory_, received);
     }
-    if (accepted > 0) {
-      write_file_atomically(file_, text, 0644);
+    if (!text.empty()) {
+      write_file_atomically(file_, text, inventory_file_mode(file_));
       written = true;
       const std::lock_guard inventory_lock(inventory_mutex_);
       known_file_ = identify_file();
@@ -189,7 +227,7 @@ void Collector::commit(std::deque<Pending> batch) {
   }
   if (!failure.empty()) {
     // Nothing of this batch is durable: answer 503 so agents spool and resend.
-    for (auto& o : outcomes) o = {503, "inventory not written: " + failure};
+    for (auto& o : outcomes) o = {503, "inventory not written: " + failure, std::nullopt};
     roll_back_after_failure();
     if (failing_reports_ == 0 && log_) log_("inventory not written: " + failure + "; answering 503 until it is");
     failing_reports_ += batch.size();
@@ -200,15 +238,29 @@ void Collector::commit(std::deque<Pending> batch) {
     if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status == 204) counters_[batch[i].report.agent_id] = batch[i].report.counter;
+      if (outcomes[i].http_status == 204) {
+        KnownAgent& known = counters_[batch[i].report.agent_id];
+        known.last_counter = batch[i].report.counter;
+        if (!known.key) known.key = batch[i].authority.key;
+      }
+  }
+  if (failure.empty()) {
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (outcomes[i].http_status != 204) {
+        count_refusal(refusals[r].first, batch[i].report.agent_id.to_string(), refusals[r].second);
+        ++r;
+      }
+    for (const auto& c : conflicts) log_once("conflict " + c, "identity conflict, kept apart (see pifind audit): " + c);
   }
   {
     const std::lock_guard lock(stats_mutex_);
+    stats_.identity_conflicts += conflicts.size();
     if (failure.empty()) {
       stats_.reports_accepted += accepted;
-      stats_.rejected_replay += replays;
     } else {
       stats_.write_failures += batch.size();
+      stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size();
     }
     if (written) {
       ++stats_.commits;

@@ -4,7 +4,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <array>
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -16,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "inventory/protocol/signing.h"
+#include "inventory/store/device_admission.h"
 #include "inventory/store/inventory.h"
 #include "inventory/store/inventory_json.h"
 
@@ -23,6 +27,10 @@ namespace pifind {
 
 /// Counters the collector exposes on /metrics, cumulative since start.
 struct CollectorStats {
+  /// Reports refused, by Refusal (the index); write_failed counts reports answered 503.
+  std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> refused{};
+  /// Interfaces or serials that reports claimed from another device (kept as conflicts, never merged).
+  std::uint64_t identity_conflicts = 0;
   std::uint64_t reports_accepted = 0;
   /// By reason: signature (401), invalid (400), too_large (413), replay (409), write_failed (503).
   std::uint64_t rejected_signature = 0, rejected_invalid = 0, rejected_too_large = 0, rejected_replay = 0,
@@ -38,12 +46,18 @@ struct CollectorStats {
 struct ReportOutcome {
   int http_status = 0;
   std::string reason;
+  /// On 409: the last counter accepted from this agent (sent as X-Pifind-Last-Counter).
+  std::optional<std::uint64_t> last_counter;
+};
+
+struct CollectorOptions {
+  EnrollMode enroll = EnrollMode::kFirstUse;
 };
 
 class Collector {
  public:
   /// Loads `file` (created on first commit if absent). Throws Error if it exists but is broken.
-  Collector(std::filesystem::path file, FleetKey key);
+  Collector(std::filesystem::path file, FleetKey key, CollectorOptions options = {});
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
   /// Stops the writer after it committed everything queued.
@@ -68,6 +82,7 @@ class Collector {
  private:
   struct Pending {
     AgentReport report;
+    ReportAuthority authority;
     std::function<void(ReportOutcome)> done;
   };
   struct FileIdentity {
@@ -88,9 +103,13 @@ class Collector {
   void roll_back_after_failure();
   FileIdentity identify_file() const;
   void rebuild_counter_cache();
+  /// Counts a refusal, and logs it the first time this agent is refused for this reason.
+  void count_refusal(Refusal refusal, const std::string& agent, const std::string& reason);
+  void log_once(const std::string& key, const std::string& line);
 
   const std::filesystem::path file_;
   const FleetKey key_;
+  const CollectorOptions options_;
   std::function<void(const std::string&)> log_;
   /// Reports refused with 503 since the last successful write (writer thread only).
   std::uint64_t failing_reports_ = 0;
@@ -108,13 +127,19 @@ class Collector {
   bool stopping_ = false;
   std::thread writer_;
 
-  // Last accepted counter per agent, for rejecting replays before they are queued. The authoritative
-  // check is repeated at commit time against the inventory.
+  // Last accepted counter and pinned key per agent, for rejecting replays before they are queued. The
+  // authoritative checks are repeated at commit time against the inventory.
+  struct KnownAgent {
+    std::uint64_t last_counter = 0;
+    std::optional<DevicePublicKey> key;
+  };
   mutable std::mutex counters_mutex_;
-  std::unordered_map<MacAddress, std::uint64_t> counters_;
+  std::unordered_map<MacAddress, KnownAgent> counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;
+  /// "<agent> <reason>" already logged, so each device's refusal is logged once (bounded).
+  std::set<std::string> logged_;
 };
 
 }  // namespace pifind

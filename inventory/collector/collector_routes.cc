@@ -24,21 +24,26 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
 
 void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
   const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader)};
+                              header_value(request, kSignatureHeader), header_value(request, kDeviceKeyHeader),
+                              header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
   collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
     }
-    reply(text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason));
+    auto response = text_response(version, static_cast<http::status>(outcome.http_status), outcome.reason);
+    if (outcome.last_counter)
+      response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
+                   std::to_string(*outcome.last_counter));
+    reply(std::move(response));
   });
 }
 
 }  // namespace
 
-HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresholds) {
-  return [&collector, thresholds](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
+HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
+  return [&collector, options](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
     try {
       const std::string_view target(request.target().data(), request.target().size());
       const std::string_view path = target.substr(0, target.find('?'));
@@ -49,19 +54,27 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         response.set(http::field::allow, allowed);
         reply(std::move(response));
       };
+      const bool read_path = path == "/" || path == "/v1/inventory" || path == "/v1/audit" || path == "/metrics";
+      if ((path == kReportsPath && !options.reports) || (read_path && !options.reads) ||
+          (path != kReportsPath && !read_path && path != "/healthz"))
+        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (path == kReportsPath) {
         if (request.method() != http::verb::post) return wrong_method("POST");
         return handle_report(collector, request, reply);
       }
-      if (path != "/" && path != "/v1/inventory" && path != "/v1/audit" && path != "/metrics" && path != "/healthz")
-        return reply(text_response(request.version(), http::status::not_found, "no such resource"));
       if (!get) return wrong_method("GET");
       if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));
+      if (options.access && !options.access->allows(path, header_value(request, "Authorization"))) {
+        auto response = text_response(request.version(), http::status::unauthorized, "credentials required");
+        response.set(http::field::www_authenticate, options.access->challenge());
+        return reply(std::move(response));
+      }
       const auto now = std::chrono::system_clock::now();
       std::string body;
       if (path == "/metrics") {
         const CollectorStats stats = collector.stats();
-        collector.with_inventory([&](const Inventory& inv) { body = render_metrics(inv, stats, now); });
+        collector.with_inventory(
+            [&](const Inventory& inv) { body = render_metrics(inv, stats, now, options.metrics_per_host); });
         return reply(body_response(request, "text/plain; version=0.0.4; charset=utf-8", std::move(body)));
       }
       if (path == "/v1/inventory") {
@@ -69,11 +82,11 @@ HttpHandler make_collector_handler(Collector& collector, AuditThresholds thresho
         return reply(body_response(request, "application/json", std::move(body)));
       }
       if (path == "/v1/audit") {
-        collector.with_inventory([&](const Inventory& inv) { body = audit_to_json(audit_fleet(inv, thresholds, now)).dump(); });
+        collector.with_inventory([&](const Inventory& inv) { body = audit_to_json(audit_fleet(inv, options.thresholds, now)).dump(); });
         return reply(body_response(request, "application/json", std::move(body)));
       }
       collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, thresholds, now)); });
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, options.thresholds, now)); });
       return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
     } catch (const std::exception& e) {
       reply(text_response(request.version(), http::status::internal_server_error, e.what()));

@@ -6,6 +6,7 @@
 #include <boost/optional.hpp>
 
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "inventory/core/error.h"
@@ -78,8 +79,54 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
+    // The header first: what it says decides whether a body is read at all (Transfer-Encoding), and when
+    // (Expect: 100-continue), before any byte of it is taken for the body or for a next request.
+    http::async_read_header(stream_, buffer_, *parser_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->on_header(ec);
+    });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    const auto& request = parser_->get();
+    const auto encoding = request.find(http::field::transfer_encoding);
+    if (encoding != request.end() && !beast::iequals(trimmed(encoding->value()), "chunked"))
+      return refuse(http::status::not_implemented,
+                    "Transfer-Encoding other than chunked is not supported", true);
+    if (request.version() >= 11 && request.find(http::field::host) == request.end())
+      return refuse(http::status::bad_request, "an HTTP/1.1 request needs a Host header", true);
+    const auto expect = request.find(http::field::expect);
+    if (expect != request.end()) {
+      if (!beast::iequals(trimmed(expect->value()), "100-continue"))
+        return refuse(http::status::expectation_failed, "only Expect: 100-continue is understood", true);
+      if (request.version() >= 11 && !parser_->is_done()) {
+        continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        return http::async_write(stream_, *continue_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+          if (e) return self->close(false);
+          self->read_body();
+        });
+      }
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) return on_read({});
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  static beast::string_view trimmed(beast::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  }
+
+  // Answers without reading the body and closes: what follows the header cannot be told from a next request.
+  void refuse(http::status status, const std::string& why, bool close_after) {
+    reading_ = false;
+    if (id_) table_->busy(*id_);
+    send(text_response(11, status, why), !close_after);
   }
 
   // Posted by the ConnectionTable when a newcomer needs this connection's slot. A request that completed
@@ -110,6 +157,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (over_capacity_)
       return send(text_response(request.version(), http::status::service_unavailable, "too many connections"), false);
     const bool keep_alive = request.keep_alive();
+    head_ = request.method() == http::verb::head;
     auto self = this->shared_from_this();
     // The handler may answer from another thread (the collector's writer): hop back onto this strand.
     (*handler_)(request, [self, keep_alive](HttpResponse response) {
@@ -123,6 +171,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response.set(http::field::server, "pifind");
     response.keep_alive(keep_alive);
     response.prepare_payload();
+    if (std::exchange(head_, false)) response.body().clear();  // HEAD: the GET's headers, Content-Length included
     response_ = std::make_shared<HttpResponse>(std::move(response));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
     http::async_write(stream_, *response_,
@@ -162,6 +211,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_{16 * 1024};
   boost::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpResponse> response_;
+  std::shared_ptr<http::response<http::empty_body>> continue_;
+  bool head_ = false;
   std::shared_ptr<const HttpHandler> handler_;
   HttpLimits limits_;
   std::shared_ptr<std::atomic<std::size_t>> connections_;

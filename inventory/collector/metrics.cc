@@ -28,7 +28,7 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now) {
+std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now, bool with_hosts) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", inventory.size());
@@ -39,6 +39,16 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
       {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
   for (const auto& [result, count] : results)
     out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
+  header(out, "pifind_reports_refused_total", "counter",
+         "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
+  for (std::size_t i = 1; i < stats.refused.size(); ++i)
+    out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
+                       stats.refused[i]);
+  header(out, "pifind_identity_conflicts_total", "counter",
+         "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.");
+  out += fmt::format("pifind_identity_conflicts_total {}\n", stats.identity_conflicts);
+  header(out, "pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.");
+  out += fmt::format("pifind_device_keys_pending {}\n", inventory.pending_keys().size());
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
@@ -56,6 +66,7 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
          "Fleet members (Raspberry Pis and devices running pifind-agent), by whether an agent reports for them.");
   out += fmt::format("pifind_fleet_hosts{{managed=\"true\"}} {}\n", hosts.size());
   out += fmt::format("pifind_fleet_hosts{{managed=\"false\"}} {}\n", fleet.size() - hosts.size());
+  if (!with_hosts) return out;
   auto labels = [](const FleetHost& h) {
     return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
   };

@@ -25,6 +25,16 @@ struct Fd {
 
 }  // namespace
 
+unsigned process_umask() {
+  if (const auto status = read_small_file("/proc/self/status", 64 * 1024)) {
+    const auto at = status->find("\nUmask:\t");
+    if (at != std::string::npos) return static_cast<unsigned>(std::stoul(status->substr(at + 8, 4), nullptr, 8)) & 0777;
+  }
+  const mode_t mask = ::umask(022);
+  ::umask(mask);
+  return mask & 0777;
+}
+
 void sync_directory(const std::filesystem::path& dir) {
   Fd d{::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.fd < 0) throw Error(system_error_text("cannot open directory " + dir.string(), errno));

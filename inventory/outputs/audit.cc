@@ -148,6 +148,32 @@ const char* problem_name(AuditProblem problem) {
 
 std::string HostAudit::verdict() const { return problems.empty() ? "ok" : problem_name(problems.front()); }
 
+namespace {
+
+std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
+  std::vector<IdentityNote> notes;
+  for (const auto& [id, record] : inventory.records()) {
+    const std::string device = record.alias.empty() ? id.to_string() : record.alias;
+    for (const auto& c : record.conflicts)
+      notes.push_back({"conflict", device,
+                       fmt::format("claims {} {} of device {} (first {}, last {})", c.kind == "mac" ? "MAC" : c.kind,
+                                   c.value, c.owner.to_string(), format_utc(c.first_seen), format_utc(c.last_seen)),
+                       c.last_seen});
+    for (const auto& a : record.alias_changes)
+      notes.push_back({"alias-changed", device,
+                       fmt::format("alias changed from {} to {} at {}", a.from, a.to, format_utc(a.at)), a.at});
+  }
+  for (const auto& [agent, p] : inventory.pending_keys())
+    notes.push_back({"key-pending", agent.to_string(),
+                     fmt::format("device key {} waits for `pifind keys approve` ({} reports, last {})",
+                                 p.key.fingerprint(), p.reports, format_utc(p.last_seen)),
+                     p.last_seen});
+  std::stable_sort(notes.begin(), notes.end(), [](const IdentityNote& a, const IdentityNote& b) { return a.at > b.at; });
+  return notes;
+}
+
+}  // namespace
+
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now) {
   AuditResult audit;
   audit.thresholds = thresholds;
@@ -160,6 +186,7 @@ AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thres
   }
   summarise(audit);
   audit.histories = worst_histories(audit, inventory);
+  audit.identity = identity_notes(inventory);
   return audit;
 }
 
@@ -202,6 +229,19 @@ std::string render_audit_table(const AuditResult& audit) {
                        *s.worst_alias, *s.worst_ppm, *s.worst_ppm * kSecondsPerDayPerPpm);
   if (!s.outliers.empty()) out += fmt::format("outliers: {}\n", fmt::join(s.outliers, ", "));
   if (!audit.unmanaged.empty()) out += unmanaged_text(audit.unmanaged);
+  if (!audit.identity.empty()) {
+    out += "\nidentity:\n";
+    for (const auto& n : audit.identity) out += fmt::format("  {}: {}\n", n.device, n.text);
+  }
+  return out;
+}
+
+namespace {
+
+nlohmann::json identity_json(const std::vector<IdentityNote>& notes) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& n : notes)
+    out.push_back({{"kind", n.kind}, {"device", n.device}, {"text", n.text}, {"at", format_utc(n.at)}});
   return out;
 }
 
@@ -212,6 +252,8 @@ nlohmann::json correction_json(const std::optional<ClockCorrection>& c) {
           {"frequency", c->frequency},
           {"command", adjtimex_command(c->tick, c->frequency)}};
 }
+
+}  // namespace
 
 nlohmann::json audit_to_json(const AuditResult& audit) {
   nlohmann::json hosts = nlohmann::json::array();
@@ -266,7 +308,8 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
             {"median_ppm", or_null(s.median_ppm)},
             {"worst", s.worst_alias ? nlohmann::json(*s.worst_alias) : nlohmann::json()},
             {"worst_ppm", or_null(s.worst_ppm)},
-            {"outliers", s.outliers}}}};
+            {"outliers", s.outliers}}},
+          {"identity", identity_json(audit.identity)}};
 }
 
 }  // namespace pifind

@@ -91,6 +91,18 @@ struct FleetSummary {
   std::vector<std::string> outliers;
 };
 
+/// Something about a device's identity an operator should see: a claim kept apart as a conflict, a
+/// changed alias, a device key waiting for approval.
+struct IdentityNote {
+  /// "conflict", "alias-changed", "key-pending".
+  std::string kind;
+  /// The device's alias (or its MAC when it has none yet).
+  std::string device;
+  /// One line, e.g. "claims MAC dc:a6:32:00:00:20 of device dc:a6:32:00:00:20 (last 2026-11-25T12:00:00Z)".
+  std::string text;
+  TimePoint at{};
+};
+
 struct AuditResult {
   AuditThresholds thresholds;
   TimePoint at{};
@@ -101,17 +113,20 @@ struct AuditResult {
   /// The worst hosts' offset histories, worst first, at most kHistoryHosts.
   std::vector<OffsetHistory> histories;
   FleetSummary summary;
+  /// Newest first. Informational: they do not change the exit status.
+  std::vector<IdentityNote> identity;
   /// No audited host failed: unmanaged Pis do not count unless require_agent.
   bool all_passed() const { return summary.failed == 0; }
 };
 
 /// Audits the fleet (the hosts `list_fleet_hosts` gives) at time `now`: the managed hosts against
-/// `thresholds`, the unmanaged ones listed apart (or failed as "no-report" under require_agent).
+/// `thresholds`, the unmanaged ones listed apart (or failed as "no-report" under require_agent); and lists
+/// every device's identity notes.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
 
 /// Aligned text table, one audited host per line, then the summary lines and the unmanaged Pis' names.
 std::string render_audit_table(const AuditResult& audit);
-/// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary"}.
+/// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary", "identity": [...]}.
 nlohmann::json audit_to_json(const AuditResult& audit);
 
 }  // namespace pifind

@@ -1,5 +1,9 @@
 #include "inventory/protocol/report.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -244,14 +248,12 @@ bool is_interface_name(std::string_view s) {
   return true;
 }
 
-bool is_address_text(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
-                    c == ':' || c == '/' || c == '%' || (c >= 'g' && c <= 'z');
-    if (!ok) return false;
-  }
-  return true;
+// The prefix length after '/', if any: 0..`max_bits` in decimal.
+bool valid_prefix(std::string_view text, int max_bits) {
+  if (text.empty() || text.size() > 3) return false;
+  int bits = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bits);
+  return ec == std::errc() && end == text.data() + text.size() && bits >= 0 && bits <= max_bits;
 }
 
 bool in_range(const std::optional<double>& v, double lo, double hi) { return !v || (*v >= lo && *v <= hi); }
@@ -351,6 +353,32 @@ AgentReport parse_report(std::string_view body) {
   return r;
 }
 
+bool is_reportable_address(std::string_view address) {
+  if (address.empty() || address.size() > 64) return false;
+  const auto slash = address.find('/');
+  std::string host(address.substr(0, slash));
+  const std::string_view prefix = slash == std::string_view::npos ? std::string_view() : address.substr(slash + 1);
+  in_addr v4{};
+  if (host.find(':') == std::string::npos) {
+    if (::inet_pton(AF_INET, host.c_str(), &v4) != 1) return false;
+    if (slash != std::string_view::npos && !valid_prefix(prefix, 32)) return false;
+    const std::uint32_t a = ntohl(v4.s_addr);
+    const bool loopback = (a >> 24) == 127, multicast = (a >> 28) == 0xe, unspecified = a == 0,
+               broadcast = a == 0xffffffff;
+    return !loopback && !multicast && !unspecified && !broadcast;
+  }
+  if (const auto percent = host.find('%'); percent != std::string::npos) {
+    const std::string_view zone = std::string_view(host).substr(percent + 1);
+    if (!is_interface_name(zone)) return false;
+    host.resize(percent);
+  }
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  if (slash != std::string_view::npos && !valid_prefix(prefix, 128)) return false;
+  return !IN6_IS_ADDR_LOOPBACK(&v6) && !IN6_IS_ADDR_MULTICAST(&v6) && !IN6_IS_ADDR_UNSPECIFIED(&v6) &&
+         !IN6_IS_ADDR_V4MAPPED(&v6);
+}
+
 std::optional<std::string> validate(const AgentReport& r) {
   if (r.schema_major != kReportSchemaMajor) return fmt::format("unsupported schema major {}", r.schema_major);
   if (r.agent_id.is_zero() || r.agent_id.is_multicast()) return "agent_id must be a unicast MAC address";
@@ -365,7 +393,10 @@ std::optional<std::string> validate(const AgentReport& r) {
     if (!is_interface_name(i.name)) return "identity.interfaces has an invalid interface name";
     if (i.addresses.size() > kMaxAddressesPerInterface) return "identity.interfaces has too many addresses";
     for (const auto& a : i.addresses)
-      if (!is_address_text(a)) return fmt::format("identity.interfaces[{}] has an invalid address", i.name);
+      if (!is_reportable_address(a))
+        return fmt::format("identity.interfaces[{}] has an address that is malformed, loopback, multicast, "
+                           "unspecified or broadcast",
+                           i.name);
     agent_mac_listed = agent_mac_listed || i.mac == r.agent_id;
   }
   if (!id.interfaces.empty() && !agent_mac_listed) return "agent_id is not the MAC of any reported interface";

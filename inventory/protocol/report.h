@@ -202,6 +202,11 @@ AgentReport parse_report(std::string_view body);
 /// numbers in plausible ranges. Returns the first problem as one line, or nothing if the report is fine.
 std::optional<std::string> validate(const AgentReport& report);
 
+/// True if `address` ("192.168.1.20/24", "fe80::1%eth0/64"; the prefix length is optional) is an IPv4 or
+/// IPv6 address a device may report as its own: not loopback, multicast, unspecified or (IPv4) broadcast.
+/// validate() refuses a report listing any other; the agent leaves such addresses out.
+bool is_reportable_address(std::string_view address);
+
 /// True for RFC 1123 host names (labels of [A-Za-z0-9-], not starting or ending with '-', <= 253).
 bool is_valid_hostname(std::string_view name);
 

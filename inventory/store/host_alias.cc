@@ -33,23 +33,72 @@ std::string mac_digits(const MacAddress& mac) {
   return digits;
 }
 
+namespace {
+
+std::string mac_suffix(const MacAddress& mac) { return mac_digits(mac).substr(6); }
+
+// The first of `wanted`, `wanted-<suffix>`, `pi-<suffix>-2`, `pi-<suffix>-3`, ... that `free` accepts.
+template <typename IsFree>
+std::string first_free_alias(const std::string& wanted, const MacAddress& id, IsFree is_free) {
+  if (is_free(wanted)) return wanted;
+  const std::string suffixed = wanted + "-" + mac_suffix(id);
+  if (is_free(suffixed)) return suffixed;
+  for (int n = 2;; ++n)
+    if (std::string alias = fmt::format("pi-{}-{}", mac_suffix(id), n); is_free(alias)) return alias;
+}
+
+}  // namespace
+
+std::string wanted_alias(const InventoryRecord& record) {
+  return is_safe_alias(record.hostname) ? record.hostname : "pi-" + mac_suffix(record.id);
+}
+
+void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at) {
+  const std::string wanted = wanted_alias(record);
+  auto is_free = [&](const std::string& alias) {
+    const InventoryRecord* holder = inventory.find_by_alias(alias);
+    return holder == nullptr || holder->id == record.id;
+  };
+  // Already named for what it wants: the plain name, or the suffixed one while another holds the plain one.
+  if (record.alias == wanted) return;
+  if (!record.alias.empty() && !is_free(wanted) && record.alias.rfind(wanted + "-", 0) == 0) return;
+  inventory.set_alias(record, first_free_alias(wanted, record.id, is_free), at);
+}
+
+void give_missing_aliases(Inventory& inventory) {
+  std::vector<MacAddress> unnamed;
+  for (const auto& [id, record] : inventory.records()) {
+    // A device an operator approved (`pifind keys approve`) that has not reported yet is named by its first
+    // report, not "pi-..." now and renamed then.
+    const bool awaiting_first_report = record.agent && record.agent->last_report == TimePoint{} && record.ips.empty();
+    if (record.alias.empty() && is_fleet_member(record) && !awaiting_first_report) unnamed.push_back(id);
+  }
+  for (const auto& id : unnamed) {
+    InventoryRecord& record = *inventory.find_by_mac(id);
+    give_alias(inventory, record, record.last_seen);
+    record.alias_changes.clear();  // not a change: the name it always had
+  }
+}
+
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options) {
   if (!options.prefix.empty() && !is_safe_alias(options.prefix))
     throw Error("prefix '" + options.prefix + "' may only contain letters, digits, '.', '_' and '-'");
   std::vector<FleetHost> hosts;
   std::set<std::string> taken;
-  // Records are in MAC order, so which of two same-named devices keeps the plain name is stable.
+  for (const auto& [id, record] : inventory.records())
+    if (!record.alias.empty()) taken.insert(record.alias);
+  // Records are in MAC order, so the names of devices without a stored alias are stable too.
   for (const auto& [id, record] : inventory.records()) {
     if (!is_fleet_member(record) && !options.include_non_pi) continue;
     const auto ip = record.current_ip();
     // A scan-only device without a current address has left (or its address went to another device).
     if (!ip && !record.agent) continue;
-    const std::string suffix = mac_digits(id).substr(6);
-    std::string alias = options.prefix + (is_safe_alias(record.hostname) ? record.hostname : "pi-" + suffix);
-    if (taken.count(alias)) alias += "-" + suffix;
-    for (int n = 2; taken.count(alias); ++n) alias = fmt::format("{}-{}-{}", options.prefix + "pi", suffix, n);
-    taken.insert(alias);
-    hosts.push_back({alias, &record, ip, address_of(record, ip)});
+    std::string alias = record.alias;
+    if (alias.empty()) {
+      alias = first_free_alias(wanted_alias(record), id, [&](const std::string& a) { return taken.count(a) == 0; });
+      taken.insert(alias);
+    }
+    hosts.push_back({options.prefix + alias, &record, ip, address_of(record, ip)});
   }
   std::sort(hosts.begin(), hosts.end(), [](const FleetHost& a, const FleetHost& b) { return a.alias < b.alias; });
   return hosts;

@@ -1,5 +1,7 @@
 // The names users type for devices (ssh aliases, Ansible host names): only [A-Za-z0-9._-], unique, from the
 // agent's hostname when it is safe, else "pi-<last three MAC octets>". Network-supplied text never leaks in.
+// A device keeps its alias once given (stored in its record): a newcomer whose name collides gets the
+// suffix "-<last three MAC octets>", never the device that had the name, whatever the MACs' order.
 #pragma once
 
 #include <optional>
@@ -39,8 +41,22 @@ struct FleetHostOptions {
   bool include_non_pi = false;
 };
 
+/// The alias `record` asks for: its hostname when alias-safe, else "pi-<last three MAC octets>".
+std::string wanted_alias(const InventoryRecord& record);
+
+/// Gives `record` (a fleet member of `inventory`) its alias, or moves it after its hostname changed: the
+/// wanted alias when no other record holds it, else the wanted alias with "-<MAC suffix>" (then "-2", ...).
+/// A record already holding the suffixed form of the name it wants keeps it. Changes are noted in the
+/// record's alias_changes.
+void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at);
+/// give_alias() for every fleet member without an alias, in MAC order (inventories written before
+/// aliases were stored get the names they had, since those were given in the same order).
+void give_missing_aliases(Inventory& inventory);
+
 /// The listed devices in alias order: every device whose agent has reported, whatever addresses it has
-/// (reporting through NAT, a VPN or over IPv6 only), and the others with a current IPv4 address. They point into `inventory`, which must outlive them. Aliases are unique: a duplicate hostname gets "-<MAC suffix>".
+/// (reporting through NAT, a VPN or over IPv6 only), and the others with a current IPv4 address. They point
+/// into `inventory`, which must outlive them. A device's stored alias is used as it is; one without (non-Pi devices listed with include_non_pi) is named the same
+/// way, around the stored ones.
 /// Throws Error if the prefix is not alias-safe.
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);
 std::vector<FleetHost> list_fleet_hosts(Inventory&&, const FleetHostOptions&) = delete;

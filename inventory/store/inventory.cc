@@ -1,6 +1,7 @@
 #include "inventory/store/inventory.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "inventory/core/error.h"
 
@@ -21,6 +22,40 @@ const InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) const {
 const InventoryRecord* Inventory::find_by_current_ip(const Ipv4Address& ip) const {
   const auto it = by_ip_.find(ip);
   return it == by_ip_.end() ? nullptr : &records_.at(it->second);
+}
+
+const InventoryRecord* Inventory::find_by_alias(const std::string& alias) const {
+  const auto it = by_alias_.find(alias);
+  return it == by_alias_.end() ? nullptr : &records_.at(it->second);
+}
+
+const InventoryRecord* Inventory::find_by_serial(const std::string& serial) const {
+  const auto it = by_serial_.find(serial);
+  return it == by_serial_.end() ? nullptr : &records_.at(it->second);
+}
+
+void Inventory::set_alias(InventoryRecord& record, const std::string& alias, TimePoint at) {
+  if (record.alias == alias) return;
+  if (const auto* holder = find_by_alias(alias); holder && holder->id != record.id)
+    throw Error("alias " + alias + " already belongs to " + holder->id.to_string());
+  changed_.insert(record.id);
+  if (!record.alias.empty()) {
+    by_alias_.erase(record.alias);
+    record.alias_changes.push_back({record.alias, alias, at});
+    if (record.alias_changes.size() > kAliasChangesLimit) record.alias_changes.erase(record.alias_changes.begin());
+  }
+  record.alias = alias;
+  if (!alias.empty()) by_alias_[alias] = record.id;
+}
+
+std::optional<MacAddress> Inventory::set_serial(InventoryRecord& record, const std::string& serial) {
+  if (serial.empty() || record.serial == serial) return std::nullopt;
+  if (const auto* holder = find_by_serial(serial); holder && holder->id != record.id) return holder->id;
+  changed_.insert(record.id);
+  if (!record.serial.empty()) by_serial_.erase(record.serial);
+  record.serial = serial;
+  by_serial_[serial] = record.id;
+  return std::nullopt;
 }
 
 InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen, bool* created) {
@@ -52,6 +87,7 @@ bool Inventory::attach_mac(InventoryRecord& record, const MacAddress& mac, const
   if (!entry) {
     record.macs.push_back({mac, interface_name, seen, seen});
     by_mac_[mac] = record.id;
+    trim(record);
     return merged;
   }
   if (!interface_name.empty()) entry->interface_name = interface_name;
@@ -90,6 +126,7 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
     record.ips.push_back({ip, mac, seen_via, seen, seen, true});
   }
   by_ip_[ip] = record.id;
+  trim(record);
   record.first_seen = std::min(record.first_seen, seen);
   record.last_seen = std::max(record.last_seen, seen);
   return moved;
@@ -119,7 +156,14 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   take(into.vendor, other.vendor);
   take(into.hostname, other.hostname);
   take(into.model, other.model);
-  take(into.serial, other.serial);
+  if (!other.alias.empty()) by_alias_.erase(other.alias);
+  if (!other.serial.empty()) {
+    by_serial_.erase(other.serial);
+    if (into.serial.empty()) {
+      into.serial = other.serial;
+      by_serial_[into.serial] = into.id;
+    }
+  }
   into.raspberry_pi = into.raspberry_pi || other.raspberry_pi;
   if (!into.drift && other.drift) {
     into.drift = other.drift;
@@ -128,12 +172,48 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   if (!into.agent && other.agent) into.agent = other.agent;
   into.first_seen = std::min(into.first_seen, other.first_seen);
   into.last_seen = std::max(into.last_seen, other.last_seen);
+  trim(into);
 }
 
 void Inventory::index_record(const InventoryRecord& record) {
   for (const auto& m : record.macs) by_mac_[m.mac] = record.id;
   for (const auto& a : record.ips)
     if (a.current) by_ip_[a.ip] = record.id;
+  if (!record.alias.empty()) by_alias_[record.alias] = record.id;
+  if (!record.serial.empty()) by_serial_.emplace(record.serial, record.id);
+}
+
+void Inventory::unindex_record(const InventoryRecord& record) {
+  auto erase_if_ours = [&record](auto& index, const auto& key) {
+    const auto it = index.find(key);
+    if (it != index.end() && it->second == record.id) index.erase(it);
+  };
+  for (const auto& m : record.macs) erase_if_ours(by_mac_, m.mac);
+  for (const auto& a : record.ips) erase_if_ours(by_ip_, a.ip);
+  if (!record.alias.empty()) erase_if_ours(by_alias_, record.alias);
+  if (!record.serial.empty()) erase_if_ours(by_serial_, record.serial);
+}
+
+void Inventory::trim(InventoryRecord& record) {
+  // An agent (or a flood of spoofed ARP replies) naming ever new MACs and addresses must not grow one
+  // record without bound: the entries seen least recently go first, addresses no longer current before
+  // current ones, and never the device's own identity MAC.
+  while (record.macs.size() > kMaxMacsPerDevice) {
+    auto oldest = record.macs.end();
+    for (auto it = record.macs.begin(); it != record.macs.end(); ++it)
+      if (it->mac != record.id && (oldest == record.macs.end() || it->last_seen < oldest->last_seen)) oldest = it;
+    const auto owner = by_mac_.find(oldest->mac);
+    if (owner != by_mac_.end() && owner->second == record.id) by_mac_.erase(owner);
+    record.macs.erase(oldest);
+  }
+  while (record.ips.size() > kMaxAddressesPerDevice) {
+    auto oldest = record.ips.begin();
+    for (auto it = record.ips.begin(); it != record.ips.end(); ++it)
+      if (std::pair(it->current, it->last_seen) < std::pair(oldest->current, oldest->last_seen)) oldest = it;
+    const auto holder = by_ip_.find(oldest->ip);
+    if (oldest->current && holder != by_ip_.end() && holder->second == record.id) by_ip_.erase(holder);
+    record.ips.erase(oldest);
+  }
 }
 
 void Inventory::insert_loaded(InventoryRecord record) {
@@ -144,6 +224,9 @@ void Inventory::insert_loaded(InventoryRecord record) {
     if (by_mac_.count(m.mac))
       throw Error("MAC " + m.mac.to_string() + " belongs to two devices (" + by_mac_[m.mac].to_string() + " and " +
                   record.id.to_string() + ")");
+  if (const auto* holder = find_by_alias(record.alias); holder && !record.alias.empty())
+    throw Error("alias " + record.alias + " belongs to two devices (" + holder->id.to_string() + " and " +
+                record.id.to_string() + ")");
   const MacAddress id = record.id;
   changed_.insert(id);
   index_record(records_.emplace(id, std::move(record)).first->second);
@@ -156,11 +239,10 @@ std::size_t Inventory::prune_older_than(TimePoint cutoff) {
       ++it;
       continue;
     }
-    for (const auto& m : it->second.macs) by_mac_.erase(m.mac);
-    for (const auto& a : it->second.ips) {
-      const auto holder = by_ip_.find(a.ip);
-      if (holder != by_ip_.end() && holder->second == it->first) by_ip_.erase(holder);
-    }
+    unindex_record(it->second);
+    if (const auto& agent = it->second.agent)
+      if (const auto mac = MacAddress::parse(agent->agent_id))
+        retire_agent(*mac, {agent->last_counter, agent->key, agent->revoked_keys, cutoff});
     changed_.erase(it->first);
     it = records_.erase(it);
     ++removed;
@@ -177,5 +259,56 @@ std::unordered_set<MacAddress> Inventory::take_changed() {
   changed.swap(changed_);
   return changed;
 }
+
+namespace {
+
+// Erases the entries with the earliest `time_of` until `map` holds at most `limit`.
+template <typename Map, typename TimeOf>
+void erase_oldest_beyond(Map& map, std::size_t limit, TimeOf time_of) {
+  while (map.size() > limit) {
+    auto oldest = map.begin();
+    for (auto it = map.begin(); it != map.end(); ++it)
+      if (time_of(it->second) < time_of(oldest->second)) oldest = it;
+    map.erase(oldest);
+  }
+}
+
+}  // namespace
+
+void Inventory::note_pending_key(const MacAddress& agent, const PendingKey& pending) {
+  sections_changed_ = true;
+  auto it = pending_keys_.find(agent);
+  if (it == pending_keys_.end() || !(it->second.key == pending.key)) {
+    pending_keys_.insert_or_assign(agent, pending);
+  } else {
+    PendingKey& known = it->second;
+    known.hostname = pending.hostname;
+    known.address = pending.address;
+    known.first_seen = std::min(known.first_seen, pending.first_seen);
+    known.last_seen = std::max(known.last_seen, pending.last_seen);
+    known.reports += pending.reports;
+  }
+  erase_oldest_beyond(pending_keys_, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
+}
+
+bool Inventory::drop_pending_key(const MacAddress& agent) {
+  const bool dropped = pending_keys_.erase(agent) > 0;
+  sections_changed_ = sections_changed_ || dropped;
+  return dropped;
+}
+
+void Inventory::retire_agent(const MacAddress& agent, RetiredAgent retired) {
+  sections_changed_ = true;
+  retired_[agent] = std::move(retired);
+  erase_oldest_beyond(retired_, kRetiredAgentsLimit, [](const RetiredAgent& r) { return r.retired; });
+}
+
+bool Inventory::drop_retired_agent(const MacAddress& agent) {
+  const bool dropped = retired_.erase(agent) > 0;
+  sections_changed_ = sections_changed_ || dropped;
+  return dropped;
+}
+
+bool Inventory::take_sections_changed() { return std::exchange(sections_changed_, false); }
 
 }  // namespace pifind

@@ -1,5 +1,7 @@
 #include "inventory/store/inventory_file.h"
 
+#include <sys/stat.h>
+
 #include <system_error>
 
 #include "inventory/core/error.h"
@@ -23,8 +25,16 @@ Inventory read_inventory_file(const std::filesystem::path& file, bool missing_ok
   }
 }
 
+unsigned inventory_file_mode(const std::filesystem::path& file) {
+  struct stat st {};
+  // stat, not lstat: a symlinked inventory keeps its target's mode, so a root-only file reached through a
+  // link is never copied into a readable one.
+  if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return st.st_mode & 07777;
+  return 0640 & ~process_umask();
+}
+
 void write_inventory_file(const std::filesystem::path& file, const Inventory& inventory, TimePoint updated) {
-  write_file_atomically(file, inventory_to_text(inventory, updated), 0644);
+  write_file_atomically(file, inventory_to_text(inventory, updated), inventory_file_mode(file));
 }
 
 void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change) {

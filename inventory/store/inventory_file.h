@@ -13,7 +13,11 @@ namespace pifind {
 /// Every Error message starts with the file name.
 Inventory read_inventory_file(const std::filesystem::path& file, bool missing_ok = false);
 
-/// Writes `inventory` to `file` atomically (mode 0644). The caller holds the lock.
+/// The mode a new version of `file` gets: the mode the file has now (an operator's chmod 600 sticks),
+/// else 0640 less the process's umask.
+unsigned inventory_file_mode(const std::filesystem::path& file);
+
+/// Writes `inventory` to `file` atomically (mode inventory_file_mode()). The caller holds the lock.
 void write_inventory_file(const std::filesystem::path& file, const Inventory& inventory, TimePoint updated);
 
 /// Locks `file`, reads it (empty if absent), calls `change`, and writes the result atomically.

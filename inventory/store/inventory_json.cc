@@ -9,6 +9,7 @@
 
 #include "inventory/core/error.h"
 #include "inventory/core/json_reader.h"
+#include "inventory/store/host_alias.h"
 
 namespace pifind {
 namespace {
@@ -42,6 +43,110 @@ DriftSummary drift_from_json(const JsonReader& r) {
   d.window_s = r.optional_number("window_s").value_or(0);
   d.measured_at = r.time("measured_at");
   return d;
+}
+
+DevicePublicKey device_key(const JsonReader& r, const char* field) {
+  const auto key = DevicePublicKey::parse(r.text(field));
+  if (!key) r.fail(field, "is not ed25519=<base64 of 32 bytes>");
+  return *key;
+}
+
+std::vector<DevicePublicKey> device_keys(const JsonReader& r, const char* field) {
+  std::vector<DevicePublicKey> keys;
+  for (const auto& text : r.has(field) ? r.texts(field, kRevokedKeysLimit) : std::vector<std::string>()) {
+    const auto key = DevicePublicKey::parse(text);
+    if (!key) r.fail(field, "holds a key that is not ed25519=<base64 of 32 bytes>");
+    keys.push_back(*key);
+  }
+  return keys;
+}
+
+json device_keys_to_json(const std::vector<DevicePublicKey>& keys) {
+  json out = json::array();
+  for (const auto& k : keys) out.push_back(k.to_string());
+  return out;
+}
+
+AgentState agent_from_json(const JsonReader& a) {
+  AgentState agent(a.text_or_empty("id"), a.count("last_counter"), a.time("last_report"));
+  if (a.has("key")) {
+    agent.key = device_key(a, "key");
+    agent.key_pinned = a.time("key_pinned");
+    const std::string by = a.text_or_empty("pinned_by");
+    if (by != "first-use" && by != "operator") a.fail("pinned_by", "is neither \"first-use\" nor \"operator\"");
+    agent.pinned_by = by == "operator" ? PinnedBy::kOperator : PinnedBy::kFirstUse;
+  }
+  agent.revoked_keys = device_keys(a, "revoked_keys");
+  return agent;
+}
+
+json agent_to_json(const AgentState& agent) {
+  json j = {{"id", agent.agent_id},
+            {"last_counter", agent.last_counter},
+            {"last_report", format_utc(agent.last_report)}};
+  if (agent.key) {
+    j["key"] = agent.key->to_string();
+    j["key_pinned"] = format_utc(agent.key_pinned);
+    j["pinned_by"] = pinned_by_name(agent.pinned_by);
+  }
+  if (!agent.revoked_keys.empty()) j["revoked_keys"] = device_keys_to_json(agent.revoked_keys);
+  return j;
+}
+
+void identity_from_json(const JsonReader& r, InventoryRecord& rec) {
+  rec.alias = r.text_or_empty("alias");
+  if (!rec.alias.empty() && !is_safe_alias(rec.alias)) r.fail("alias", "may only hold letters, digits, '.', '_' and '-'");
+  const json& changes = r.optional_array("alias_changes", kAliasChangesLimit);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const JsonReader c = r.element("alias_changes", changes, i);
+    rec.alias_changes.push_back({c.text_or_empty("from"), c.text("to"), c.time("at")});
+  }
+  const json& conflicts = r.optional_array("conflicts", kConflictsLimit);
+  for (std::size_t i = 0; i < conflicts.size(); ++i) {
+    const JsonReader c = r.element("conflicts", conflicts, i);
+    rec.conflicts.push_back({c.text("kind"), c.text("value"), c.mac("owner"), c.time("first_seen"), c.time("last_seen")});
+  }
+}
+
+void identity_to_json(const InventoryRecord& rec, json& j) {
+  if (!rec.alias.empty()) j["alias"] = rec.alias;
+  if (!rec.alias_changes.empty()) {
+    json changes = json::array();
+    for (const auto& c : rec.alias_changes) changes.push_back({{"from", c.from}, {"to", c.to}, {"at", format_utc(c.at)}});
+    j["alias_changes"] = std::move(changes);
+  }
+  if (!rec.conflicts.empty()) {
+    json conflicts = json::array();
+    for (const auto& c : rec.conflicts)
+      conflicts.push_back({{"kind", c.kind},
+                           {"value", c.value},
+                           {"owner", c.owner.to_string()},
+                           {"first_seen", format_utc(c.first_seen)},
+                           {"last_seen", format_utc(c.last_seen)}});
+    j["conflicts"] = std::move(conflicts);
+  }
+}
+
+void sections_from_json(const json& document, Inventory& inventory) {
+  const JsonReader top(document, "inventory");
+  if (const auto pending = top.optional_object("pending_keys"))
+    for (const auto& [key, value] : document.at("pending_keys").items()) {
+      const auto agent = MacAddress::parse(key);
+      if (!agent) pending->fail(key, "is not a MAC address");
+      const JsonReader p(value, "pending key " + agent->to_string());
+      inventory.note_pending_key(*agent, {device_key(p, "key"), p.text_or_empty("hostname"), p.text_or_empty("address"),
+                                          p.time("first_seen"), p.time("last_seen"), p.count("reports")});
+    }
+  if (const auto retired = top.optional_object("retired_agents"))
+    for (const auto& [key, value] : document.at("retired_agents").items()) {
+      const auto agent = MacAddress::parse(key);
+      if (!agent) retired->fail(key, "is not a MAC address");
+      const JsonReader r(value, "retired agent " + agent->to_string());
+      RetiredAgent a{r.count("last_counter"), std::nullopt, device_keys(r, "revoked_keys"), r.time("retired")};
+      if (r.has("key")) a.key = device_key(r, "key");
+      inventory.retire_agent(*agent, std::move(a));
+    }
+  inventory.take_sections_changed();
 }
 
 InventoryRecord record_from_json(const MacAddress& id, const json& object) {
@@ -88,8 +193,8 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     rec.add_drift_sample({h.time("at"), h.number("drift_ppm"), h.number("uncertainty_ppm"),
                           h.optional_number("offset_s").value_or(0)});
   }
-  if (const auto a = r.optional_object("agent"))
-    rec.agent = AgentState{a->text_or_empty("id"), a->count("last_counter"), a->time("last_report")};
+  if (const auto a = r.optional_object("agent")) rec.agent = agent_from_json(*a);
+  identity_from_json(r, rec);
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
   return rec;
@@ -101,7 +206,7 @@ SchemaVersion parse_schema(const json& document) {
     throw Error("not a pifind inventory: no \"schema\" version string");
   const std::string text = it->get<std::string>();
   const auto version = SchemaVersion::parse(text);
-  if (!version) throw Error("not a pifind inventory: schema " + json(text).dump() + " is not MAJOR.MINOR");
+  if (!version) throw Error("not a pifind inventory: its \"schema\" is not MAJOR.MINOR");
   return *version;
 }
 
@@ -163,19 +268,47 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
                          {"offset_s", s.offset_s}});
     j["drift_history"] = std::move(history);
   }
-  if (rec.agent)
-    j["agent"] = {{"id", rec.agent->agent_id},
-                  {"last_counter", rec.agent->last_counter},
-                  {"last_report", format_utc(rec.agent->last_report)}};
+  if (rec.agent) j["agent"] = agent_to_json(*rec.agent);
+  identity_to_json(rec, j);
   return j;
 }
+
+namespace {
+
+// "pending_keys" and "retired_agents", each only when it holds something.
+json sections_to_json(const Inventory& inventory) {
+  json sections = json::object();
+  if (!inventory.pending_keys().empty()) {
+    json pending = json::object();
+    for (const auto& [agent, p] : inventory.pending_keys())
+      pending[agent.to_string()] = {{"key", p.key.to_string()},       {"hostname", p.hostname},
+                                    {"address", p.address},           {"first_seen", format_utc(p.first_seen)},
+                                    {"last_seen", format_utc(p.last_seen)}, {"reports", p.reports}};
+    sections["pending_keys"] = std::move(pending);
+  }
+  if (!inventory.retired_agents().empty()) {
+    json retired = json::object();
+    for (const auto& [agent, r] : inventory.retired_agents()) {
+      json e = {{"last_counter", r.last_counter}, {"retired", format_utc(r.retired)}};
+      if (r.key) e["key"] = r.key->to_string();
+      if (!r.revoked_keys.empty()) e["revoked_keys"] = device_keys_to_json(r.revoked_keys);
+      retired[agent.to_string()] = std::move(e);
+    }
+    sections["retired_agents"] = std::move(retired);
+  }
+  return sections;
+}
+
+}  // namespace
 
 json inventory_to_json(const Inventory& inventory, TimePoint updated) {
   json devices = json::object();
   for (const auto& [id, rec] : inventory.records()) devices[id.to_string()] = record_to_json(rec);
-  return {{"schema", SchemaVersion{kInventorySchemaMajor, kInventorySchemaMinor}.to_string()},
-          {"updated", format_utc(updated)},
-          {"devices", std::move(devices)}};
+  json document = {{"schema", SchemaVersion{kInventorySchemaMajor, kInventorySchemaMinor}.to_string()},
+                   {"updated", format_utc(updated)},
+                   {"devices", std::move(devices)}};
+  document.update(sections_to_json(inventory));
+  return document;
 }
 
 namespace {
@@ -214,7 +347,12 @@ std::string render_document(const Inventory& inventory, TimePoint updated, LineO
     text += line_of(id, record);
     first = false;
   }
-  text += "\n}}\n";
+  text += "\n}";
+  if (!inventory.pending_keys().empty() || !inventory.retired_agents().empty())
+    text += ",\n" + sections_to_json(inventory).dump().substr(1, std::string::npos);
+  else
+    text += "}";
+  text += "\n";
   return text;
 }
 
@@ -241,9 +379,13 @@ Inventory inventory_from_text(std::string_view text) {
   } catch (const json::exception& e) {
     // nlohmann's message is already one line: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     // A number too large for a double (1e2370) is an out_of_range error from the same parse, not a parse_error.
+    // Its "; last read: '...'" tail quotes the file, which may be a key or a password file given by mistake.
     std::string message = e.what();
     const auto at = message.find("] ");
-    throw Error("not valid JSON: " + (at == std::string::npos ? message : message.substr(at + 2)));
+    if (at != std::string::npos) message = message.substr(at + 2);
+    if (const auto quote = message.find("; last read"); quote != std::string::npos) message.resize(quote);
+    if (const auto quote = message.find(" '"); quote != std::string::npos) message.resize(quote);
+    throw Error("not valid JSON: " + message);
   }
   if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
   const SchemaVersion schema = parse_schema(document);
@@ -253,13 +395,18 @@ Inventory inventory_from_text(std::string_view text) {
   if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
   Inventory inventory;
   const auto devices = document.find("devices");
-  if (devices == document.end()) return inventory;
+  if (devices == document.end()) {
+    sections_from_json(document, inventory);
+    return inventory;
+  }
   if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");
   for (const auto& [key, value] : devices->items()) {
     const auto id = MacAddress::parse(key);
-    if (!id) throw Error("device key " + json(key).dump() + " is not a MAC address");
+    if (!id) throw Error("not a pifind inventory: a key of \"devices\" is not a MAC address");
     inventory.insert_loaded(record_from_json(*id, value));
   }
+  sections_from_json(document, inventory);
+  give_missing_aliases(inventory);
   return inventory;
 }
 

@@ -13,7 +13,7 @@
 namespace pifind {
 
 inline constexpr int kInventorySchemaMajor = 1;
-inline constexpr int kInventorySchemaMinor = 1;
+inline constexpr int kInventorySchemaMinor = 2;
 
 /// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
 /// "drift_history".

@@ -73,3 +73,20 @@ void InventoryRecord::add_drift_sample(const DriftSample& sample) {
 }
 
 }  // namespace pifind
+
+namespace pifind {
+
+const char* pinned_by_name(PinnedBy how) { return how == PinnedBy::kOperator ? "operator" : "first-use"; }
+
+void InventoryRecord::note_conflict(const std::string& kind, const std::string& value, const MacAddress& owner,
+                                    TimePoint seen) {
+  for (auto& c : conflicts)
+    if (c.kind == kind && c.value == value && c.owner == owner) {
+      c.last_seen = std::max(c.last_seen, seen);
+      return;
+    }
+  conflicts.push_back({kind, value, owner, seen, seen});
+  if (conflicts.size() > kConflictsLimit) conflicts.erase(conflicts.begin());
+}
+
+}  // namespace pifind

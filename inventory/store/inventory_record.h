@@ -13,6 +13,7 @@
 #include "inventory/core/ipv6_address.h"
 #include "inventory/core/mac_address.h"
 #include "inventory/core/time_text.h"
+#include "inventory/protocol/device_key.h"
 
 namespace pifind {
 
@@ -92,12 +93,58 @@ struct TimeFacts {
   std::optional<bool> ntp_synchronised;
 };
 
-/// The agent behind a device, and the replay counter of its last accepted report.
+/// How a device key came to be pinned.
+enum class PinnedBy {
+  kFirstUse,  ///< the first report that carried it (`pifind serve --enroll first-use`)
+  kOperator,  ///< `pifind keys approve`
+};
+/// "first-use", "operator".
+const char* pinned_by_name(PinnedBy how);
+
+/// The agent behind a device, its pinned key, and the replay counter of its last accepted report.
 struct AgentState {
+  AgentState() = default;
+  AgentState(std::string id, std::uint64_t counter, TimePoint last)
+      : agent_id(std::move(id)), last_counter(counter), last_report(last) {}
+
   std::string agent_id;
   std::uint64_t last_counter = 0;
+  /// The epoch for an agent an operator approved that has not reported yet.
   TimePoint last_report{};
+  /// The device's Ed25519 key: every report for this device must carry its signature. Nothing for an
+  /// agent that has never sent one (an older agent), which any report with the fleet key may still pin.
+  std::optional<DevicePublicKey> key;
+  TimePoint key_pinned{};
+  PinnedBy pinned_by = PinnedBy::kFirstUse;
+  /// Keys an operator forgot for this device (`pifind keys forget`), newest last: refused for good, so an
+  /// old image's captured reports cannot pin themselves again. At most kRevokedKeysLimit.
+  std::vector<DevicePublicKey> revoked_keys;
 };
+inline constexpr std::size_t kRevokedKeysLimit = 8;
+
+/// A device's alias moved (its hostname changed, or it was given one for the first time after a scan).
+struct AliasChange {
+  std::string from;
+  std::string to;
+  TimePoint at{};
+};
+inline constexpr std::size_t kAliasChangesLimit = 8;
+
+/// What a report claimed that belongs to another device: kept on the claiming device, never merged.
+struct IdentityConflict {
+  /// "mac" (an interface MAC another device owns) or "serial" (another device's serial number).
+  std::string kind;
+  std::string value;
+  /// The device that owns it.
+  MacAddress owner;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+};
+inline constexpr std::size_t kConflictsLimit = 16;
+
+/// Bounds on what reports and scans can add to one device: beyond them the least recently seen entries go.
+inline constexpr std::size_t kMaxMacsPerDevice = 32;
+inline constexpr std::size_t kMaxAddressesPerDevice = 64;
 
 struct InventoryRecord {
   /// The device's identity: the first MAC it was known by (or its agent's primary interface).
@@ -115,6 +162,12 @@ struct InventoryRecord {
   /// Oldest first, at most kDriftHistoryLimit entries.
   std::vector<DriftSample> drift_history;
   std::optional<AgentState> agent;
+  /// The name ssh-config, exports and the audit use, kept once given (host_alias.h); empty until then.
+  std::string alias;
+  /// Oldest first, at most kAliasChangesLimit.
+  std::vector<AliasChange> alias_changes;
+  /// Oldest first, at most kConflictsLimit.
+  std::vector<IdentityConflict> conflicts;
   TimePoint first_seen{};
   TimePoint last_seen{};
 
@@ -133,6 +186,8 @@ struct InventoryRecord {
   const InterfaceMac* find_mac(const MacAddress& mac) const;
   /// Appends to the history, dropping the oldest entries beyond the limit.
   void add_drift_sample(const DriftSample& sample);
+  /// Records (or refreshes) a conflict, dropping the oldest beyond the limit.
+  void note_conflict(const std::string& kind, const std::string& value, const MacAddress& owner, TimePoint seen);
 };
 
 /// How many drift samples each record keeps.

@@ -1,6 +1,11 @@
 #include "inventory/store/report_merge.h"
 
 #include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "inventory/store/host_alias.h"
 
 namespace pifind {
 namespace {
@@ -20,12 +25,30 @@ std::optional<Ipv6Address> ipv6_of(const std::string& address) {
   return ip;
 }
 
-// The device this report belongs to: the agent's own record, else the record of any listed interface.
-InventoryRecord& device_for(Inventory& inventory, const AgentReport& report, TimePoint received) {
-  if (auto* own = inventory.find_by_mac(report.agent_id)) return *own;
-  for (const auto& i : report.identity.interfaces)
-    if (auto* known = inventory.find_by_mac(i.mac)) return *known;
-  return inventory.record_for_mac(report.agent_id, received);
+// Joins the report's interfaces to `record`, and their IPv6 addresses as the device's current ones. A MAC of
+// another agent's device is that device's, whatever this report says: noted as a conflict, its addresses
+// ignored. A record only a scan made (no agent) is absorbed: the scanner sees a Pi's second interface before
+// its agent reports it.
+void merge_interfaces(Inventory& inventory, InventoryRecord& record, const AgentReport& report, TimePoint received,
+                      ReportMergeOutcome& outcome) {
+  std::vector<std::pair<Ipv6Address, MacAddress>> ipv6;
+  for (const auto& i : report.identity.interfaces) {
+    const InventoryRecord* owner = std::as_const(inventory).find_by_mac(i.mac);
+    if (owner && owner->id != record.id && owner->agent) {
+      record.note_conflict("mac", i.mac.to_string(), owner->id, received);
+      outcome.conflicts.push_back(fmt::format("{} lists {} ({}), which belongs to device {}", report.agent_id.to_string(),
+                                              i.mac.to_string(), i.name, owner->id.to_string()));
+      continue;
+    }
+    const std::string absorbed_alias = owner && owner->id != record.id ? owner->alias : "";
+    inventory.attach_mac(record, i.mac, i.name, received);
+    if (!absorbed_alias.empty()) record.alias_changes.push_back({absorbed_alias, "", received});
+    for (const auto& address : i.addresses) {
+      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received);
+      if (const auto ip = ipv6_of(address)) ipv6.emplace_back(*ip, i.mac);
+    }
+  }
+  record.set_current_ipv6(ipv6, received);
 }
 
 std::string discipline_name(const Discipline& d) {
@@ -79,35 +102,36 @@ void merge_drift(InventoryRecord& record, const AgentReport& report, TimePoint r
 
 }  // namespace
 
-std::optional<std::uint64_t> last_accepted_counter(const Inventory& inventory, const MacAddress& agent) {
-  const InventoryRecord* record = inventory.find_by_mac(agent);
-  if (!record || !record->agent || record->agent->agent_id != agent.to_string()) return std::nullopt;
-  return record->agent->last_counter;
-}
-
-ReportMergeResult merge_report(Inventory& inventory, const AgentReport& report, TimePoint received) {
-  if (const auto last = last_accepted_counter(inventory, report.agent_id); last && report.counter <= *last)
-    return ReportMergeResult::kStaleCounter;
-  InventoryRecord& record = device_for(inventory, report, received);
-  inventory.attach_mac(record, report.agent_id, "", received);
-  std::vector<std::pair<Ipv6Address, MacAddress>> ipv6;
-  for (const auto& i : report.identity.interfaces) {
-    inventory.attach_mac(record, i.mac, i.name, received);
-    for (const auto& address : i.addresses) {
-      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received);
-      if (const auto ip = ipv6_of(address)) ipv6.emplace_back(*ip, i.mac);
-    }
+ReportMergeOutcome merge_report(Inventory& inventory, const AgentReport& report, const ReportAuthority& authority,
+                                TimePoint received) {
+  ReportMergeOutcome outcome;
+  if (const Admission admission = admit_report(inventory, report, authority, received); !admission.admitted()) {
+    outcome.refusal = admission.refusal;
+    outcome.reason = admission.reason;
+    return outcome;
   }
-  record.set_current_ipv6(ipv6, received);
+  // The agent's own MAC is free, a scan-only record's, or this device's (admit_report refused the rest).
+  InventoryRecord& record = inventory.record_for_mac(report.agent_id, received);
+  inventory.attach_mac(record, report.agent_id, "", received);
+  merge_interfaces(inventory, record, report, received, outcome);
   if (!report.identity.hostname.empty()) record.hostname = report.identity.hostname;
   if (!report.identity.model.empty()) record.model = report.identity.model;
-  if (!report.identity.serial.empty()) record.serial = report.identity.serial;
+  if (const auto owner = inventory.set_serial(record, report.identity.serial)) {
+    record.note_conflict("serial", report.identity.serial, *owner, received);
+    outcome.conflicts.push_back(fmt::format("{} reports serial {}, which belongs to device {}",
+                                            report.agent_id.to_string(), report.identity.serial, owner->to_string()));
+  }
   if (report.identity.revision || report.identity.model.rfind("Raspberry Pi", 0) == 0) record.raspberry_pi = true;
   merge_time_facts(record, report);
   merge_drift(record, report, received);
-  record.agent = AgentState{report.agent_id.to_string(), report.counter, received};
+  record_agent(inventory, record, report, authority, received);
   record.last_seen = std::max(record.last_seen, received);
-  return ReportMergeResult::kAccepted;
+  give_alias(inventory, record, received);
+  // An absorbed scan-only record's alias now names nothing: say what replaced it.
+  for (auto& change : record.alias_changes)
+    if (change.to.empty()) change.to = record.alias;
+  std::erase_if(record.alias_changes, [](const AliasChange& c) { return c.from == c.to; });
+  return outcome;
 }
 
 }  // namespace pifind

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "inventory/store/host_alias.h"
 #include "inventory/store/inventory_file.h"
 
 namespace pifind {
@@ -22,6 +23,7 @@ MergeSummary merge_scan(Inventory& inventory, const std::vector<ScanSighting>& s
     }
     record.raspberry_pi = record.raspberry_pi || s.raspberry_pi;
     record.last_seen = std::max(record.last_seen, s.seen);
+    if (is_fleet_member(record)) give_alias(inventory, record, s.seen);
     if (created)
       ++summary.new_devices;
     else

@@ -102,7 +102,8 @@ class TlsCollector {
     if (ec) return;
     auto header = [&](std::string_view n) { return std::string(req[beast::string_view(n.data(), n.size())]); };
     const auto v = verify_report(FleetKey::from_secret(kHttpsTestSecret),
-                                 {header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader)}, req.body(),
+                                 {header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader),
+                                  header(kDeviceKeyHeader), header(kDeviceSignatureHeader)}, req.body(),
                                  std::nullopt);
     accepted += v.accepted();
     http::response<http::string_body> res{static_cast<http::status>(v.http_status), 11};

@@ -37,7 +37,7 @@ class RealCollector {
   RealCollector(const std::filesystem::path& file, std::uint16_t port)
       : collector_(file, FleetKey::from_secret(kSecret)),
         server_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
-                make_collector_handler(collector_, AuditThresholds{}), HttpLimits{}, nullptr) {
+                make_collector_handler(collector_, RouteOptions{}), HttpLimits{}, nullptr) {
     collector_.start();
     server_.start();
     thread_ = std::thread([this] { io_.run(); });

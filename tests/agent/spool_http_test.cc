@@ -1,6 +1,8 @@
 // The reporting path end to end: counter, signing, spool and a real HTTP round trip to a minimal Beast
 // collector on 127.0.0.1 that verifies with pifind_protocol's verify_report().
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -24,6 +26,7 @@
 using namespace pifind;
 using namespace pifind::agent;
 using namespace pifind::test;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -58,6 +61,10 @@ class TestCollector {
     std::lock_guard lock(mutex_);
     return last_headers_;
   }
+  std::vector<std::string> device_keys() {
+    std::lock_guard lock(mutex_);
+    return device_keys_;
+  }
   /// Replies with this status to everything (0: verify normally).
   void force_status(int status) {
     std::lock_guard lock(mutex_);
@@ -83,7 +90,8 @@ class TestCollector {
       const auto it = req.find(beast::string_view(name.data(), name.size()));
       return it == req.end() ? std::string() : std::string(it->value());
     };
-    SignedHeaders h{header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader)};
+    SignedHeaders h{header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader),
+                    header(kDeviceKeyHeader), header(kDeviceSignatureHeader)};
     Verification v;
     {
       std::lock_guard lock(mutex_);
@@ -91,12 +99,14 @@ class TestCollector {
                        {"content-type", std::string(req[http::field::content_type])},
                        {"agent", h.agent},
                        {"counter", h.counter},
-                       {"signature", h.signature}};
+                       {"signature", h.signature},
+                       {"device_key", h.device_key}};
       const auto last = last_counter_.count(h.agent) ? std::optional(last_counter_[h.agent]) : std::nullopt;
       v = req.method() == http::verb::post && std::string(req.target()) == kReportsPath
               ? verify_report(FleetKey::from_secret(kSecret), h, req.body(), last)
-              : Verification{std::nullopt, 404, "not found"};
-      if (forced_ != 0) v = Verification{std::nullopt, forced_, "forced"};
+              : Verification{std::nullopt, std::nullopt, 404, Refusal::kInvalid, "not found"};
+      if (forced_ != 0) v = Verification{std::nullopt, std::nullopt, forced_, Refusal::kInvalid, "forced"};
+      device_keys_.push_back(v.device_key ? v.device_key->to_string() : "");
       if (v.accepted()) {
         last_counter_[h.agent] = v.report->counter;
         accepted_.push_back(v.report->counter);
@@ -105,6 +115,9 @@ class TestCollector {
     }
     http::response<http::string_body> res{static_cast<http::status>(v.http_status), req.version()};
     res.body() = v.reason;
+    if (v.refusal == Refusal::kReplay)
+      res.set(beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
+              std::to_string(last_counter_.at(h.agent)));
     res.prepare_payload();
     http::write(socket, res, ec);
   }
@@ -117,6 +130,8 @@ class TestCollector {
   std::vector<std::uint64_t> accepted_;
   std::vector<int> statuses_;
   std::map<std::string, std::string> last_headers_;
+  /// The verified device key of each request, "" for none.
+  std::vector<std::string> device_keys_;
   int forced_ = 0;
 };
 
@@ -150,15 +165,29 @@ TEST_CASE("a signed report round-trips over HTTP and the collector verifies sign
   CHECK(h.at("counter") == "2");
   CHECK(h.at("signature").rfind("sha256=", 0) == 0);
   CHECK(reporter.spool().queued().empty());
+  // Each report carried the device key (made in the state directory, mode 0600) and its valid signature.
+  const std::string device_key = reporter.device_key().public_key().to_string();
+  CHECK(collector.device_keys() == std::vector<std::string>{device_key, device_key});
+  const auto key_mode = fs::status(state.path() / "device.key").permissions() & fs::perms::mask;
+  CHECK(key_mode == (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(Reporter(FleetKey::from_secret(kSecret), state.path(), nullptr).device_key().public_key().to_string() ==
+        device_key);
+  // A resend the collector already has (its reply lost) is a 409 at or below our own counter: delivered.
+  CHECK(reporter.last_delivery().refused == 0);
 
-  // A fresh state directory restarts the counter at 1: the collector refuses it as a replay (409), and
-  // the agent treats that as delivered rather than retrying forever.
+  // A fresh state directory restarts the counter at 1: the collector answers 409 with its last counter, 2,
+  // above any this agent used, so the agent says refused (and --once exits 2) instead of "delivered".
   TempDir other;
   Reporter reset(FleetKey::from_secret(kSecret), other.path(),
                  std::make_unique<BeastSender>(ServerUrl::parse(collector.url())));
-  reset.submit(report_of("pi-a"));
+  const auto reset_log = reset.submit(report_of("pi-a"));
   CHECK(collector.statuses().back() == 409);
   CHECK(collector.accepted() == std::vector<std::uint64_t>{1, 2});
+  CHECK(reset.last_delivery().refused == 1);
+  CHECK(reset.last_delivery().delivered == 0);
+  REQUIRE(reset_log.size() == 2);
+  CHECK_THAT(reset_log[0], Catch::Contains("already accepted counter 2 for this device, above this agent's 1"));
+  CHECK_THAT(reset_log[1], Catch::StartsWith("refused:"));
 
   // The wrong key is refused (401) and the report dropped, not retried.
   TempDir third;
@@ -193,6 +222,10 @@ TEST_CASE("while the collector is unreachable reports spool, and go out in order
   online.submit(report_of("pi-a"));
   CHECK(collector.accepted() == std::vector<std::uint64_t>{1, 2, 3, 4});
   CHECK(online.spool().queued().empty());
+  // Spooled before they were sent, signed with the device key as they went (the forced 503 is not verified).
+  const auto keys = collector.device_keys();
+  CHECK(keys.size() == 5);
+  CHECK(std::count(keys.begin(), keys.end(), online.device_key().public_key().to_string()) == 4);
 }
 
 TEST_CASE("the spool is bounded: the oldest go and the loss is counted and reported") {
@@ -228,9 +261,9 @@ TEST_CASE("the spool is bounded: the oldest go and the loss is counted and repor
 TEST_CASE("a smaller spool bound after a restart drops the oldest at once, counted") {
   TempDir state;
   Spool big(state.path() / "spool", 10);
-  for (std::uint64_t c = 1; c <= 6; ++c) CHECK(big.push({"b8:27:eb:12:34:56", c, "sha256=00", "{}"}).empty());
+  for (std::uint64_t c = 1; c <= 6; ++c) CHECK(big.push({"b8:27:eb:12:34:56", c, "sha256=00", "{}", {}, {}}).empty());
   Spool small(state.path() / "spool", 2);  // restarted with --spool-max 2
-  CHECK(small.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"}) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+  CHECK(small.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}", {}, {}}) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
   CHECK(small.queued() == std::vector<std::uint64_t>{6, 7});
   CHECK(small.dropped_total() == 5);
 }
@@ -244,7 +277,7 @@ TEST_CASE("a collector that accepts the connection and never answers cannot hold
     INFO(scheme);
     BeastSender sender(ServerUrl::parse(scheme + "://127.0.0.1:" + port), std::nullopt, std::chrono::seconds(1));
     const auto start = std::chrono::steady_clock::now();
-    const auto r = sender.post({"b8:27:eb:12:34:56", 1, "sha256=00", "{}"});
+    const auto r = sender.post({"b8:27:eb:12:34:56", 1, "sha256=00", "{}", {}, {}});
     const auto took = std::chrono::steady_clock::now() - start;
     CHECK(r.status == 0);
     CHECK_THAT(r.error, Catch::Contains("timeout"));
@@ -256,7 +289,7 @@ TEST_CASE("a collector that accepts the connection and never answers cannot hold
 TEST_CASE("a damaged spool file is dropped and counted, not sent") {
   TempDir state;
   Spool spool(state.path() / "spool", 10);
-  spool.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}"});
+  spool.push({"b8:27:eb:12:34:56", 7, "sha256=00", "{}", {}, {}});
   std::ofstream(state.path() / "spool" / "00000000000000000007.report") << "truncated";
   CHECK_FALSE(spool.read(7));
   CHECK(spool.dropped_total() == 1);

@@ -72,14 +72,17 @@ offers_all_options() {
 }
 
 offers_all_options "$pifind"
-for sub in serve audit ssh-config export "inventory show" "inventory prune"; do
+for sub in serve audit ssh-config export "inventory show" "inventory prune" "keys list" "keys approve" \
+  "keys forget"; do
   offers_all_options "$pifind" $sub  # unquoted: "inventory show" is two words
 done
 offers_all_options "$agent"
 offers_all_options "$agent" analyze
 
-expect "subcommands" $'serve\naudit\nssh-config\nexport\ninventory' pifind ''
+expect "subcommands" $'serve\nkeys\naudit\nssh-config\nexport\ninventory' pifind ''
 expect "subcommands" $'serve\nssh-config' pifind s
+expect "keys commands" $'list\napprove\nforget' pifind keys ''
+expect "enrolment modes" $'first-use\nmanual' pifind serve --enroll ''
 expect "interfaces" "$(command ls /sys/class/net)" pifind -I ''
 expect "interfaces" "lo" pifind --interface l
 expect "formats" $'table\njson\njsonl\ncsv' pifind --format ''
@@ -89,7 +92,7 @@ expect "audit formats" $'table\njson' pifind audit --format ''
 expect "export formats" $'ansible-ini\nansible-yaml\njson\ncsv' pifind export --format ''
 expect "inventory commands" $'show\nprune' pifind inventory ''
 expect "prune options" $'--older-than' pifind inventory prune --ol
-expect "agent commands" $'facts\nanalyze' pifind-agent ''
+expect "agent commands" $'facts\nanalyze\nkey' pifind-agent ''
 expect "agent options" $'--ntp-server\n--ntp-interval' pifind-agent --ntp
 expect "no value to guess" "" pifind -t ''
 expect "no value to guess" "" pifind-agent --server ''

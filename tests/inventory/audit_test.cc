@@ -22,8 +22,9 @@ void add_pi(Inventory& inv, int n, const std::string& name, TimePoint now, std::
   auto s = test::sighting(fmt::format("b8:27:eb:00:00:{:02x}", n), fmt::format("10.0.0.{}", n), 0);
   s.seen = now - age;
   merge_scan(inv, {s}, "eth0");
-  auto& rec = const_cast<InventoryRecord&>(*inv.find_by_mac(s.mac));
+  auto& rec = *inv.find_by_mac(s.mac);
   rec.hostname = name;
+  give_alias(inv, rec, now - age);
   if (name.rfind("scan-only", 0) == 0) return;
   rec.agent = AgentState{s.mac.to_string(), 1, now - age};
   rec.time = {true, "rv3028", "arch_sys_counter", "ntp", true};

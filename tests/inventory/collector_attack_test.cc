@@ -688,3 +688,72 @@ TEST_CASE("When every connection is being answered, a newcomer at the cap gets 5
   io.stop();
   runner.join();
 }
+
+TEST_CASE("HTTP strictness: unknown Transfer-Encodings get 501 and a close, so nothing is smuggled") {
+  AttackedServer server;
+  for (const char* encoding : {"gzip", "xchunked", "chunked, gzip", "gzip, chunked", "identity"}) {
+    INFO(encoding);
+    Socket s(connect_to(server.port()));
+    // Read as "no body", the body would be a second request: a GET /metrics answered after the refusal.
+    const std::string smuggled = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    send_bytes(s.fd, post_head(fmt::format("Transfer-Encoding: {}\r\n", encoding)) + smuggled);
+    const std::string reply = read_until_close(s.fd, std::chrono::milliseconds(3000));
+    CHECK(status_of(reply) == 501);
+    CHECK(reply.find("pifind_devices") == std::string::npos);
+    CHECK(reply.find("HTTP/1.1", 1) == std::string::npos);  // one reply only
+  }
+  server.good_agent_lands();
+}
+
+TEST_CASE("HTTP strictness: HEAD gets headers only, Expect: 100-continue its 100, no Host a 400") {
+  AttackedServer server;
+  server.good_agent_lands();
+  {
+    Socket s(connect_to(server.port()));
+    send_bytes(s.fd, "HEAD /v1/inventory HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    const std::string reply = read_until_close(s.fd, std::chrono::milliseconds(3000));
+    CHECK(status_of(reply) == 200);
+    CHECK(body_of(reply).empty());
+    const auto length_at = reply.find("Content-Length: ");
+    REQUIRE(length_at != std::string::npos);
+    CHECK(std::stoul(reply.substr(length_at + 16)) > 100);  // the GET's length
+  }
+  {
+    // The client waits for the 100 before it sends the body (curl waited a second for nothing).
+    const auto report = test::sample_report(kGoodAgent + 1, 1);
+    const std::string body = to_body(report);
+    std::string head = "POST /v1/reports HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\nConnection: close\r\n";
+    for (const auto& [name, value] : test::signed_http_headers(report, body)) head += name + ": " + value + "\r\n";
+    head += fmt::format("Content-Length: {}\r\n\r\n", body.size());
+    Socket s(connect_to(server.port()));
+    const auto start = Clock::now();
+    send_bytes(s.fd, head);
+    std::string interim;
+    char buffer[256];
+    while (interim.find("\r\n\r\n") == std::string::npos && seconds_since(start) < 3) {
+      pollfd p{s.fd, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const ssize_t n = ::recv(s.fd, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      interim.append(buffer, static_cast<std::size_t>(n));
+    }
+    CHECK(interim.rfind("HTTP/1.1 100 Continue\r\n", 0) == 0);
+    CHECK(seconds_since(start) < 0.5);
+    send_bytes(s.fd, body);
+    CHECK(status_of(read_until_close(s.fd, std::chrono::milliseconds(3000))) == 204);
+  }
+  {
+    Socket s(connect_to(server.port()));
+    send_bytes(s.fd, "GET /healthz HTTP/1.1\r\n\r\n");
+    CHECK(status_of(read_until_close(s.fd, std::chrono::milliseconds(3000))) == 400);
+    Socket old(connect_to(server.port()));
+    send_bytes(old.fd, "GET /healthz HTTP/1.0\r\n\r\n");
+    const std::string reply = read_until_close(old.fd, std::chrono::milliseconds(3000));
+    CHECK(reply.rfind("HTTP/1.0 200", 0) == 0);
+  }
+  {
+    Socket s(connect_to(server.port()));
+    send_bytes(s.fd, post_head("Expect: something-else\r\nContent-Length: 2\r\n") + "{}");
+    CHECK(status_of(read_until_close(s.fd, std::chrono::milliseconds(3000))) == 417);
+  }
+}

@@ -45,7 +45,7 @@ CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::sha
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
   collector_ = std::make_unique<Collector>(file_, test_fleet_key());
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                         make_collector_handler(*collector_, AuditThresholds{}), limits, tls);
+                                         make_collector_handler(*collector_, RouteOptions{}), limits, tls);
   collector_->start();
   server_->start();
   thread_ = std::thread([this] { io_.run(); });

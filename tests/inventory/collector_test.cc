@@ -146,7 +146,7 @@ TEST_CASE("Reports queued together are made durable by one write") {
     const auto report = test::sample_report(n, 1);
     const std::string body = to_body(report);
     const auto h = test::signed_http_headers(report, body);
-    collector.submit({h.at("X-Pifind-Agent"), h.at("X-Pifind-Counter"), h.at("X-Pifind-Signature")}, body,
+    collector.submit({h.at("X-Pifind-Agent"), h.at("X-Pifind-Counter"), h.at("X-Pifind-Signature"), {}, {}}, body,
                      [&](ReportOutcome o) {
                        const std::lock_guard lock(m);
                        statuses.push_back(o.http_status);
@@ -156,7 +156,7 @@ TEST_CASE("Reports queued together are made durable by one write") {
   const auto dup = test::sample_report(3, 1);
   const std::string dup_body = to_body(dup);
   const auto dh = test::signed_http_headers(dup, dup_body);
-  collector.submit({dh.at("X-Pifind-Agent"), dh.at("X-Pifind-Counter"), dh.at("X-Pifind-Signature")}, dup_body,
+  collector.submit({dh.at("X-Pifind-Agent"), dh.at("X-Pifind-Counter"), dh.at("X-Pifind-Signature"), {}, {}}, dup_body,
                    [&](ReportOutcome o) {
                      const std::lock_guard lock(m);
                      statuses.push_back(o.http_status);

@@ -29,8 +29,11 @@ Inventory hostile_fleet() {
               test::sighting("b8:27:eb:00:00:06", "10.0.0.6", 0), test::sighting("b8:27:eb:00:00:07", "10.0.0.6", 10),
               test::sighting("b8:27:eb:00:00:08", "10.0.0.8", 0)},
              "eth0");
+  // As an agent's report would: the hostname, then the alias that follows it.
   auto name = [&](const char* mac, const char* hostname) {
-    const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse(mac)))->hostname = hostname;
+    InventoryRecord* record = inv.find_by_mac(*MacAddress::parse(mac));
+    record->hostname = hostname;
+    give_alias(inv, *record, test::at(1));
   };
   name("b8:27:eb:00:00:01", "kitchen");
   name("b8:27:eb:00:00:02", "kitchen");

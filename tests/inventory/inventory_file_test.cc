@@ -23,6 +23,13 @@ InventoryRecord full_record() {
   rec.drift = DriftSummary{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
   for (int i = 0; i < 60; ++i) rec.add_drift_sample({test::at(i), 12.0 + i, 0.5, 0.001 * i});
   rec.agent = AgentState{"kitchen-agent", 17, test::at(100)};
+  rec.agent->key = DevicePrivateKey::generate().public_key();
+  rec.agent->key_pinned = test::at(50);
+  rec.agent->pinned_by = PinnedBy::kOperator;
+  rec.agent->revoked_keys = {DevicePrivateKey::generate().public_key()};
+  rec.alias = "kitchen";
+  rec.alias_changes = {{"pi-000001", "kitchen", test::at(60)}};
+  rec.conflicts = {{"mac", "b8:27:eb:00:00:09", *MacAddress::parse("b8:27:eb:00:00:09"), test::at(70), test::at(80)}};
   rec.ipv6 = {{*Ipv6Address::parse("2001:db8::5"), rec.id, test::at(50), test::at(100), true},
               {*Ipv6Address::parse("fe80::ba27:ebff:fe00:1"), rec.id, test::at(50), test::at(60), false}};
   return rec;
@@ -33,12 +40,13 @@ InventoryRecord full_record() {
 TEST_CASE("Every field of a record survives a write and a read") {
   test::TempDir dir;
   Inventory inv;
-  inv.insert_loaded(full_record());
+  const InventoryRecord original = full_record();
+  inv.insert_loaded(original);
   write_inventory_file(dir / "fleet.json", inv, test::at(200));
   const Inventory back = read_inventory_file(dir / "fleet.json");
   REQUIRE(back.size() == 1);
   const auto& rec = back.records().begin()->second;
-  CHECK(record_to_json(rec) == record_to_json(full_record()));
+  CHECK(record_to_json(rec) == record_to_json(original));
   CHECK(rec.drift_history.size() == kDriftHistoryLimit);
   CHECK(rec.drift_history.back().drift_ppm == 71.0);
   CHECK(rec.time.ntp_synchronised == false);
@@ -46,7 +54,7 @@ TEST_CASE("Every field of a record survives a write and a read") {
   REQUIRE(rec.ipv6.size() == 2);
   CHECK(rec.ipv6[0].ip.to_string() == "2001:db8::5");
   CHECK_FALSE(rec.ipv6[1].current);
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.1\""));
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.2\""));
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {
@@ -63,11 +71,11 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{\"schema\": \"1.0\", \"devices\": {", "not valid JSON: parse error at line 1"},
       // Found by inventory_file_fuzz: nlohmann throws out_of_range, not parse_error, for this number.
-      {"{\"schema\": \"1.0\", \"devices\": {}, \"x\": 7.7e2370}", "not valid JSON: number overflow parsing '7.7e2370'"},
+      {"{\"schema\": \"1.0\", \"devices\": {}, \"x\": 7.7e2370}", "not valid JSON: number overflow parsing"},
       {"[]", "not a JSON object"},
       {"{\"devices\": {}}", "no \"schema\""},
       {"{\"schema\": \"one\"}", "is not MAJOR.MINOR"},
-      {"{\"schema\": \"1.0\", \"devices\": {\"zz:zz\": {}}}", "device key \"zz:zz\" is not a MAC address"},
+      {"{\"schema\": \"1.0\", \"devices\": {\"zz:zz\": {}}}", "a key of \"devices\" is not a MAC address"},
       {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [{"mac": "b8:27:eb:00:00:01",
         "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
         "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
@@ -102,4 +110,27 @@ TEST_CASE("A missing inventory is created by an update but is an error to read")
   CHECK_THROWS_WITH(read_inventory_file(dir / "none.json"), Contains("no such inventory file"));
   merge_scan_into_inventory(dir / "none.json", {test::sighting("b8:27:eb:00:00:01", "10.0.0.5", 0)}, "eth0");
   CHECK(read_inventory_file(dir / "none.json").size() == 1);
+}
+
+TEST_CASE("The error for a file that is not an inventory never quotes the file") {
+  test::TempDir dir;
+  // A fleet key from `openssl rand -hex 32` (digits first, and one read as a huge number), an SSH key, a
+  // password line, a JSON document of something else.
+  for (const std::string secret : {"3f9a0c1d2e4b5a6978877665544332211ffeeddccbbaa99887766554433221100",
+                                   "1e5000abcdef0123456789abcdef0123456789abcdef0123456789abcdef01234",
+                                   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx3 secret@host",
+                                   "secretuser:$6$saltsalt$hashhashhash", R"({"schema": "s3cr3t"})",
+                                   R"({"schema": "1.0", "devices": {"s3cr3t": {}}})"}) {
+    INFO(secret);
+    test::write_text(dir / "key", secret + "\n");
+    try {
+      read_inventory_file(dir / "key");
+      FAIL("no error");
+    } catch (const Error& e) {
+      const std::string message = std::string(e.what()).substr((dir / "key").string().size());
+      CHECK(message.find(secret.substr(0, 4)) == std::string::npos);
+      CHECK(message.find("s3cr3t") == std::string::npos);
+      CHECK(message.find("secret") == std::string::npos);
+    }
+  }
 }

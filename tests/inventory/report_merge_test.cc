@@ -52,7 +52,7 @@ TEST_CASE("An agent report joins the records scans made for each interface into 
   merge_scan(inv, {test::sighting("dc:a6:32:00:00:01", "10.0.0.5", 0), test::sighting("dc:a6:32:00:00:02", "10.0.1.7", 0)},
              "eth0");
   REQUIRE(inv.size() == 2);
-  REQUIRE(merge_report(inv, two_interface_report(1), test::at(100)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, two_interface_report(1), test::at(100)).accepted());
   REQUIRE(inv.size() == 1);
   const auto& rec = inv.records().begin()->second;
   CHECK(rec.id == *MacAddress::parse("dc:a6:32:00:00:01"));
@@ -88,7 +88,7 @@ TEST_CASE("The IPv6 addresses a report lists are kept, current while listed, wit
   auto report = two_interface_report(1);
   report.identity.interfaces[0].addresses = {"2001:db8:1::5/64", "fe80::1%eth0/64", "fd00:1::5/64"};
   report.identity.interfaces[1].addresses = {"2001:db8:2::7/64"};
-  REQUIRE(merge_report(inv, report, test::at(100)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, report, test::at(100)).accepted());
   const InventoryRecord& rec = inv.records().begin()->second;
   CHECK_FALSE(rec.current_ip());  // no IPv4 at all: the device is still a device
   REQUIRE(rec.ipv6.size() == 4);
@@ -101,7 +101,7 @@ TEST_CASE("The IPv6 addresses a report lists are kept, current while listed, wit
   report = two_interface_report(2);
   report.identity.interfaces[0].addresses = {"2001:db8:1::abcd/64", "fe80::1/64", "fd00:1::5/64"};
   report.identity.interfaces[1].addresses = {"2001:db8:2::7/64"};
-  REQUIRE(merge_report(inv, report, test::at(86500)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, report, test::at(86500)).accepted());
   REQUIRE(rec.ipv6.size() == 5);
   CHECK_FALSE(rec.ipv6[0].current);
   CHECK(rec.ipv6[0].last_seen == test::at(100));
@@ -117,7 +117,7 @@ TEST_CASE("A device's IPv6 list stays bounded while privacy addresses come and g
   for (int day = 0; day < 3 * static_cast<int>(kIpv6AddressesLimit); ++day) {
     auto report = two_interface_report(static_cast<std::uint64_t>(day + 1));
     report.identity.interfaces[0].addresses = {"2001:db8::1/64", fmt::format("2001:db8::{:x}/64", 0x1000 + day)};
-    REQUIRE(merge_report(inv, report, test::at(86400LL * day)) == ReportMergeResult::kAccepted);
+    REQUIRE(merge_report(inv, report, test::at(86400LL * day)).accepted());
   }
   const InventoryRecord& rec = inv.records().begin()->second;
   CHECK(rec.ipv6.size() == kIpv6AddressesLimit);
@@ -130,15 +130,15 @@ TEST_CASE("A device's IPv6 list stays bounded while privacy addresses come and g
 
 TEST_CASE("A report whose counter is not above the last accepted one changes nothing") {
   Inventory inv;
-  REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)).accepted());
   CHECK(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:01")) == 5u);
   auto replay = two_interface_report(5);
   replay.identity.hostname = "evil";
-  CHECK(merge_report(inv, replay, test::at(10)) == ReportMergeResult::kStaleCounter);
-  CHECK(merge_report(inv, two_interface_report(4), test::at(10)) == ReportMergeResult::kStaleCounter);
+  CHECK(merge_report(inv, replay, test::at(10)).refusal == Refusal::kReplay);
+  CHECK(merge_report(inv, two_interface_report(4), test::at(10)).refusal == Refusal::kReplay);
   CHECK(inv.records().begin()->second.hostname == "kitchen");
   CHECK(inv.records().begin()->second.drift_history.size() == 1);
-  CHECK(merge_report(inv, two_interface_report(9), test::at(20)) == ReportMergeResult::kAccepted);
+  CHECK(merge_report(inv, two_interface_report(9), test::at(20)).accepted());
   CHECK(inv.records().begin()->second.drift_history.size() == 2);
   CHECK_FALSE(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:02")));
 }
@@ -165,7 +165,7 @@ TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
   rtc_error.ppm = 1.5;
   rtc_error.stderr_ppm = 0.01;
   report.drift.insert(report.drift.begin(), rtc_error);
-  REQUIRE(merge_report(inv, report, test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(inv, report, test::at(0)).accepted());
   const InventoryRecord& with_rtc = inv.records().begin()->second;
   REQUIRE(with_rtc.drift);
   CHECK(with_rtc.drift->reference == "rtc0");
@@ -174,7 +174,7 @@ TEST_CASE("The RTC's own error against NTP is never taken for the Pi's drift") {
   Inventory ntp_only;
   AgentReport no_rtc_estimate = two_interface_report(1);
   no_rtc_estimate.drift = {rtc_error, no_rtc_estimate.drift.front()};  // rtc0-vs-ntp and ntp:pool
-  REQUIRE(merge_report(ntp_only, no_rtc_estimate, test::at(0)) == ReportMergeResult::kAccepted);
+  REQUIRE(merge_report(ntp_only, no_rtc_estimate, test::at(0)).accepted());
   const InventoryRecord& record = ntp_only.records().begin()->second;
   REQUIRE(record.drift);
   CHECK(record.drift->reference == "ntp:pool");

@@ -36,18 +36,29 @@ const FleetKey& test_fleet_key() {
   return key;
 }
 
-SignedHeaders signed_headers_for(const AgentReport& report, const std::string& body, const FleetKey& key) {
-  return {report.agent_id.to_string(), std::to_string(report.counter),
-          sign_report(key, report.agent_id, report.counter, body)};
+SignedHeaders signed_headers_for(const AgentReport& report, const std::string& body, const FleetKey& key,
+                                 const DevicePrivateKey* device) {
+  SignedHeaders h{report.agent_id.to_string(), std::to_string(report.counter),
+                  sign_report(key, report.agent_id, report.counter, body), {}, {}};
+  if (device) {
+    h.device_key = device->public_key().to_string();
+    h.device_signature = device->sign(report_message(report.agent_id, report.counter, body));
+  }
+  return h;
 }
 
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
-                                                       const FleetKey& key) {
-  const SignedHeaders h = signed_headers_for(report, body, key);
-  return {{std::string(kAgentHeader), h.agent},
-          {std::string(kCounterHeader), h.counter},
-          {std::string(kSignatureHeader), h.signature},
-          {"Content-Type", "application/json"}};
+                                                       const FleetKey& key, const DevicePrivateKey* device) {
+  const SignedHeaders h = signed_headers_for(report, body, key, device);
+  std::map<std::string, std::string> headers{{std::string(kAgentHeader), h.agent},
+                                             {std::string(kCounterHeader), h.counter},
+                                             {std::string(kSignatureHeader), h.signature},
+                                             {"Content-Type", "application/json"}};
+  if (device) {
+    headers[std::string(kDeviceKeyHeader)] = h.device_key;
+    headers[std::string(kDeviceSignatureHeader)] = h.device_signature;
+  }
+  return headers;
 }
 
 }  // namespace pifind::test

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "inventory/core/mac_address.h"
+#include "inventory/protocol/device_key.h"
 #include "inventory/protocol/report.h"
 #include "inventory/protocol/signing.h"
 
@@ -25,12 +26,14 @@ AgentReport pi_report(const MacAddress& agent, std::uint64_t counter, const std:
 /// The fleet key every test and benchmark signs with.
 const FleetKey& test_fleet_key();
 
-/// The X-Pifind-* headers that sign `body` as `report`'s, as received (the collector's view).
+/// The X-Pifind-* headers that sign `body` as `report`'s, as received (the collector's view); with
+/// `device`, also the device key and its signature.
 SignedHeaders signed_headers_for(const AgentReport& report, const std::string& body,
-                                 const FleetKey& key = test_fleet_key());
+                                 const FleetKey& key = test_fleet_key(), const DevicePrivateKey* device = nullptr);
 
 /// The same as HTTP header name -> value, with Content-Type, for a client to send.
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
-                                                       const FleetKey& key = test_fleet_key());
+                                                       const FleetKey& key = test_fleet_key(),
+                                                       const DevicePrivateKey* device = nullptr);
 
 }  // namespace pifind::test

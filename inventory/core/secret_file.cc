@@ -1,0 +1,47 @@
+#include "inventory/core/secret_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "inventory/core/error.h"
+
+namespace pifind {
+
+std::optional<std::string> read_secret_file(const std::filesystem::path& path, const std::string& what,
+                                            std::size_t max_bytes, bool missing_ok) {
+  const std::string name = what + " " + path.string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT && missing_ok) return std::nullopt;
+    throw Error(system_error_text("cannot open " + name, errno));
+  }
+  struct stat st {};
+  std::string text, problem;
+  if (::fstat(fd, &st) != 0) {
+    problem = system_error_text("cannot stat " + name, errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = name + " is not a regular file";
+  } else if ((st.st_mode & 077) != 0) {
+    problem = fmt::format("{} is accessible by group or others (mode {:04o}); run chmod 600 on it", name,
+                          st.st_mode & 07777);
+  } else if (static_cast<std::size_t>(st.st_size) > max_bytes) {
+    problem = fmt::format("{} is larger than {} bytes", name, max_bytes);
+  } else {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() <= max_bytes)
+      text.append(buffer, static_cast<std::size_t>(n));
+    if (n < 0) problem = system_error_text("cannot read " + name, errno);
+    if (text.size() > max_bytes) problem = fmt::format("{} is larger than {} bytes", name, max_bytes);
+  }
+  ::close(fd);
+  if (!problem.empty()) throw Error(problem);
+  return text;
+}
+
+}  // namespace pifind
