@@ -132,6 +132,10 @@ TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv
   CHECK_THAT(metrics, Contains("pifind_host_last_seen_timestamp_seconds{host=\"lab\",mac=\"dc:a6:32:00:00:02\","
                                "managed=\"true\"} 1793491300\n"));
   CHECK_FALSE(metrics.find("pifind_host_drift_ppm{host=\"pi-000003\"") != std::string::npos);
+  // --no-metrics-hosts: the counts stay, nothing names a host.
+  const std::string anonymous = render_metrics(inv, CollectorStats{}, test::at(160), false);
+  CHECK_THAT(anonymous, Contains("pifind_fleet_hosts{managed=\"false\"} 2\n"));
+  CHECK_FALSE(anonymous.find("host=") != std::string::npos);
   const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics);
   INFO(lint.out << lint.err);
   CHECK(lint.exit_status == 0);

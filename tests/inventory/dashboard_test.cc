@@ -105,6 +105,19 @@ TEST_CASE("The dashboard puts the worst hosts first, folds the unmanaged Pis, so
   CHECK(page.evaluate("document.getElementById('unmanaged').open") == true);
   CHECK(column_of(page, 0, "#unmanaged-table").size() == 3);
 
+  // A Pi renamed: the identity notes, folded like the unmanaged Pis, list the alias it moved to.
+  CHECK(page.evaluate("document.getElementById('identity').hidden") == true);
+  auto renamed = test::sample_report(1, 2, -7.25);
+  renamed.identity.hostname = "kitchen";
+  REQUIRE(fx.post(renamed).status == 204);
+  page.wait_until("!document.getElementById('identity').hidden", "the identity note showing");
+  CHECK(page.evaluate("document.getElementById('identity-summary').textContent").get<std::string>().rfind(
+            "1 identity note (", 0) == 0);
+  page.click("#identity-summary");
+  page.wait_until("document.querySelectorAll('#identity-list li').length === 1", "the identity notes opening");
+  CHECK_THAT(page.evaluate("document.querySelector('#identity-list li').textContent").get<std::string>(),
+             Contains("kitchen: alias changed from pi1 to kitchen"));
+
   // The filter narrows both tables.
   page.evaluate("const f = document.getElementById('filter'); f.value = 'pi-001002';"
                 " f.dispatchEvent(new Event('input'))");
