@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "agent/device_key_file.h"
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/sntp.h"
 #include "inventory/core/error.h"

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/http_sender.h"
-#include "agent/report_counter.h"
-#include "agent/spool.h"
+#include "inventory/transport/http_sender.h"
+#include "inventory/transport/report_counter.h"
+#include "inventory/transport/spool.h"
 #include "inventory/protocol/signing.h"
 
 namespace pifind::agent {

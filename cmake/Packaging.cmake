@@ -22,6 +22,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind-agent/pifind-agent.default
         DESTINATION /etc/default RENAME pifind-agent COMPONENT pifind-agent EXCLUDE_FROM_ALL)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind/pifind-serve.default
         DESTINATION /etc/default RENAME pifind-serve COMPONENT pifind EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/pifind/pifind-scan.default
+        DESTINATION /etc/default RENAME pifind-scan COMPONENT pifind EXCLUDE_FROM_ALL)
 foreach(PIFIND_DEB_PACKAGE IN LISTS PIFIND_DEB_PACKAGES)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright
           DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/${PIFIND_DEB_PACKAGE}
@@ -99,8 +101,9 @@ adapt to the loss it sees. Its subcommands keep a fleet inventory: `pifind
 serve` collects the reports of pifind-agent, and the inventory becomes ssh
 configs, Ansible inventories, Prometheus metrics and drift audits.
 The package gives /usr/bin/pifind the cap_net_raw file capability, so
-scanning needs no root, and ships the collector as pifind-serve.service,
-not enabled.]=])
+scanning needs no root, and ships the collector as pifind-serve.service
+and a periodic scan of one interface into a collector as
+pifind-scan@.timer, none of them enabled.]=])
 
 set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_NAME pifind-agent)
 set(CPACK_DEBIAN_PIFIND-AGENT_PACKAGE_SECTION admin)

@@ -19,7 +19,7 @@ std::vector<ArpClaim> ArpClaimLog::foreign_claims(const std::vector<HostEntry>& 
   std::vector<ArpClaim> claims;
   for (const auto& [key, frames] : frames_) {
     const auto& [ip, mac] = key;
-    ArpClaim claim{ip, mac, frames, {}};
+    ArpClaim claim{ip, mac, frames, {}, {}};
     bool answered_as_claimed = false;
     // hosts is sorted by IP: the ones for `ip` are contiguous.
     auto host = std::lower_bound(hosts.begin(), hosts.end(), ip, [](const HostEntry& h, Ipv4Address a) { return h.ip < a; });

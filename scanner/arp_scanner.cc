@@ -39,9 +39,11 @@ class ArpScan::Session {
         capture_(io, link_.selectable_fd()),
         timer_(io),
         results_(limits_for(request.targets.size())) {
-    // The capture socket is open: nothing after this needs CAP_NET_RAW.
-    drop_capabilities_unless_root();
-    if (request.pcap_save_file) link_.save_frames_to(*request.pcap_save_file);
+    // The -W file is written with the user's own rights, never with CAP_NET_RAW held.
+    if (request.pcap_save_file) {
+      drop_capabilities_unless_root();
+      link_.save_frames_to(*request.pcap_save_file);
+    }
   }
 
   ~Session() {
@@ -72,7 +74,9 @@ class ArpScan::Session {
     stats.capture_drops = link_.drops();
     stats.duration_s = std::chrono::duration<double>((stopped_ ? ended_ : ScanClock::now()) - started_).count();
     ScanResult result = results_.finish(request_.interface.name, stats);
+    result.interfaces = {request_.interface};
     result.claims = claims_.foreign_claims(result.hosts);
+    for (auto& claim : result.claims) claim.interface_name = request_.interface.name;
     result.rounds = rounds_.rounds();
     return result;
   }
@@ -160,7 +164,7 @@ class ArpScan::Session {
     if (request_.on_round && (kind == ReplyKind::kFirst || kind == ReplyKind::kLate)) rounds_.on_first_reply(frame.sender_ip);
     // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing,
     // up to the caps of ScanResultLimits (beyond them, a flood: counted by the builder).
-    const ReplyRecord record = results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan);
+    const ReplyRecord record = results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan, now);
     if (record == ReplyRecord::kRepeat) ++stats_.repeated_replies;
     if (record == ReplyRecord::kNewPair && request_.on_host) {
       HostEntry host;
@@ -169,6 +173,8 @@ class ArpScan::Session {
       host.rtt = now - last_probe;
       host.vlan = frame.vlan;
       host.replies = 1;
+      host.interface_name = request_.interface.name;
+      host.answered_at = now;
       request_.on_host(host);
     }
   }

@@ -39,8 +39,9 @@ struct ScanRequest {
 /// One scan on a loop the caller runs.
 class ArpScan {
  public:
-  /// Opens the capture (the one step that needs CAP_NET_RAW, dropped right after) and the -W file.
-  /// Throws Error when the interface cannot be opened (permissions, no such interface, not Ethernet).
+  /// Opens the capture (the one step that needs CAP_NET_RAW: the caller drops it once every scan's capture
+  /// is open, see scan_loop.h) and the -W file (after dropping it). Throws Error when the interface cannot be
+  /// opened (permissions, no such interface, not Ethernet).
   ArpScan(boost::asio::io_context& io, const ScanRequest& request);
   ~ArpScan();
   ArpScan(const ArpScan&) = delete;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,16 +20,21 @@ namespace {
 // typical "pi-rack-12.local"; longer values shift their row.
 constexpr std::size_t streaming_vendor_width = 26;
 constexpr std::size_t streaming_name_width = 20;
+// Interface names are at most 15 characters (IFNAMSIZ); most are eth0, wlan0, enp1s0.
+constexpr std::size_t interface_width = 8;
 
-std::set<Ipv4Address> conflicting_ips(const ScanResult& result) {
-  std::set<Ipv4Address> ips;
-  for (const auto& conflict : result.conflicts) ips.insert(conflict.ip);
+// Addresses on a segment: the same IP on two interfaces is two addresses.
+using SegmentAddress = std::pair<std::string, Ipv4Address>;
+
+std::set<SegmentAddress> conflicting_ips(const ScanResult& result) {
+  std::set<SegmentAddress> ips;
+  for (const auto& conflict : result.conflicts) ips.insert({conflict.interface_name, conflict.ip});
   return ips;
 }
 
-std::set<Ipv4Address> claimed_ips(const ScanResult& result) {
-  std::set<Ipv4Address> ips;
-  for (const auto& claim : result.claims) ips.insert(claim.ip);
+std::set<SegmentAddress> claimed_ips(const ScanResult& result) {
+  std::set<SegmentAddress> ips;
+  for (const auto& claim : result.claims) ips.insert({claim.interface_name, claim.ip});
   return ips;
 }
 
@@ -61,7 +68,8 @@ nlohmann::json host_json(const HostEntry& host) {
                           {"rtt_ms", rounded(to_ms(host.rtt))},
                           {"replies", host.replies},
                           {"name", host.name ? nlohmann::json(host.name->name) : nlohmann::json()},
-                          {"name_source", host.name ? nlohmann::json(to_string(host.name->source)) : nlohmann::json()}};
+                          {"name_source", host.name ? nlohmann::json(to_string(host.name->source)) : nlohmann::json()},
+                          {"interface", host.interface_name}};
   if (host.vlan) entry["vlan"] = *host.vlan;
   return entry;
 }
@@ -126,7 +134,8 @@ nlohmann::json conflicts_json(const ScanResult& result) {
   for (const auto& conflict : result.conflicts) {
     conflicts.push_back({{"ip", conflict.ip.to_string()},
                          {"macs", json_mac_list(conflict.macs)},
-                         {"replies_over_cap", conflict.replies_over_cap}});
+                         {"replies_over_cap", conflict.replies_over_cap},
+                         {"interface", conflict.interface_name}});
   }
   return conflicts;
 }
@@ -137,7 +146,8 @@ nlohmann::json claims_json(const ScanResult& result) {
     claims.push_back({{"ip", claim.ip.to_string()},
                       {"mac", claim.mac.to_string()},
                       {"frames", claim.frames},
-                      {"answered_by", json_mac_list(claim.answered_by)}});
+                      {"answered_by", json_mac_list(claim.answered_by)},
+                      {"interface", claim.interface_name}});
   }
   return claims;
 }
@@ -169,7 +179,9 @@ TableLayout TableLayout::streaming(const OutputShape& shape) {
 }
 
 std::string TableLayout::header() const {
-  std::string line = fmt::format("{:<15}  {:<17}  ", "IP", "MAC");
+  std::string line = fmt::format("{:<15}  ", "IP");
+  if (shape_.interfaces) line += fmt::format("{:<{}}  ", "IFACE", interface_width);
+  line += fmt::format("{:<17}  ", "MAC");
   if (shape_.names) line += fmt::format("{:<{}}  ", "NAME", name_width_);
   line += fmt::format("{:<{}}  {:>8}", "VENDOR", vendor_width_, "RTT_MS");
   if (shape_.all_hosts) line += "  PI";
@@ -177,7 +189,9 @@ std::string TableLayout::header() const {
 }
 
 std::string TableLayout::row(const HostEntry& host, std::string_view note) const {
-  std::string line = fmt::format("{:<15}  {:<17}  ", host.ip.to_string(), host.mac.to_string());
+  std::string line = fmt::format("{:<15}  ", host.ip.to_string());
+  if (shape_.interfaces) line += fmt::format("{:<{}}  ", host.interface_name, interface_width);
+  line += fmt::format("{:<17}  ", host.mac.to_string());
   if (shape_.names) line += fmt::format("{:<{}}  ", host.name ? host.name->name : "-", name_width_);
   line += fmt::format("{:<{}}  {:>8}", host.vendor, vendor_width_, format_rtt(host.rtt));
   if (shape_.all_hosts) line += host.raspberry_pi ? "  yes" : "  -  ";
@@ -195,8 +209,9 @@ void write_table(std::ostream& out, const ScanResult& result, const OutputShape&
   for (const auto& host : result.hosts) {
     if (!listed(host, shape)) continue;
     std::string note;
-    if (conflicts.count(host.ip) != 0) note = "IP conflict";
-    if (claimed.count(host.ip) != 0) note += fmt::format("{}claimed by another MAC", note.empty() ? "" : ", ");
+    if (conflicts.count({host.interface_name, host.ip}) != 0) note = "IP conflict";
+    if (claimed.count({host.interface_name, host.ip}) != 0)
+      note += fmt::format("{}claimed by another MAC", note.empty() ? "" : ", ");
     if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
     out << layout.row(host, note) << '\n';
   }
@@ -216,13 +231,13 @@ void write_json(std::ostream& out, const ScanResult& result, const OutputShape& 
 }
 
 void write_csv(std::ostream& out, const ScanResult& result, const OutputShape& shape) {
-  if (shape.header) out << "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source\n";
+  if (shape.header) out << "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source,interface\n";
   for (const auto& host : result.hosts) {
     if (!listed(host, shape)) continue;
     out << host.ip.to_string() << ',' << host.mac.to_string() << ',' << csv_text_field(host.vendor) << ','
         << (host.raspberry_pi ? "true" : "false") << ',' << format_rtt(host.rtt) << ','
         << (host.name ? csv_text_field(host.name->name) : "") << ','
-        << (host.name ? to_string(host.name->source) : "") << '\n';
+        << (host.name ? to_string(host.name->source) : "") << ',' << csv_text_field(host.interface_name) << '\n';
   }
 }
 

@@ -24,12 +24,14 @@ struct OutputShape {
   bool names = true;
   /// The table's column titles and the CSV header row (not with -x).
   bool header = true;
+  /// Several interfaces were scanned: the table has an IFACE column (JSON and CSV always name it).
+  bool interfaces = false;
 };
 
 /// Whether `host` is printed under `shape`.
 bool listed(const HostEntry& host, const OutputShape& shape);
 
-/// Table columns: IP, MAC, [NAME], VENDOR, RTT_MS, [PI], NOTE.
+/// Table columns: IP, [IFACE], MAC, [NAME], VENDOR, RTT_MS, [PI], NOTE.
 class TableLayout {
  public:
   /// Widths fitted to the listed hosts of a finished scan.
@@ -51,10 +53,12 @@ class TableLayout {
 };
 
 void write_table(std::ostream& out, const ScanResult& result, const OutputShape& shape);
-/// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies, name, name_source[, vlan]}],
-///  "conflicts": [{ip, macs, replies_over_cap}], "claims": [{ip, mac, frames, answered_by}], "stats"}.
+/// {"interface", "hosts": [{ip, mac, vendor, raspberry_pi, rtt_ms, replies, name, name_source, interface[, vlan]}],
+///  "conflicts": [{ip, macs, replies_over_cap, interface}], "claims": [{ip, mac, frames, answered_by, interface}],
+///  "stats"}; "interface" at the top joins several with ','.
 void write_json(std::ostream& out, const ScanResult& result, const OutputShape& shape);
-/// Header "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source", RFC 4180 quoting (inventory/core/csv_field.h).
+/// Header "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source,interface", RFC 4180 quoting
+/// (inventory/core/csv_field.h).
 void write_csv(std::ostream& out, const ScanResult& result, const OutputShape& shape);
 /// One host as a JSON line: {"type": "host", ...the fields of a JSON host}.
 std::string jsonl_host_line(const HostEntry& host);

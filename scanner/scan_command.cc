@@ -68,14 +68,21 @@ std::string joined_macs(const std::vector<MacAddress>& macs) {
   return text;
 }
 
+// "pifind: " or, with several interfaces, "pifind: eth0: ".
+std::string line_prefix(const std::string& interface_name, bool several) {
+  return several ? fmt::format("pifind: {}: ", interface_name) : "pifind: ";
+}
+
 void print_warnings(const ScanResult& result) {
+  const bool several = result.interfaces.size() > 1;
   const ScanStats& stats = result.stats;
   std::uint64_t over_cap_listed = 0;
   for (const auto& conflict : result.conflicts) {
-    std::cerr << fmt::format("pifind: IP conflict: {} is answered by {} MACs: {}\n", conflict.ip.to_string(),
+    const std::string prefix = line_prefix(conflict.interface_name, several);
+    std::cerr << fmt::format("{}IP conflict: {} is answered by {} MACs: {}\n", prefix, conflict.ip.to_string(),
                              conflict.macs.size(), joined_macs(conflict.macs));
     if (conflict.replies_over_cap > 0) {
-      std::cerr << fmt::format("pifind: reply flood: {} replies to {} from further MACs were counted, not kept\n",
+      std::cerr << fmt::format("{}reply flood: {} replies to {} from further MACs were counted, not kept\n", prefix,
                                conflict.replies_over_cap, conflict.ip.to_string());
     }
     over_cap_listed += conflict.replies_over_cap;
@@ -88,7 +95,8 @@ void print_warnings(const ScanResult& result) {
   for (const auto& claim : result.claims) {
     const std::string answer = claim.answered_by.empty() ? "nothing answered there"
                                                          : "it answered as " + joined_macs(claim.answered_by);
-    std::cerr << fmt::format("pifind: {} claimed by {} in gratuitous ARP ({} frame{}); {}\n", claim.ip.to_string(),
+    std::cerr << fmt::format("{}{} claimed by {} in gratuitous ARP ({} frame{}); {}\n",
+                             line_prefix(claim.interface_name, several), claim.ip.to_string(),
                              claim.mac.to_string(), claim.frames, claim.frames == 1 ? "" : "s", answer);
   }
   if (stats.malformed_frames > 0) {
@@ -101,21 +109,24 @@ void print_warnings(const ScanResult& result) {
   }
 }
 
-std::string round_started_text(const ScanRound& round, std::uint64_t targets) {
-  if (round.number == 1) return fmt::format("pifind: round 1 at {:.2f} s: first probes to {} addresses", round.started_s, targets);
-  return fmt::format("pifind: round {} at {:.2f} s: {} of {} addresses answered so far; loss {:.1f}% per probe, "
+std::string round_started_text(const std::string& prefix, const ScanRound& round, std::uint64_t targets) {
+  if (round.number == 1) return fmt::format("{}round 1 at {:.2f} s: first probes to {} addresses", prefix, round.started_s, targets);
+  return fmt::format("{}round {} at {:.2f} s: {} of {} addresses answered so far; loss {:.1f}% per probe, "
                      "up to {} tries per silent address",
-                     round.number, round.started_s, round.answered_before, targets, round.failure_probability * 100,
-                     round.allowed_tries);
+                     prefix, round.number, round.started_s, round.answered_before, targets,
+                     round.failure_probability * 100, round.allowed_tries);
 }
 
-void print_rounds(const ScanResult& result) {
-  for (const auto& round : result.rounds) {
-    std::cerr << fmt::format("pifind: round {}: {} probe{}, {} first answer{}\n", round.number, round.probes,
-                             round.probes == 1 ? "" : "s", round.answered, round.answered == 1 ? "" : "s");
+void print_rounds(const std::vector<ScanResult>& parts) {
+  for (const auto& part : parts) {
+    const std::string prefix = line_prefix(part.interface_name, parts.size() > 1);
+    for (const auto& round : part.rounds) {
+      std::cerr << fmt::format("{}round {}: {} probe{}, {} first answer{}\n", prefix, round.number, round.probes,
+                               round.probes == 1 ? "" : "s", round.answered, round.answered == 1 ? "" : "s");
+    }
+    std::cerr << fmt::format("{}loss seen: {:.1f}% per probe; {} tries per silent address\n", prefix,
+                             part.stats.probe_failure_probability * 100, part.stats.tries_per_address);
   }
-  std::cerr << fmt::format("pifind: loss seen: {:.1f}% per probe; {} tries per silent address\n",
-                           result.stats.probe_failure_probability * 100, result.stats.tries_per_address);
 }
 
 // Vendor names for every host, from the registries (only the entries of the OUIs found are loaded).
@@ -135,19 +146,29 @@ const char* signal_text(int signal_number) { return signal_number == SIGTERM ? "
 
 }  // namespace
 
-int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
-  ScanInterface iface = options.interface_name ? find_network_interface(*options.interface_name)
-                                                  : default_network_interface();
-  if (iface.loopback) {
-    throw Error(fmt::format("{} is a loopback interface: loopback has no ARP, so there is nothing to scan there "
-                            "(name an Ethernet interface with -I)",
-                            iface.name));
+std::vector<ScanInterface> resolve_interfaces(const ScanOptions& options) {
+  std::vector<ScanInterface> interfaces;
+  if (options.interface_names.empty()) interfaces.push_back(default_network_interface());
+  for (const auto& name : options.interface_names) interfaces.push_back(find_network_interface(name));
+  for (const auto& iface : interfaces) {
+    if (iface.loopback) {
+      throw Error(fmt::format("{} is a loopback interface: loopback has no ARP, so there is nothing to scan there "
+                              "(name an Ethernet interface with -I)",
+                              iface.name));
+    }
   }
-  const TargetSet targets = resolve_targets(options, iface);
+  return interfaces;
+}
+
+int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
+  const std::vector<ScanInterface> interfaces = resolve_interfaces(options);
+  const bool several = interfaces.size() > 1;
+  std::vector<TargetSet> targets;
+  for (const auto& iface : interfaces) targets.push_back(resolve_targets(options, iface));
   VendorTable vendors = load_vendor_table(options);
   if (options.inventory_file) check_file_writable(*options.inventory_file, "--inventory");
 
-  const OutputShape shape{options.all_hosts, !options.numeric, !options.plain};
+  const OutputShape shape{options.all_hosts, !options.numeric, !options.plain, several};
   // JSON lines always stream; a table streams when a person watches it, as arp-scan's grows.
   const bool stream_rows = options.format == OutputFormat::kTable && isatty(STDOUT_FILENO) != 0;
   const bool streaming = stream_rows || options.format == OutputFormat::kJsonl;
@@ -156,31 +177,46 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   if (registries_loaded) load_installed_registries(vendors);
 
   ProgressLine progress(std::cerr, !options.quiet && !options.plain && isatty(STDERR_FILENO) != 0);
-  ScanLoop loop;
-  loop.request = ScanRequest{iface, targets.addresses(), options.policy, {}, {}, {}, options.frame_source_mac,
-                             options.vlan, options.pcap_save_file};
-  if (options.random_order) {
-    std::shuffle(loop.request.targets.begin(), loop.request.targets.end(), std::mt19937{std::random_device{}()});
-  }
-  loop.request.on_progress = [&](std::uint64_t sent, std::uint64_t found, std::uint64_t total) {
-    progress.show(fmt::format("pifind: {} probes sent, {} of {} addresses answered ", sent, found, total));
+  // Progress over every interface: each sweep reports its own counts, the line shows their sums.
+  struct Counts {
+    std::uint64_t sent = 0, found = 0, total = 0;
   };
-  if (options.verbosity > 0 && !options.quiet) {
-    loop.request.on_round = [&progress, target_count = loop.request.targets.size()](const ScanRound& round) {
-      progress.print_above(std::cerr, round_started_text(round, target_count));
+  std::vector<Counts> counts(interfaces.size());
+  ScanLoop loop;
+  for (std::size_t i = 0; i < interfaces.size(); ++i) {
+    const ScanInterface& iface = interfaces[i];
+    InterfaceScan scan;
+    scan.request = ScanRequest{iface, targets[i].addresses(), options.policy, {}, {}, {}, options.frame_source_mac,
+                               options.vlan, options.pcap_save_file};
+    if (options.random_order) {
+      std::shuffle(scan.request.targets.begin(), scan.request.targets.end(), std::mt19937{std::random_device{}()});
+    }
+    scan.request.on_progress = [&progress, &counts, i](std::uint64_t sent, std::uint64_t found, std::uint64_t total) {
+      counts[i] = {sent, found, total};
+      Counts all;
+      for (const auto& c : counts) all = {all.sent + c.sent, all.found + c.found, all.total + c.total};
+      progress.show(fmt::format("pifind: {} probes sent, {} of {} addresses answered ", all.sent, all.found, all.total));
     };
-  }
-  if (!options.numeric) {
-    loop.names = NameResolverConfig{iface.address, iface.prefix_length, system_nameservers(), options.name_timeout};
+    if (options.verbosity > 0 && !options.quiet) {
+      scan.request.on_round = [&progress, prefix = line_prefix(iface.name, several),
+                               target_count = scan.request.targets.size()](const ScanRound& round) {
+        progress.print_above(std::cerr, round_started_text(prefix, round, target_count));
+      };
+    }
+    if (!options.numeric) {
+      scan.names = NameResolverConfig{iface.address, iface.prefix_length, system_nameservers(), options.name_timeout};
+    }
+    loop.scans.push_back(std::move(scan));
   }
   loop.classify = [&](HostEntry& host) {
     host.raspberry_pi = vendors.is_raspberry_pi(host.mac);
     if (registries_loaded || host.raspberry_pi) host.vendor = vendors.vendor_name(host.mac);
   };
-  // The inventory keeps every host, so every host is named for it.
-  loop.wants_name = [&](const HostEntry& host) { return listed(host, shape) || options.inventory_file.has_value(); };
+  // The inventory and the collector keep every host, so every host is named for them.
+  const bool keeps_every_host = options.inventory_file.has_value() || options.collector_url.has_value();
+  loop.wants_name = [&](const HostEntry& host) { return listed(host, shape) || keeps_every_host; };
   const TableLayout streaming_table = TableLayout::streaming(shape);
-  std::set<Ipv4Address> streamed;
+  std::set<std::pair<std::string, Ipv4Address>> streamed;
   if (stream_rows && shape.header) progress.print_above(std::cout, streaming_table.header());
   loop.on_host_complete = [&](const HostEntry& host) {
     if (!streaming || !listed(host, shape)) return;
@@ -188,15 +224,16 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
       progress.print_above(std::cout, jsonl_host_line(host));
     } else {
       // Only the later MACs of a shared address can say so as they come; the warnings name them all.
-      std::string note = streamed.count(host.ip) != 0 ? "IP conflict" : "";
+      std::string note = streamed.count({host.interface_name, host.ip}) != 0 ? "IP conflict" : "";
       if (host.vlan) note += fmt::format("{}VLAN {}", note.empty() ? "" : ", ", *host.vlan);
       progress.print_above(std::cout, streaming_table.row(host, note));
     }
-    streamed.insert(host.ip);
+    streamed.insert({host.interface_name, host.ip});
   };
 
-  ScanResult result = run_scan_loop(loop);
+  const std::vector<ScanResult> parts = run_scan_loop(loop);
   progress.clear();
+  ScanResult result = combine_scan_results(parts);
   name_vendors(result, vendors, registries_loaded);
 
   switch (options.format) {
@@ -214,7 +251,7 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
   if (sink) sink(result);
   if (!options.quiet) {
     print_warnings(result);
-    if (options.verbosity > 0) print_rounds(result);
+    if (options.verbosity > 0) print_rounds(parts);
     if (!options.plain) {
       std::string summary = summary_line(result);
       if (result.stats.interrupted_by_signal != 0) {

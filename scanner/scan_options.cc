@@ -69,7 +69,10 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
   int vlan = -1;
 
   app.add_option("targets", options.targets, "Addresses to scan: 10.0.0.0/24, 10.0.0.0:255.255.255.0, 10.0.0.5-10.0.0.9, 10.0.0.7");
-  app.add_option("-I,--interface", options.interface_name, "Interface to scan (default: the first one up with IPv4)");
+  app.add_option("-I,--interface", options.interface_names,
+                 "Interface to scan (default: the first one up with IPv4); once per interface to scan several "
+                 "segments in parallel")
+      ->allow_extra_args(false);  // -I eth0 10.0.0.0/24: one interface, one target
   app.add_flag("-l,--localnet", options.localnet, "Scan the interface's IPv4 network (the default without targets)");
   app.add_option("-f,--file", options.target_files, "Read targets from FILE, one or more per line; - for stdin");
   app.add_flag("-a,--all", options.all_hosts, "List every host that answered, not only Raspberry Pis");
@@ -95,6 +98,15 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
   app.add_option("-Q,--vlan", vlan, "Send 802.1Q-tagged requests on VLAN ID (0-4094)")->check(CLI::Range(0, 4094));
   app.add_option("-W,--pcapsavefile", options.pcap_save_file, "Write every captured ARP frame to this pcap file");
   app.add_option("--inventory", options.inventory_file, "Merge the hosts found into this inventory file");
+  auto* collector = app.add_option("--collector", options.collector_url,
+                                   "Send the hosts found to this collector (http[s]://HOST:PORT), signed");
+  app.add_option("--key-file", options.key_file, "Fleet key file (mode 0600) that signs what --collector gets")
+      ->needs(collector);
+  app.add_option("--ca-file", options.ca_file, "Trust these CAs (PEM) for an https --collector")->needs(collector);
+  app.add_option("--state-dir", options.state_dir,
+                 "Where the scan counter lives (default: $STATE_DIRECTORY, else /var/lib/pifind-scan)")
+      ->needs(collector);
+  app.add_option("--site", options.site, "The site of the scanned segments, kept with every host found");
 
   try {
     app.parse(argc, argv);
@@ -118,6 +130,20 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
       throw Error(fmt::format("invalid source MAC '{}' for -S (a unicast MAC such as 02:00:00:00:00:01)",
                               error_excerpt(source_mac)));
     }
+  }
+  if (options.collector_url && !options.key_file) throw Error("--collector needs --key-file (see pifind --help)");
+  if (options.site && !options.collector_url && !options.inventory_file)
+    throw Error("--site is kept with the hosts in --inventory or --collector; give one of them");
+  for (std::size_t i = 0; i < options.interface_names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (options.interface_names[i] == options.interface_names[j])
+        throw Error(fmt::format("-I {} given twice", error_excerpt(options.interface_names[i])));
+  if (options.interface_names.size() > max_interfaces)
+    throw Error(fmt::format("at most {} interfaces (-I) in one scan", max_interfaces));
+  if (options.interface_names.size() > 1) {
+    if (!options.targets.empty() || !options.target_files.empty())
+      throw Error("with several -I each interface scans its own IPv4 network; targets and --file need a single -I");
+    if (options.pcap_save_file) throw Error("-W writes one interface's frames; give a single -I");
   }
   if (!bandwidth.empty()) options.policy.send_interval = interval_from_bandwidth(bandwidth);
   if (!interval.empty()) options.policy.send_interval = parse_interval(interval);

@@ -15,7 +15,8 @@
 namespace pifind {
 
 struct ScanOptions {
-  std::optional<std::string> interface_name;
+  /// -I, once or more: each interface scans its own segment, in parallel. None: the default interface.
+  std::vector<std::string> interface_names;
   bool localnet = false;
   std::vector<std::string> targets;
   std::vector<std::string> target_files;  ///< "-" is standard input
@@ -43,6 +44,15 @@ struct ScanOptions {
   std::optional<std::string> pcap_save_file;
   /// Merge what was found into this inventory file (see pifind-inventory(5)).
   std::optional<std::string> inventory_file;
+  /// Send what was found to this collector (http(s)://host:port), signed with the key in key_file.
+  std::optional<std::string> collector_url;
+  std::optional<std::string> key_file;
+  /// --ca-file: trust these CAs for an https collector instead of the system's.
+  std::optional<std::string> ca_file;
+  /// Where the scan counter lives (default: $STATE_DIRECTORY, else /var/lib/pifind-scan).
+  std::optional<std::string> state_dir;
+  /// The site the scanned segments are at, recorded with every sighting (--inventory and --collector).
+  std::optional<std::string> site;
 };
 
 /// What the command line asks for: a scan, or an early exit (help or version already printed).
@@ -53,6 +63,9 @@ struct ParsedCommandLine {
 
 /// Parses argv; prints help/version itself; throws Error on a bad option or value.
 ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv);
+
+/// The most interfaces one scan runs on (a scan report lists at most as many).
+inline constexpr std::size_t max_interfaces = 16;
 
 /// The sending rates and gaps accepted: from one frame in 5 s to 100 Gbit/s.
 inline constexpr double min_bandwidth_bits_per_s = 100;

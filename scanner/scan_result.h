@@ -14,6 +14,7 @@
 #include "inventory/core/mac_address.h"
 #include "scanner/arp_frame.h"
 #include "scanner/host_name.h"
+#include "scanner/network_interface.h"
 #include "scanner/scan_clock.h"
 #include "scanner/scan_rounds.h"
 
@@ -32,6 +33,10 @@ struct HostEntry {
   std::optional<std::uint16_t> vlan;
   /// The host's name, from mDNS or reverse DNS, when a lookup found one (none with -N).
   std::optional<HostName> name;
+  /// The scanned interface it answered on.
+  std::string interface_name;
+  /// When its first reply arrived.
+  ScanTime answered_at{};
 };
 
 /// One IP answered by several MACs: a misconfiguration, a spoofer, or two devices fighting over DHCP.
@@ -41,6 +46,8 @@ struct IpConflict {
   std::vector<MacAddress> macs;
   /// Replies from further MACs, counted but not kept (a reply flood).
   std::uint64_t replies_over_cap = 0;
+  /// The interface (the segment) the conflict is on.
+  std::string interface_name;
 };
 
 /// A gratuitous ARP (sender IP == target IP) by which a MAC claimed a scanned address, when that MAC
@@ -52,6 +59,8 @@ struct ArpClaim {
   std::uint32_t frames = 0;
   /// The MACs that answered our requests for `ip` (none: nothing answered there).
   std::vector<MacAddress> answered_by;
+  /// The interface it was seen on.
+  std::string interface_name;
 };
 
 struct ScanStats {
@@ -85,8 +94,11 @@ struct ScanStats {
 };
 
 struct ScanResult {
+  /// The interface scanned; several joined by ',' ("eth0,wlan0") in a combined result.
   std::string interface_name;
-  /// Sorted by IP, then MAC.
+  /// What was known of each scanned interface (its MAC and IPv4 network).
+  std::vector<ScanInterface> interfaces;
+  /// Sorted by IP, then MAC (then interface, in a combined result).
   std::vector<HostEntry> hosts;
   std::vector<IpConflict> conflicts;
   /// Sorted by IP, then MAC.
@@ -97,6 +109,11 @@ struct ScanResult {
 
   std::size_t raspberry_pi_count() const;
 };
+
+/// One result of scans on several interfaces at once (-I eth0 -I wlan0): hosts, conflicts and claims
+/// together (each tagged with its interface), counts summed, the sweep's duration and tries the largest,
+/// rounds one after another. A single part is returned as it is.
+ScanResult combine_scan_results(std::vector<ScanResult> parts);
 
 /// How much of a reply flood a scan keeps. At most `max_pairs` (IP, MAC) entries in all, of which at
 /// most `max_extra_macs` are second or later MACs of an IP; so with max_pairs = targets + max_extra_macs
@@ -119,8 +136,9 @@ class ScanResultBuilder {
  public:
   explicit ScanResultBuilder(ScanResultLimits limits = {}) : limits_(limits) {}
 
-  /// A reply from (ip, mac), with the round trip from the latest probe to `ip`.
-  ReplyRecord add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan);
+  /// A reply from (ip, mac) at `answered_at`, with the round trip from the latest probe to `ip`.
+  ReplyRecord add_reply(Ipv4Address ip, MacAddress mac, ScanDuration rtt, std::optional<std::uint16_t> vlan,
+                        ScanTime answered_at = {});
 
   /// (IP, MAC) entries held now; never more than limits.max_pairs.
   std::size_t pairs() const { return entries_.size(); }

@@ -27,6 +27,7 @@ int run_export_command(int argc, char** argv) {
   app.add_option("--user", ansible.user, "ansible_user for every host");
   app.add_option("--prefix", host_options.prefix, "Prefix for every host name");
   app.add_flag("--all", host_options.include_non_pi, "Include devices that are not Raspberry Pis");
+  app.add_option("--site", host_options.site, "Only the devices at this site (their names stay the same)");
   app.add_option("--output,-o", output, "Write to this file atomically instead of stdout");
   auto* list_flag = app.add_flag("--list", list, "Ansible dynamic inventory: every group and host, with _meta");
   app.add_option("--host", host_name, "Ansible dynamic inventory: one host's variables")->excludes(list_flag);

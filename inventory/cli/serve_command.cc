@@ -42,7 +42,7 @@ int run_serve_command(int argc, char** argv) {
   std::string file = default_inventory_path();
   std::string listen = "127.0.0.1:9477";
   std::string key_file, tls_cert, tls_key, stale = "1h";
-  HttpLimits limits;
+  HttpLimits limits = collector_http_limits();
   AuditThresholds thresholds;
   app.add_option("--inventory", file, "Inventory file ($PIFIND_INVENTORY)")->capture_default_str();
   app.add_option("--listen", listen, "ADDR:PORT to listen on")->capture_default_str();

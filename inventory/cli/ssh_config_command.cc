@@ -21,6 +21,7 @@ int run_ssh_config_command(int argc, char** argv) {
   app.add_option("--identity-file", options.identity_file, "IdentityFile for every host");
   app.add_option("--prefix", host_options.prefix, "Prefix for every Host alias");
   app.add_flag("--all", host_options.include_non_pi, "Include devices that are not Raspberry Pis");
+  app.add_option("--site", host_options.site, "Only the devices at this site (their aliases stay the same)");
   app.add_option("--write", write_path,
                  "Write to this file atomically, mode 0600 (e.g. ~/.ssh/config.d/pifind.conf), instead of stdout");
   if (auto status = parse_command_line(app, argc, argv)) return *status;

@@ -1,5 +1,6 @@
 #include "inventory/collector/collector.h"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "inventory/core/error.h"
@@ -8,6 +9,7 @@
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/inventory_json.h"
 #include "inventory/store/report_merge.h"
+#include "inventory/store/scan_merge.h"
 
 namespace pifind {
 namespace {
@@ -70,11 +72,14 @@ Collector::FileIdentity Collector::identify_file() const {
 void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
   counters_.clear();
+  scan_counters_.clear();
   for (const auto& [mac, retired] : inventory_.retired_agents()) counters_[mac] = {retired.last_counter, retired.key};
-  for (const auto& [id, record] : inventory_.records())
+  for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id))
         counters_[*mac] = {record.agent->last_counter, record.agent->key};
+    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = scanner.last_counter;
+  }
 }
 
 void Collector::log_once(const std::string& key, const std::string& line) {
@@ -123,15 +128,42 @@ void Collector::submit(const SignedHeaders& headers, std::string body, std::func
     done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
+  enqueue({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::nullopt, std::move(done)});
+}
+
+void Collector::submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
+  std::optional<std::uint64_t> last;
+  if (const auto scanner = MacAddress::parse(headers.agent)) {
+    const std::lock_guard lock(counters_mutex_);
+    if (const auto it = scan_counters_.find(*scanner); it != scan_counters_.end()) last = it->second;
+  }
+  ScanVerification v = verify_scan(key_, headers, body, last);
+  if (!v.accepted()) {
+    {
+      const std::lock_guard lock(stats_mutex_);
+      switch (v.http_status) {
+        case 401: ++stats_.scans_rejected_signature; break;
+        case 409: ++stats_.scans_rejected_replay; break;
+        case 413: ++stats_.scans_rejected_too_large; break;
+        default: ++stats_.scans_rejected_invalid; break;
+      }
+    }
+    done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
+    return;
+  }
+  enqueue({{}, {}, std::move(*v.report), std::move(done)});
+}
+
+void Collector::enqueue(Pending pending) {
   {
     const std::lock_guard lock(queue_mutex_);
     if (!stopping_) {
-      queue_.push_back({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::move(done)});
+      queue_.push_back(std::move(pending));
       queue_changed_.notify_one();
       return;
     }
   }
-  done({503, "the collector is shutting down", std::nullopt});
+  pending.done({503, "the collector is shutting down", std::nullopt});
 }
 
 void Collector::writer_loop() {
@@ -183,7 +215,7 @@ void Collector::reload() {
 
 void Collector::commit(std::deque<Pending> batch) {
   std::vector<ReportOutcome> outcomes(batch.size());
-  std::size_t accepted = 0;
+  std::size_t accepted = 0, scans_accepted = 0, scan_replays = 0;
   std::vector<std::pair<Refusal, std::string>> refusals;
   std::vector<std::string> conflicts;
   bool written = false;
@@ -199,6 +231,17 @@ void Collector::commit(std::deque<Pending> batch) {
       const std::lock_guard inventory_lock(inventory_mutex_);
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (const auto& scan = batch[i].scan) {
+          if (merge_scan_report(inventory_, *scan, received) == ScanMergeResult::kAccepted) {
+            outcomes[i] = {204, "", std::nullopt};
+            ++scans_accepted;
+          } else {
+            outcomes[i] = {409, "counter not above the last accepted scan from this scanner",
+                           last_scan_counter(inventory_, scan->scanner_id)};
+            ++scan_replays;
+          }
+          continue;
+        }
         const AgentReport& report = batch[i].report;
         ReportMergeOutcome merged = merge_report(inventory_, report, batch[i].authority, received);
         for (auto& c : merged.conflicts) conflicts.push_back(std::move(c));
@@ -214,7 +257,7 @@ void Collector::commit(std::deque<Pending> batch) {
       }
       // Refusals under --enroll manual note pending keys: those are written too.
       const bool sections_changed = inventory_.take_sections_changed();
-      if (accepted > 0 || sections_changed) text = text_cache_.render(inventory_, received);
+      if (accepted + scans_accepted > 0 || sections_changed) text = text_cache_.render(inventory_, received);
     }
     if (!text.empty()) {
       write_file_atomically(file_, text, inventory_file_mode(file_));
@@ -238,7 +281,9 @@ void Collector::commit(std::deque<Pending> batch) {
     if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status == 204) {
+      if (outcomes[i].http_status == 204 && batch[i].scan) {
+        scan_counters_[batch[i].scan->scanner_id] = batch[i].scan->counter;
+      } else if (outcomes[i].http_status == 204) {
         KnownAgent& known = counters_[batch[i].report.agent_id];
         known.last_counter = batch[i].report.counter;
         if (!known.key) known.key = batch[i].authority.key;
@@ -247,7 +292,7 @@ void Collector::commit(std::deque<Pending> batch) {
   if (failure.empty()) {
     std::size_t r = 0;
     for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status != 204) {
+      if (outcomes[i].http_status != 204 && !batch[i].scan) {
         count_refusal(refusals[r].first, batch[i].report.agent_id.to_string(), refusals[r].second);
         ++r;
       }
@@ -258,9 +303,14 @@ void Collector::commit(std::deque<Pending> batch) {
     stats_.identity_conflicts += conflicts.size();
     if (failure.empty()) {
       stats_.reports_accepted += accepted;
+      stats_.scans_accepted += scans_accepted;
+      stats_.scans_rejected_replay += scan_replays;
     } else {
-      stats_.write_failures += batch.size();
-      stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size();
+      const auto scans = static_cast<std::uint64_t>(
+          std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan.has_value(); }));
+      stats_.write_failures += batch.size() - scans;
+      stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size() - scans;
+      stats_.scan_write_failures += scans;
     }
     if (written) {
       ++stats_.commits;

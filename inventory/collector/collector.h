@@ -1,5 +1,6 @@
-// The collector's core: verified agent reports merged into the in-memory inventory and made durable by
-// group commit (one locked, fsync'd write for every report that arrived meanwhile) before anyone is answered.
+// The collector's core: verified agent reports and scans merged into the in-memory inventory and made durable
+// by group commit (one locked, fsync'd write for every report and scan that arrived meanwhile) before anyone is
+// answered.
 #pragma once
 
 #include <chrono>
@@ -37,6 +38,9 @@ struct CollectorStats {
                 write_failures = 0;
   /// Inventory file writes, and fsync calls they made (file + directory).
   std::uint64_t commits = 0, fsyncs = 0;
+  /// Scans (POST /v1/scans) received, by result as for reports (a counter too far ahead counts as a replay).
+  std::uint64_t scans_accepted = 0, scans_rejected_signature = 0, scans_rejected_invalid = 0,
+                scans_rejected_too_large = 0, scans_rejected_replay = 0, scan_write_failures = 0;
   /// Times the file was re-read because another process (a scan) changed it.
   std::uint64_t reloads = 0;
   std::size_t devices = 0;
@@ -74,6 +78,8 @@ class Collector {
   /// Verifies a report (signature, counter, schema) and queues it. `done` is called exactly once: at once
   /// for a rejected report, or from the writer thread after the commit that made it durable.
   void submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done);
+  /// submit() for a scan (POST /v1/scans): verified against the scanner's counter, merged as a scan.
+  void submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done);
 
   /// Calls `read` with the current inventory, under the lock that commits take.
   void with_inventory(const std::function<void(const Inventory&)>& read) const;
@@ -81,8 +87,10 @@ class Collector {
 
  private:
   struct Pending {
-    AgentReport report;
+    AgentReport report;  ///< unless `scan` is set
     ReportAuthority authority;
+    /// A scan, queued beside the reports.
+    std::optional<ScanReport> scan;
     std::function<void(ReportOutcome)> done;
   };
   struct FileIdentity {
@@ -93,6 +101,8 @@ class Collector {
     bool operator==(const FileIdentity&) const;
   };
 
+  /// Queues a verified report or scan, or answers 503 while stopping.
+  void enqueue(Pending pending);
   void writer_loop();
   void commit(std::deque<Pending> batch);
   /// Re-reads the file if it is not the one this collector last wrote or read. Caller holds the file lock.
@@ -135,6 +145,8 @@ class Collector {
   };
   mutable std::mutex counters_mutex_;
   std::unordered_map<MacAddress, KnownAgent> counters_;
+  /// The same for scanners, whose counters are their own.
+  std::unordered_map<MacAddress, std::uint64_t> scan_counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;

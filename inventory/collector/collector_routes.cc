@@ -22,12 +22,14 @@ std::string header_value(const HttpRequest& request, std::string_view name) {
   return it == request.end() ? std::string() : std::string(it->value());
 }
 
-void handle_report(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply) {
-  const SignedHeaders headers{header_value(request, kAgentHeader), header_value(request, kCounterHeader),
-                              header_value(request, kSignatureHeader), header_value(request, kDeviceKeyHeader),
-                              header_value(request, kDeviceSignatureHeader)};
+// A report (sender header X-Pifind-Agent) or a scan (X-Pifind-Scanner) handed to the collector.
+void handle_signed(Collector& collector, const HttpRequest& request, const std::function<void(HttpResponse)>& reply,
+                   bool scan) {
+  const SignedHeaders headers{header_value(request, scan ? kScannerHeader : kAgentHeader),
+                              header_value(request, kCounterHeader), header_value(request, kSignatureHeader),
+                              header_value(request, kDeviceKeyHeader), header_value(request, kDeviceSignatureHeader)};
   const unsigned version = request.version();
-  collector.submit(headers, request.body(), [reply, version](ReportOutcome outcome) {
+  auto answer = [reply, version](ReportOutcome outcome) {
     if (outcome.http_status == 204) {
       HttpResponse response{http::status::no_content, version};
       return reply(std::move(response));
@@ -37,10 +39,21 @@ void handle_report(Collector& collector, const HttpRequest& request, const std::
       response.set(boost::beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),
                    std::to_string(*outcome.last_counter));
     reply(std::move(response));
-  });
+  };
+  if (scan)
+    collector.submit_scan(headers, request.body(), std::move(answer));
+  else
+    collector.submit(headers, request.body(), std::move(answer));
 }
 
 }  // namespace
+
+HttpLimits collector_http_limits() {
+  HttpLimits limits;
+  limits.max_body_bytes = kMaxReportBytes;
+  limits.path_body_limits = {{std::string(kScansPath), kMaxScanBytes}};
+  return limits;
+}
 
 HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
   return [&collector, options](const HttpRequest& request, std::function<void(HttpResponse)> reply) {
@@ -55,12 +68,13 @@ HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
         reply(std::move(response));
       };
       const bool read_path = path == "/" || path == "/v1/inventory" || path == "/v1/audit" || path == "/metrics";
-      if ((path == kReportsPath && !options.reports) || (read_path && !options.reads) ||
-          (path != kReportsPath && !read_path && path != "/healthz"))
+      const bool signed_path = path == kReportsPath || path == kScansPath;
+      if ((signed_path && !options.reports) || (read_path && !options.reads) ||
+          (!signed_path && !read_path && path != "/healthz"))
         return reply(text_response(request.version(), http::status::not_found, "no such resource"));
-      if (path == kReportsPath) {
+      if (signed_path) {
         if (request.method() != http::verb::post) return wrong_method("POST");
-        return handle_report(collector, request, reply);
+        return handle_signed(collector, request, reply, path == kScansPath);
       }
       if (!get) return wrong_method("GET");
       if (path == "/healthz") return reply(body_response(request, "text/plain; charset=utf-8", "ok\n"));

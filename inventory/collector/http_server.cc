@@ -5,6 +5,7 @@
 #include <boost/beast/version.hpp>
 #include <boost/optional.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -38,14 +39,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   template <typename... StreamArgs>
   Session(std::shared_ptr<const HttpHandler> handler, const HttpLimits& limits,
           std::shared_ptr<std::atomic<std::size_t>> connections, std::shared_ptr<ConnectionTable> table,
-          StreamArgs&&... stream_args)
+          std::shared_ptr<std::atomic<std::size_t>> large_bodies, StreamArgs&&... stream_args)
       : stream_(std::forward<StreamArgs>(stream_args)...),
         handler_(std::move(handler)),
         limits_(limits),
         connections_(std::move(connections)),
-        table_(std::move(table)) {}
+        table_(std::move(table)),
+        large_bodies_(std::move(large_bodies)) {}
 
   ~Session() {
+    release_large_body();
     if (id_) table_->remove(*id_);
     --*connections_;
   }
@@ -76,7 +79,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     reading_ = true;
     if (id_) table_->reading(*id_);
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
+    // The largest any path allows until the header names the path; then that path's own limit.
+    parser_->body_limit(largest_body_limit());
     parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(limits_.io_timeout);
     // The header first: what it says decides whether a body is read at all (Transfer-Encoding), and when
@@ -86,7 +90,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  std::size_t largest_body_limit() const {
+    std::size_t largest = limits_.max_body_bytes;
+    for (const auto& [path, limit] : limits_.path_body_limits) largest = std::max(largest, limit);
+    return largest;
+  }
+
+  std::size_t body_limit_for(beast::string_view target) const {
+    const auto path = target.substr(0, target.find('?'));
+    for (const auto& [prefix, limit] : limits_.path_body_limits)
+      if (path == beast::string_view(prefix.data(), prefix.size())) return limit;
+    return limits_.max_body_bytes;
+  }
+
+  // No body octet is parsed yet: the body limit may still change (Beast's basic_parser::body_limit).
   void on_header(beast::error_code ec) {
+    // A Content-Length above even the largest limit fails as the header ends: the header is there to name.
+    body_limit_ = parser_->is_header_done() ? body_limit_for(parser_->get().target()) : largest_body_limit();
     if (ec) return on_read(ec);
     const auto& request = parser_->get();
     const auto encoding = request.find(http::field::transfer_encoding);
@@ -95,6 +115,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                     "Transfer-Encoding other than chunked is not supported", true);
     if (request.version() >= 11 && request.find(http::field::host) == request.end())
       return refuse(http::status::bad_request, "an HTTP/1.1 request needs a Host header", true);
+    if (const auto length = parser_->content_length(); length && *length > body_limit_)
+      return on_read(http::error::body_limit);
+    // A body above the usual limit holds up to its path's limit in memory: only max_large_bodies at once.
+    if (body_limit_ > limits_.max_body_bytes && !parser_->is_done()) {
+      const auto length = parser_->content_length();
+      if (!length || *length > limits_.max_body_bytes) {
+        if (large_bodies_->fetch_add(1) >= limits_.max_large_bodies) {
+          --*large_bodies_;
+          return refuse(http::status::service_unavailable, "too many large requests being read at once; try again",
+                        true);
+        }
+        holds_large_body_ = true;
+      }
+    }
+    parser_->body_limit(body_limit_);
     const auto expect = request.find(http::field::expect);
     if (expect != request.end()) {
       if (!beast::iequals(trimmed(expect->value()), "100-continue"))
@@ -113,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read_body() {
     if (parser_->is_done()) return on_read({});
     http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                     [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
   }
 
   static beast::string_view trimmed(beast::string_view v) {
@@ -138,7 +173,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     beast::get_lowest_layer(stream_).socket().close(ignored);
   }
 
+  void release_large_body() {
+    if (std::exchange(holds_large_body_, false)) --*large_bodies_;
+  }
+
   void on_read(beast::error_code ec) {
+    release_large_body();
     reading_ = false;
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof || evicted_)
@@ -146,7 +186,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (id_) table_->busy(*id_);
     if (ec == http::error::body_limit)
       return send(text_response(11, http::status::payload_too_large,
-                                "request body larger than " + std::to_string(limits_.max_body_bytes) + " bytes"),
+                                "request body larger than " + std::to_string(body_limit_) + " bytes"),
                   false);
     if (ec == http::error::header_limit)
       return send(text_response(11, http::status::request_header_fields_too_large,
@@ -215,8 +255,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool head_ = false;
   std::shared_ptr<const HttpHandler> handler_;
   HttpLimits limits_;
+  /// The body limit of the request being read (its path's).
+  std::size_t body_limit_ = 0;
   std::shared_ptr<std::atomic<std::size_t>> connections_;
   std::shared_ptr<ConnectionTable> table_;
+  /// Requests reading a body above max_body_bytes now, server-wide; this one holds one of them.
+  std::shared_ptr<std::atomic<std::size_t>> large_bodies_;
+  bool holds_large_body_ = false;
   std::optional<ConnectionTable::Id> id_;
   bool over_capacity_ = false;
   bool reading_ = false;
@@ -255,6 +300,7 @@ HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint, HttpH
       limits_(limits),
       tls_(std::move(tls)),
       connections_(std::make_shared<std::atomic<std::size_t>>(0)),
+      large_bodies_(std::make_shared<std::atomic<std::size_t>>(0)),
       table_(std::make_shared<ConnectionTable>(limits.max_connections)),
       log_(std::move(log)),
       accept_pause_(acceptor_.get_executor()) {
@@ -294,10 +340,12 @@ void HttpServer::accept() {
       ++*connections_;
       if (tls_) {
         std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler_, limits_, connections_, table_,
+                                                                        large_bodies_,
                                                                         std::move(socket), *tls_)
             ->run();
       } else {
-        std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, std::move(socket))
+        std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, large_bodies_,
+                                                     std::move(socket))
             ->run();
       }
     }

@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "inventory/collector/connection_table.h"
 #include "inventory/core/asio.h"
@@ -28,6 +30,12 @@ using HttpLog = std::function<void(const std::string&)>;
 
 struct HttpLimits {
   std::size_t max_body_bytes = 64 * 1024;
+  /// Paths whose requests may carry another body size than max_body_bytes (exact paths, the query aside):
+  /// {"/v1/scans", 1 MiB}. The header is read first, so only that path's requests may be that large.
+  std::vector<std::pair<std::string, std::size_t>> path_body_limits;
+  /// Requests that may read a body above max_body_bytes at once (a declared or chunked one on such a path);
+  /// another gets 503. So bodies held in memory stay near max_connections * max_body_bytes.
+  std::size_t max_large_bodies = 16;
   std::size_t max_header_bytes = 8 * 1024;
   /// Deadline for reading one request (headers and body, however slowly they trickle in), for an idle
   /// keep-alive connection's next request, and for writing one response.
@@ -74,6 +82,7 @@ class HttpServer {
   HttpLimits limits_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::shared_ptr<std::atomic<std::size_t>> connections_;
+  std::shared_ptr<std::atomic<std::size_t>> large_bodies_;
   std::shared_ptr<ConnectionTable> table_;
   HttpLog log_;
   boost::asio::steady_timer accept_pause_;

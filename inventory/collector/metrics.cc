@@ -1,5 +1,8 @@
 #include "inventory/collector/metrics.h"
 
+#include <initializer_list>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "inventory/store/host_alias.h"
@@ -32,13 +35,20 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", inventory.size());
-  header(out, "pifind_collector_reports_total", "counter", "Agent reports received, by result.");
-  const std::pair<const char*, std::uint64_t> results[] = {
-      {"accepted", stats.reports_accepted},       {"bad_signature", stats.rejected_signature},
-      {"invalid", stats.rejected_invalid},        {"too_large", stats.rejected_too_large},
-      {"replay", stats.rejected_replay},          {"write_failed", stats.write_failures}};
-  for (const auto& [result, count] : results)
-    out += fmt::format("pifind_collector_reports_total{{result=\"{}\"}} {}\n", result, count);
+  // Reports and scans alike: a counter per result.
+  auto by_result = [&out](const char* name, const char* help,
+                          std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
+    header(out, name, "counter", help);
+    for (const auto& [result, count] : counts) out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
+  };
+  by_result("pifind_collector_reports_total", "Agent reports received, by result.",
+            {{"accepted", stats.reports_accepted}, {"bad_signature", stats.rejected_signature},
+             {"invalid", stats.rejected_invalid}, {"too_large", stats.rejected_too_large},
+             {"replay", stats.rejected_replay}, {"write_failed", stats.write_failures}});
+  by_result("pifind_collector_scans_total", "Scans received (POST /v1/scans), by result.",
+            {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
+             {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
+             {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
   header(out, "pifind_reports_refused_total", "counter",
          "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
   for (std::size_t i = 1; i < stats.refused.size(); ++i)
@@ -67,15 +77,19 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   out += fmt::format("pifind_fleet_hosts{{managed=\"true\"}} {}\n", hosts.size());
   out += fmt::format("pifind_fleet_hosts{{managed=\"false\"}} {}\n", fleet.size() - hosts.size());
   if (!with_hosts) return out;
-  auto labels = [](const FleetHost& h) {
-    return fmt::format("{{host=\"{}\",mac=\"{}\"}}", escape_label_value(h.alias), h.record->id.to_string());
+  // host, mac, and site where the device has one (absent and empty are the same to Prometheus).
+  auto host_labels = [](const FleetHost& h) {
+    const std::string& site = h.record->site;
+    return fmt::format("host=\"{}\",mac=\"{}\"{}", escape_label_value(h.alias), h.record->id.to_string(),
+                       site.empty() ? "" : fmt::format(",site=\"{}\"", escape_label_value(site)));
   };
+  auto labels = [&](const FleetHost& h) { return "{" + host_labels(h) + "}"; };
   if (!fleet.empty()) {
     header(out, "pifind_host_last_seen_timestamp_seconds", "gauge",
            "When a scan or a report last saw the device, Unix time; managed=\"false\" for Pis known from scans only.");
     for (const auto& h : fleet)
-      out += fmt::format("pifind_host_last_seen_timestamp_seconds{{host=\"{}\",mac=\"{}\",managed=\"{}\"}} {}\n",
-                         escape_label_value(h.alias), h.record->id.to_string(), h.managed() ? "true" : "false",
+      out += fmt::format("pifind_host_last_seen_timestamp_seconds{{{},managed=\"{}\"}} {}\n", host_labels(h),
+                         h.managed() ? "true" : "false",
                          std::chrono::duration_cast<std::chrono::seconds>(h.record->last_seen.time_since_epoch()).count());
   }
   auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {

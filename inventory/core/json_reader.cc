@@ -26,6 +26,27 @@ std::optional<SchemaVersion> SchemaVersion::parse(std::string_view text) {
 
 std::string SchemaVersion::to_string() const { return fmt::format("{}.{}", major, minor); }
 
+json parse_json_object(std::string_view text, std::string_view name, std::size_t max_bytes) {
+  if (text.size() > max_bytes)
+    throw Error(fmt::format("{}: {} bytes is larger than the {} allowed", name, text.size(), max_bytes));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw Error(fmt::format("{}: not valid JSON", name));
+  if (!j.is_object()) throw Error(fmt::format("{}: not a JSON object", name));
+  return j;
+}
+
+SchemaVersion JsonReader::schema(int major) const {
+  const std::string text = this->text("schema");
+  const auto version = SchemaVersion::parse(text);
+  if (!version) fail("schema", "is not MAJOR.MINOR");
+  if (version->major > major)
+    throw Error(fmt::format("{}: schema {} is newer than this reader understands ({}.x); upgrade pifind", document_,
+                            text, major));
+  if (version->major < major)
+    throw Error(fmt::format("{}: schema {} is older than this reader supports ({}.x)", document_, text, major));
+  return *version;
+}
+
 JsonReader::JsonReader(const json& value, std::string document, std::string path)
     : object_(&value), document_(std::move(document)), path_(std::move(path)) {
   if (!value.is_object()) {

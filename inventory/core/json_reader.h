@@ -27,6 +27,10 @@ struct SchemaVersion {
   std::string to_string() const;
 };
 
+/// `text` parsed as the JSON object a document named `name` ("report", "scan") must be. Throws pifind::Error:
+/// "NAME: N bytes is larger than the M allowed", "NAME: not valid JSON", "NAME: not a JSON object".
+nlohmann::json parse_json_object(std::string_view text, std::string_view name, std::size_t max_bytes);
+
 /// One JSON object of a document being read. Every accessor throws pifind::Error, one line, as
 /// "<document>: '<path>' <problem>", e.g. "report: 'identity.interfaces[2].mac' is not a MAC address".
 /// A field that is null counts as absent.
@@ -71,6 +75,11 @@ class JsonReader {
   std::optional<JsonReader> optional_object(const char* field) const;
   /// Element `index` of array field `field` (from array()), which must be an object.
   JsonReader element(const char* field, const nlohmann::json& array, std::size_t index) const;
+
+  /// The document's "schema" field when its major version is `major`. Throws Error for one that is not
+  /// MAJOR.MINOR, or of another major: "<document>: schema 2.0 is newer than this reader understands (1.x);
+  /// upgrade pifind" (or older than it supports).
+  SchemaVersion schema(int major) const;
 
   /// Throws the error for `field` of this object: "<document>: '<path.field>' <problem>".
   [[noreturn]] void fail(std::string_view field, std::string_view problem) const;

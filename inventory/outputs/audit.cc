@@ -32,6 +32,7 @@ HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint 
   a.address = host.address;
   a.managed = host.managed();
   a.last_seen = r.last_seen;
+  a.site = r.site;
   a.rtc_present = r.time.rtc_present;
   a.clocksource = r.time.clocksource;
   a.ntp_synchronised = r.time.ntp_synchronised;
@@ -174,15 +175,18 @@ std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
 
 }  // namespace
 
-AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now) {
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site) {
   AuditResult audit;
   audit.thresholds = thresholds;
   audit.at = now;
-  for (const auto& host : list_fleet_hosts(inventory, {})) {
+  FleetHostOptions options;
+  options.site = site;
+  for (const auto& host : list_fleet_hosts(inventory, options)) {
     if (host.managed() || thresholds.require_agent)
       audit.hosts.push_back(audit_host(host, thresholds, now));
     else
-      audit.unmanaged.push_back({host.alias, host.record->id, host.address, host.record->last_seen});
+      audit.unmanaged.push_back({host.alias, host.record->id, host.address, host.record->site, host.record->last_seen});
   }
   summarise(audit);
   audit.histories = worst_histories(audit, inventory);
@@ -193,6 +197,9 @@ AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thres
 std::string render_audit_table(const AuditResult& audit) {
   std::vector<std::vector<std::string>> rows = {
       {"HOST", "ADDRESS", "DRIFT_PPM", "±PPM", "S/DAY", "RTC", "CLOCKSOURCE", "SYNC", "AGE", "VERDICT"}};
+  // A fleet at one place has no SITE column; one spread over sites has it after ADDRESS.
+  const bool sites = std::any_of(audit.hosts.begin(), audit.hosts.end(), [](const HostAudit& h) { return !h.site.empty(); });
+  if (sites) rows.front().insert(rows.front().begin() + 2, "SITE");
   for (const auto& h : audit.hosts) {
     std::string verdict = h.verdict();
     for (std::size_t i = 1; i < h.problems.size(); ++i) verdict += std::string(",") + problem_name(h.problems[i]);
@@ -202,6 +209,7 @@ std::string render_audit_table(const AuditResult& audit) {
                     h.s_per_day ? fmt::format("{:+.4f}", *h.s_per_day) : "-", yes_no(h.rtc_present),
                     h.clocksource.empty() ? "-" : h.clocksource, yes_no(h.ntp_synchronised), age_text(h.report_age),
                     verdict});
+    if (sites) rows.back().insert(rows.back().begin() + 2, h.site.empty() ? "-" : h.site);
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   // Column widths in characters; "±" is one character but two bytes.
@@ -266,6 +274,7 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
                      {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
                      {"managed", h.managed},
                      {"last_seen", format_utc(h.last_seen)},
+                     {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
                      {"drift_ppm", or_null(h.drift_ppm)},
                      {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
                      {"s_per_day", or_null(h.s_per_day)},
@@ -283,6 +292,7 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
     unmanaged.push_back({{"name", u.alias},
                          {"mac", u.mac.to_string()},
                          {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
+                         {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
                          {"last_seen", format_utc(u.last_seen)}});
   nlohmann::json histories = nlohmann::json::array();
   for (const auto& h : audit.histories) {

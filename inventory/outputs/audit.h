@@ -41,6 +41,8 @@ struct HostAudit {
   bool managed = true;
   /// The latest sighting by a scan or a report.
   TimePoint last_seen{};
+  /// The device's site ("" for none).
+  std::string site;
   std::optional<double> drift_ppm;
   std::optional<double> uncertainty_ppm;
   /// drift_ppm as seconds gained per day (ppm * 0.0864).
@@ -66,6 +68,8 @@ struct UnmanagedHost {
   std::string alias;
   MacAddress mac;
   std::string address;
+  /// The site of the scan that saw it ("" for none).
+  std::string site;
   TimePoint last_seen{};
 };
 
@@ -121,10 +125,12 @@ struct AuditResult {
 
 /// Audits the fleet (the hosts `list_fleet_hosts` gives) at time `now`: the managed hosts against
 /// `thresholds`, the unmanaged ones listed apart (or failed as "no-report" under require_agent); and lists
-/// every device's identity notes.
-AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now);
+/// every device's identity notes. With `site`, only the devices at that site.
+AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
+                        const std::string& site = {});
 
-/// Aligned text table, one audited host per line, then the summary lines and the unmanaged Pis' names.
+/// Aligned text table, one audited host per line (a SITE column when any host has a site), then the summary
+/// lines and the unmanaged Pis' names.
 std::string render_audit_table(const AuditResult& audit);
 /// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary", "identity": [...]}.
 nlohmann::json audit_to_json(const AuditResult& audit);

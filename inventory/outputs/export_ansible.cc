@@ -1,5 +1,7 @@
 #include "inventory/outputs/export_ansible.h"
 
+#include <map>
+
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
@@ -9,6 +11,14 @@ namespace {
 
 const char* group_of(const FleetHost& host) { return is_fleet_member(*host.record) ? kPiGroup : kOtherGroup; }
 
+// The site groups the hosts fall in, in name order, each with its hosts in alias order.
+std::map<std::string, std::vector<const FleetHost*>> site_groups(const std::vector<FleetHost>& hosts) {
+  std::map<std::string, std::vector<const FleetHost*>> groups;
+  for (const auto& h : hosts)
+    if (!h.record->site.empty()) groups[ansible_site_group(h.record->site)].push_back(&h);
+  return groups;
+}
+
 void check_user(const AnsibleOptions& options) {
   if (!options.user.empty() && !is_safe_alias(options.user))
     throw Error("user '" + options.user + "' may only contain letters, digits, '.', '_' and '-'");
@@ -16,13 +26,24 @@ void check_user(const AnsibleOptions& options) {
 
 }  // namespace
 
+std::string ansible_site_group(const std::string& site) {
+  std::string group = "site_" + site;
+  for (char& c : group)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
+  return group;
+}
+
 nlohmann::json ansible_host_vars(const FleetHost& host, const AnsibleOptions& options) {
   const InventoryRecord& r = *host.record;
   nlohmann::json vars = {{"pifind_mac", r.id.to_string()}};
   // Without an address Ansible connects to the inventory name, the alias.
   if (!host.address.empty()) vars["ansible_host"] = host.address;
   if (!options.user.empty()) vars["ansible_user"] = options.user;
-  if (!r.hostname.empty()) vars["pifind_hostname"] = r.hostname;
+  if (const auto origin = r.name_origin()) {
+    vars["pifind_hostname"] = r.name();
+    vars["pifind_name_source"] = name_origin_text(*origin);
+  }
+  if (!r.site.empty()) vars["pifind_site"] = r.site;
   if (!r.model.empty()) vars["pifind_model"] = r.model;
   if (!r.serial.empty()) vars["pifind_serial"] = r.serial;
   if (!r.vendor.empty()) vars["pifind_vendor"] = r.vendor;
@@ -56,6 +77,11 @@ std::string render_ansible_ini(const std::vector<FleetHost>& hosts, const Ansibl
     }
     if (!lines.empty() || std::string_view(group) == kPiGroup) out += fmt::format("\n[{}]\n{}", group, lines);
   }
+  // The variables are on the lines above; a host's site group only names it.
+  for (const auto& [group, members] : site_groups(hosts)) {
+    out += fmt::format("\n[{}]\n", group);
+    for (const FleetHost* h : members) out += h->alias + '\n';
+  }
   return out;
 }
 
@@ -77,6 +103,10 @@ std::string render_ansible_yaml(const std::vector<FleetHost>& hosts, const Ansib
     out += fmt::format("    {}:\n", group);
     out += block.empty() ? "      hosts: {}\n" : "      hosts:\n" + block;
   }
+  for (const auto& [group, members] : site_groups(hosts)) {
+    out += fmt::format("    {}:\n      hosts:\n", group);
+    for (const FleetHost* h : members) out += fmt::format("        \"{}\": {{}}\n", h->alias);
+  }
   return out;
 }
 
@@ -90,6 +120,12 @@ nlohmann::json ansible_dynamic_list(const std::vector<FleetHost>& hosts, const A
   }
   list["all"] = {{"children", nlohmann::json::array({kPiGroup})}};
   if (list.contains(kOtherGroup)) list["all"]["children"].push_back(kOtherGroup);
+  for (const auto& [group, members] : site_groups(hosts)) {
+    nlohmann::json names = nlohmann::json::array();
+    for (const FleetHost* h : members) names.push_back(h->alias);
+    list[group] = {{"hosts", std::move(names)}};
+    list["all"]["children"].push_back(group);
+  }
   return list;
 }
 

@@ -13,10 +13,13 @@ nlohmann::json host_object(const FleetHost& h) {
   auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
   nlohmann::json ipv6 = nlohmann::json::array();
   for (const auto& ip : r.current_ipv6()) ipv6.push_back(ip.to_string());
+  const auto origin = r.name_origin();
   return {{"name", h.alias},
           {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
           {"mac", r.id.to_string()},
-          {"hostname", text_or_null(r.hostname)},
+          {"hostname", text_or_null(r.name())},
+          {"name_source", origin ? nlohmann::json(name_origin_text(*origin)) : nlohmann::json()},
+          {"site", text_or_null(r.site)},
           {"vendor", text_or_null(r.vendor)},
           {"model", text_or_null(r.model)},
           {"serial", text_or_null(r.serial)},
@@ -30,7 +33,8 @@ nlohmann::json host_object(const FleetHost& h) {
 
 constexpr const char* kColumns[] = {"name",   "ip",           "mac",       "hostname",
                                     "vendor", "model",        "serial",    "raspberry_pi",
-                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen", "ipv6", "managed"};
+                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen", "name_source", "site",
+                                    "ipv6", "managed"};
 
 // Text through csv_text_field (quoting, formula defusing); numbers and booleans as JSON prints them; a list
 // of addresses space-separated.

@@ -48,10 +48,23 @@ struct BioFree {
 
 }  // namespace
 
-std::string report_message(const MacAddress& agent, std::uint64_t counter, std::string_view body) {
-  std::string message = fmt::format("pifind-report-v1\n{}\n{}\n", agent.to_string(), counter);
+namespace {
+
+std::string signed_message(std::string_view domain, const MacAddress& sender, std::uint64_t counter,
+                           std::string_view body) {
+  std::string message = fmt::format("{}\n{}\n{}\n", domain, sender.to_string(), counter);
   message.append(body);
   return message;
+}
+
+}  // namespace
+
+std::string report_message(const MacAddress& agent, std::uint64_t counter, std::string_view body) {
+  return signed_message("pifind-report-v1", agent, counter, body);
+}
+
+std::string scan_message(const MacAddress& scanner, std::uint64_t counter, std::string_view body) {
+  return signed_message("pifind-scan-v1", scanner, counter, body);
 }
 
 std::optional<DevicePublicKey> DevicePublicKey::parse(std::string_view text) {

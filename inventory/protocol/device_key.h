@@ -20,6 +20,9 @@ inline constexpr std::string_view kDeviceSignatureHeader = "X-Pifind-Device-Sign
 
 /// "pifind-report-v1\n" + agent + "\n" + counter + "\n" + body: the bytes both signatures cover.
 std::string report_message(const MacAddress& agent, std::uint64_t counter, std::string_view body);
+/// The same for a scan: "pifind-scan-v1\n" + scanner + "\n" + counter + "\n" + body. The domains differ, so a
+/// signature over one kind never verifies as the other.
+std::string scan_message(const MacAddress& scanner, std::uint64_t counter, std::string_view body);
 
 /// A device's public key: 32 raw Ed25519 bytes. Text form (headers, inventory, `pifind keys`):
 /// "ed25519=<base64 of the 32 bytes>".

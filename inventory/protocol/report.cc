@@ -238,16 +238,6 @@ DriftEstimate drift_from_json(const JsonReader& r) {
 
 // --- validation helpers ---------------------------------------------------------------------------
 
-bool is_interface_name(std::string_view s) {
-  if (s.empty() || s.size() > 15) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                    c == '.' || c == ':' || c == '@' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // The prefix length after '/', if any: 0..`max_bits` in decimal.
 bool valid_prefix(std::string_view text, int max_bits) {
   if (text.empty() || text.size() > 3) return false;
@@ -274,6 +264,16 @@ std::optional<DriftStatus> parse_drift_status(std::string_view text) {
   for (const auto status : {DriftStatus::kOk, DriftStatus::kCollecting, DriftStatus::kBusy, DriftStatus::kUnavailable})
     if (drift_status_name(status) == text) return status;
   return std::nullopt;
+}
+
+bool is_interface_name(std::string_view s) {
+  if (s.empty() || s.size() > 15) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == ':' || c == '@' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
 }
 
 bool is_valid_hostname(std::string_view name) {
@@ -315,24 +315,12 @@ nlohmann::json to_json(const AgentReport& r) {
 std::string to_body(const AgentReport& report) { return to_json(report).dump(); }
 
 AgentReport parse_report(std::string_view body) {
-  if (body.size() > kMaxReportBytes)
-    throw Error(fmt::format("report: {} bytes is larger than the {} allowed", body.size(), kMaxReportBytes));
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("report: not valid JSON");
-  if (!j.is_object()) throw Error("report: not a JSON object");
-
+  const json j = parse_json_object(body, "report", kMaxReportBytes);
   const JsonReader top(j, "report");
   AgentReport r;
-  const std::string schema = top.text("schema");
-  const auto version = SchemaVersion::parse(schema);
-  if (!version) top.fail("schema", "is not MAJOR.MINOR");
-  if (version->major > kReportSchemaMajor)
-    throw Error(fmt::format("report: schema {} is newer than this reader understands ({}.x); upgrade pifind", schema,
-                            kReportSchemaMajor));
-  if (version->major < kReportSchemaMajor)
-    throw Error(fmt::format("report: schema {} is older than this reader supports ({}.x)", schema, kReportSchemaMajor));
-  r.schema_major = version->major;
-  r.schema_minor = version->minor;
+  const SchemaVersion version = top.schema(kReportSchemaMajor);
+  r.schema_major = version.major;
+  r.schema_minor = version.minor;
   r.agent_id = top.mac("agent_id");
   r.counter = top.count("counter");
   if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))

@@ -210,6 +210,9 @@ bool is_reportable_address(std::string_view address);
 /// True for RFC 1123 host names (labels of [A-Za-z0-9-], not starting or ending with '-', <= 253).
 bool is_valid_hostname(std::string_view name);
 
+/// True for an interface name: 1 to 15 characters of [A-Za-z0-9_.:@-] (what the kernel allows, less the odd ones).
+bool is_interface_name(std::string_view s);
+
 /// True if `s` may stand in a report's text field: at most `max_bytes`, valid UTF-8, and none of the
 /// characters that change how a listing reads: C0 and C1 controls, DEL, U+2028/U+2029, bidi overrides
 /// and isolates. validate() applies it to every text field.

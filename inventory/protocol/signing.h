@@ -1,5 +1,5 @@
-// Authenticating agent reports: HMAC-SHA256 under a fleet key, and the collector's pure verify().
-// The HTTP contract (also in man/pifind-agent.8, section PROTOCOL):
+// Authenticating agent reports and scans: HMAC-SHA256 under a fleet key, and the collector's pure verify
+// functions. The HTTP contract of a report (also in man/pifind-agent.8, section PROTOCOL):
 //
 //   POST /v1/reports HTTP/1.1
 //   Content-Type: application/json
@@ -23,6 +23,20 @@
 // another device's identity); 409 counter not above the last accepted, with X-Pifind-Last-Counter (a
 // replay, or a resend whose first reply was lost), or too far above it; 413 body larger than
 // kMaxReportBytes.
+//
+// A scan (`pifind --collector`, pifind(1) SCAN REPORT) goes the same way, with its own path, sender header and
+// domain, so neither kind of signature verifies as the other:
+//
+//   POST /v1/scans HTTP/1.1
+//   X-Pifind-Scanner: 02:00:00:00:00:01         the scan's scanner_id (its first interface's MAC)
+//   X-Pifind-Counter: 7                         the scan's counter, strictly increasing per scanner
+//   X-Pifind-Signature: sha256=<64 lowercase hex>
+//
+//   message   = "pifind-scan-v1\n" + scanner + "\n" + counter + "\n" + body
+//
+// with the same counter rules and replies (413 above kMaxScanBytes). Scanner counters are kept apart from
+// agent counters: a Pi that scans and reports holds one of each. Device keys are pinned for agents only
+// (device_admission.h); a scan's device signature, when it carries one, is verified all the same.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +48,7 @@
 #include "inventory/core/mac_address.h"
 #include "inventory/protocol/device_key.h"
 #include "inventory/protocol/report.h"
+#include "inventory/protocol/scan_report.h"
 
 namespace pifind {
 
@@ -41,6 +56,8 @@ inline constexpr std::string_view kReportsPath = "/v1/reports";
 inline constexpr std::string_view kAgentHeader = "X-Pifind-Agent";
 inline constexpr std::string_view kCounterHeader = "X-Pifind-Counter";
 inline constexpr std::string_view kSignatureHeader = "X-Pifind-Signature";
+inline constexpr std::string_view kScansPath = "/v1/scans";
+inline constexpr std::string_view kScannerHeader = "X-Pifind-Scanner";
 /// On a 409 reply: the last counter the collector accepted from the agent.
 inline constexpr std::string_view kLastCounterHeader = "X-Pifind-Last-Counter";
 /// How far above the last accepted counter (or above 0 for an agent never seen) a report may jump: an
@@ -88,27 +105,32 @@ class FleetKey {
 
 /// "sha256=<hex>" for the message defined above.
 std::string sign_report(const FleetKey& key, const MacAddress& agent, std::uint64_t counter, std::string_view body);
+/// "sha256=<hex>" for a scan's message (above).
+std::string sign_scan(const FleetKey& key, const MacAddress& scanner, std::uint64_t counter, std::string_view body);
 
 /// The header values as received (untrusted text); the device ones are empty when absent.
 struct SignedHeaders {
-  std::string agent;
+  std::string agent;  ///< X-Pifind-Agent, or a scan's X-Pifind-Scanner
   std::string counter;
   std::string signature;
   std::string device_key;
   std::string device_signature;
 };
 
-/// What verify_report() decided. `http_status` is the reply the collector should send.
-struct Verification {
-  std::optional<AgentReport> report;  ///< set only when accepted
-  /// The device key whose signature the report carries (verified); nothing for a report without one.
+/// What verify_report() or verify_scan() decided. `http_status` is the reply the collector should send.
+template <typename Document>
+struct SignedVerification {
+  std::optional<Document> report;  ///< set only when accepted
+  /// The device key whose signature the document carries (verified); nothing for one without.
   std::optional<DevicePublicKey> device_key;
-  int http_status = 0;                ///< 204, 400, 401, 409 or 413
+  int http_status = 0;             ///< 204, 400, 401, 409 or 413
   Refusal refusal = Refusal::kNone;
-  std::string reason;                 ///< one line, empty when accepted
+  std::string reason;              ///< one line, empty when accepted
 
   bool accepted() const { return report.has_value(); }
 };
+using Verification = SignedVerification<AgentReport>;
+using ScanVerification = SignedVerification<ScanReport>;
 
 /// Pure: checks size, header syntax, the fleet signature (constant-time), the device signature when the
 /// report carries one, the counter against `last_accepted_counter` (the agent's last accepted counter,
@@ -117,5 +139,10 @@ struct Verification {
 /// Signatures are checked before the body is parsed, so unauthenticated bytes never reach the parser.
 Verification verify_report(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
                            std::optional<std::uint64_t> last_accepted_counter);
+
+/// verify_report() for a scan: the same checks in the same order against the scan's message, with
+/// `last_accepted_counter` the scanner's (not any agent's).
+ScanVerification verify_scan(const FleetKey& key, const SignedHeaders& headers, std::string_view body,
+                             std::optional<std::uint64_t> last_accepted_counter);
 
 }  // namespace pifind

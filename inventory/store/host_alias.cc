@@ -12,10 +12,13 @@ namespace {
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
+// FleetHost::address: the IPv4 address, else a reachable IPv6 one, else a safe name (the agent's hostname,
+// else the name a scan found, "pi-rack-1.local" say).
 std::string address_of(const InventoryRecord& record, const std::optional<Ipv4Address>& ip) {
   if (ip) return ip->to_string();
   if (const auto ipv6 = record.reachable_ipv6()) return ipv6->to_string();
-  return is_safe_alias(record.hostname) ? record.hostname : "";
+  if (is_safe_alias(record.hostname)) return record.hostname;
+  return record.seen_name && is_safe_alias(record.seen_name->name) ? record.seen_name->name : "";
 }
 
 }  // namespace
@@ -49,8 +52,18 @@ std::string first_free_alias(const std::string& wanted, const MacAddress& id, Is
 
 }  // namespace
 
+std::optional<std::string> alias_base_name(const InventoryRecord& record) {
+  if (is_safe_alias(record.hostname)) return record.hostname;
+  if (!record.seen_name) return std::nullopt;
+  // "pi-rack-1.local" and "pi-rack-1.example.org" are both typed as "pi-rack-1".
+  const std::string& name = record.seen_name->name;
+  const std::string label = name.substr(0, name.find('.'));
+  if (is_safe_alias(label)) return label;
+  return std::nullopt;
+}
+
 std::string wanted_alias(const InventoryRecord& record) {
-  return is_safe_alias(record.hostname) ? record.hostname : "pi-" + mac_suffix(record.id);
+  return alias_base_name(record).value_or("pi-" + mac_suffix(record.id));
 }
 
 void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at) {
@@ -98,6 +111,7 @@ std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetH
       alias = first_free_alias(wanted_alias(record), id, [&](const std::string& a) { return taken.count(a) == 0; });
       taken.insert(alias);
     }
+    if (!options.site.empty() && record.site != options.site) continue;
     hosts.push_back({options.prefix + alias, &record, ip, address_of(record, ip)});
   }
   std::sort(hosts.begin(), hosts.end(), [](const FleetHost& a, const FleetHost& b) { return a.alias < b.alias; });

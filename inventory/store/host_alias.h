@@ -1,5 +1,6 @@
 // The names users type for devices (ssh aliases, Ansible host names): only [A-Za-z0-9._-], unique, from the
-// agent's hostname when it is safe, else "pi-<last three MAC octets>". Network-supplied text never leaks in.
+// device's name with its precedence when it is safe (the agent's hostname, else the first label of the name a
+// scan found by mDNS or reverse DNS), else "pi-<last three MAC octets>". Network-supplied text never leaks in.
 // A device keeps its alias once given (stored in its record): a newcomer whose name collides gets the
 // suffix "-<last three MAC octets>", never the device that had the name, whatever the MACs' order.
 #pragma once
@@ -26,8 +27,8 @@ struct FleetHost {
   /// The current IPv4 address, when the inventory knows one.
   std::optional<Ipv4Address> ip;
   /// Where ssh and Ansible reach the device: its current IPv4 address, else the IPv6 address
-  /// InventoryRecord::reachable_ipv6() picks, else the agent's hostname when it is alias-safe (for DNS or
-  /// mDNS to resolve); empty when none is known.
+  /// InventoryRecord::reachable_ipv6() picks, else the agent's hostname or else the name a scan found, when
+  /// alias-safe (for DNS or mDNS to resolve); empty when none is known.
   std::string address;
 
   /// Its agent has reported (pifind-agent runs on it); unmanaged devices are known from scans only.
@@ -39,12 +40,19 @@ struct FleetHostOptions {
   std::string prefix;
   /// List devices that are neither Raspberry Pis nor run an agent too.
   bool include_non_pi = false;
+  /// List only the devices at this site ("" for every device). A device has the same alias with and without
+  /// the filter.
+  std::string site;
 };
 
-/// The alias `record` asks for: its hostname when alias-safe, else "pi-<last three MAC octets>".
+/// The base of `record`'s alias: its hostname when alias-safe, else the first label of the name a scan found
+/// ("pi-rack-1" of "pi-rack-1.local") when that is, else nothing.
+std::optional<std::string> alias_base_name(const InventoryRecord& record);
+
+/// The alias `record` asks for: alias_base_name(), else "pi-<last three MAC octets>".
 std::string wanted_alias(const InventoryRecord& record);
 
-/// Gives `record` (a fleet member of `inventory`) its alias, or moves it after its hostname changed: the
+/// Gives `record` (a fleet member of `inventory`) its alias, or moves it after its name changed: the
 /// wanted alias when no other record holds it, else the wanted alias with "-<MAC suffix>" (then "-2", ...).
 /// A record already holding the suffixed form of the name it wants keeps it. Changes are noted in the
 /// record's alias_changes.

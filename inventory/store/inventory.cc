@@ -19,8 +19,8 @@ const InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) const {
   return it == by_mac_.end() ? nullptr : &records_.at(it->second);
 }
 
-const InventoryRecord* Inventory::find_by_current_ip(const Ipv4Address& ip) const {
-  const auto it = by_ip_.find(ip);
+const InventoryRecord* Inventory::find_by_current_ip(const Ipv4Address& ip, const std::string& site) const {
+  const auto it = by_ip_.find({ip, site});
   return it == by_ip_.end() ? nullptr : &records_.at(it->second);
 }
 
@@ -97,35 +97,44 @@ bool Inventory::attach_mac(InventoryRecord& record, const MacAddress& mac, const
 }
 
 bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const Ipv4Address& ip,
-                          const std::string& seen_via, TimePoint seen) {
+                          const std::string& seen_via, TimePoint seen, const std::string& site) {
   bool moved = false;
-  const auto holder = by_ip_.find(ip);
+  const auto holder = by_ip_.find({ip, site});
   if (holder != by_ip_.end() && holder->second != record.id) {
     InventoryRecord& previous = records_.at(holder->second);
     changed_.insert(previous.id);
     for (auto& a : previous.ips)
-      if (a.ip == ip) a.current = false;
+      if (a.ip == ip && a.site == site) a.current = false;
     moved = true;
   }
   changed_.insert(record.id);
   // Within one device the address may also move between its interfaces: only the latest MAC is current.
+  // An entry without a site (an agent's, before any site's scan saw the device) is this site's from now on.
   IpAssignment* entry = nullptr;
+  for (auto& a : record.ips)
+    if (a.ip == ip && a.mac == mac && a.site == site) entry = &a;
+  for (auto& a : record.ips)
+    if (!entry && a.ip == ip && a.mac == mac && a.site.empty()) entry = &a;
   for (auto& a : record.ips) {
-    if (a.ip != ip) continue;
-    if (a.mac == mac)
-      entry = &a;
-    else
-      a.current = false;
+    if (&a == entry || a.ip != ip || (a.site != site && !a.site.empty())) continue;
+    a.current = false;
+    if (const auto old = by_ip_.find({ip, a.site}); a.site != site && old != by_ip_.end() && old->second == record.id)
+      by_ip_.erase(old);
   }
   if (entry) {
+    if (entry->site != site) {
+      if (const auto unsited = by_ip_.find({ip, entry->site}); unsited != by_ip_.end() && unsited->second == record.id)
+        by_ip_.erase(unsited);
+      entry->site = site;
+    }
     entry->first_seen = std::min(entry->first_seen, seen);
     entry->last_seen = std::max(entry->last_seen, seen);
     entry->current = true;
     if (!seen_via.empty()) entry->seen_via = seen_via;
   } else {
-    record.ips.push_back({ip, mac, seen_via, seen, seen, true});
+    record.ips.push_back({ip, mac, seen_via, seen, seen, true, site});
   }
-  by_ip_[ip] = record.id;
+  by_ip_[{ip, site}] = record.id;
   trim(record);
   record.first_seen = std::min(record.first_seen, seen);
   record.last_seen = std::max(record.last_seen, seen);
@@ -144,7 +153,7 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   }
   for (auto& a : other.ips) {
     into.ips.push_back(a);
-    const auto holder = by_ip_.find(a.ip);
+    const auto holder = by_ip_.find({a.ip, a.site});
     if (holder != by_ip_.end() && holder->second == other_id) holder->second = into.id;
   }
   for (auto& a : other.ipv6)
@@ -170,6 +179,12 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
     into.drift_history = other.drift_history;
   }
   if (!into.agent && other.agent) into.agent = other.agent;
+  for (const auto& s : other.scanners)
+    if (!into.find_scanner(s.id)) into.scanner_for(s.id) = s;
+  if (other.seen_name && (!into.seen_name || other.seen_name->origin > into.seen_name->origin))
+    into.seen_name = other.seen_name;
+  // The site of whichever was seen last.
+  if (into.site.empty() || (!other.site.empty() && other.last_seen > into.last_seen)) into.site = other.site;
   into.first_seen = std::min(into.first_seen, other.first_seen);
   into.last_seen = std::max(into.last_seen, other.last_seen);
   trim(into);
@@ -178,7 +193,7 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
 void Inventory::index_record(const InventoryRecord& record) {
   for (const auto& m : record.macs) by_mac_[m.mac] = record.id;
   for (const auto& a : record.ips)
-    if (a.current) by_ip_[a.ip] = record.id;
+    if (a.current) by_ip_[{a.ip, a.site}] = record.id;
   if (!record.alias.empty()) by_alias_[record.alias] = record.id;
   if (!record.serial.empty()) by_serial_.emplace(record.serial, record.id);
 }
@@ -189,7 +204,7 @@ void Inventory::unindex_record(const InventoryRecord& record) {
     if (it != index.end() && it->second == record.id) index.erase(it);
   };
   for (const auto& m : record.macs) erase_if_ours(by_mac_, m.mac);
-  for (const auto& a : record.ips) erase_if_ours(by_ip_, a.ip);
+  for (const auto& a : record.ips) erase_if_ours(by_ip_, SitedAddress{a.ip, a.site});
   if (!record.alias.empty()) erase_if_ours(by_alias_, record.alias);
   if (!record.serial.empty()) erase_if_ours(by_serial_, record.serial);
 }
@@ -210,7 +225,7 @@ void Inventory::trim(InventoryRecord& record) {
     auto oldest = record.ips.begin();
     for (auto it = record.ips.begin(); it != record.ips.end(); ++it)
       if (std::pair(it->current, it->last_seen) < std::pair(oldest->current, oldest->last_seen)) oldest = it;
-    const auto holder = by_ip_.find(oldest->ip);
+    const auto holder = by_ip_.find({oldest->ip, oldest->site});
     if (oldest->current && holder != by_ip_.end() && holder->second == record.id) by_ip_.erase(holder);
     record.ips.erase(oldest);
   }

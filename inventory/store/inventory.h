@@ -1,6 +1,6 @@
 // The whole fleet in memory: records keyed by identity MAC, with indexes from every interface MAC, every
-// current IPv4 address, alias and serial to its record; device keys waiting for approval and the agents
-// of pruned devices. All changes that move MACs, IPs, aliases or serials go through here.
+// current IPv4 address (per site), alias and serial to its record; device keys waiting for approval and the
+// agents of pruned devices. All changes that move MACs, IPs, aliases or serials go through here.
 #pragma once
 
 #include <chrono>
@@ -51,8 +51,8 @@ class Inventory {
   /// The record one of whose interfaces is `mac`, or null.
   InventoryRecord* find_by_mac(const MacAddress& mac);
   const InventoryRecord* find_by_mac(const MacAddress& mac) const;
-  /// The record currently holding `ip`, or null.
-  const InventoryRecord* find_by_current_ip(const Ipv4Address& ip) const;
+  /// The record currently holding `ip` at `site`, or null.
+  const InventoryRecord* find_by_current_ip(const Ipv4Address& ip, const std::string& site = {}) const;
   /// The record whose alias is `alias`, or null.
   const InventoryRecord* find_by_alias(const std::string& alias) const;
   /// The record with serial number `serial` (non-empty), or null.
@@ -70,10 +70,11 @@ class Inventory {
   /// Adds `mac` as an interface of `record` (which must be in this inventory) if no record has it.
   /// When another record owns it, that record is absorbed into `record` first. Returns true if records merged.
   bool attach_mac(InventoryRecord& record, const MacAddress& mac, const std::string& interface_name, TimePoint seen);
-  /// Records that `record` answered for `ip` through `mac`. When another record held `ip`, its assignment
-  /// is kept but marked not current; returns true in that case (the address moved).
+  /// Records that `record` answered for `ip` through `mac` at `site`. When another record held `ip` at that
+  /// site, its assignment is kept but marked not current; returns true in that case (the address moved). The
+  /// same address at another site is another address; the record's own unsited entry for it takes the site.
   bool assign_ip(InventoryRecord& record, const MacAddress& mac, const Ipv4Address& ip, const std::string& seen_via,
-                 TimePoint seen);
+                 TimePoint seen, const std::string& site = {});
 
   /// Inserts a fully formed record (from the file); throws Error if one of its MACs already belongs to another.
   void insert_loaded(InventoryRecord record);
@@ -108,9 +109,21 @@ class Inventory {
   /// Drops the least recently seen MACs and addresses beyond the per-device bounds.
   void trim(InventoryRecord& record);
 
+  /// An address as the index knows it: the same IPv4 address at two sites is two addresses.
+  struct SitedAddress {
+    Ipv4Address ip;
+    std::string site;
+    bool operator==(const SitedAddress&) const = default;
+  };
+  struct SitedAddressHash {
+    std::size_t operator()(const SitedAddress& a) const noexcept {
+      return std::hash<Ipv4Address>{}(a.ip) ^ (std::hash<std::string>{}(a.site) << 1);
+    }
+  };
+
   Records records_;
   std::unordered_map<MacAddress, MacAddress> by_mac_;
-  std::unordered_map<Ipv4Address, MacAddress> by_ip_;
+  std::unordered_map<SitedAddress, MacAddress, SitedAddressHash> by_ip_;
   std::unordered_map<std::string, MacAddress> by_alias_;
   std::unordered_map<std::string, MacAddress> by_serial_;
   std::unordered_set<MacAddress> changed_;

@@ -164,7 +164,7 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     const auto ip = Ipv4Address::parse(a.text("ip"));
     if (!ip) a.fail("ip", "is not an IPv4 address");
     rec.ips.push_back({*ip, a.mac("mac"), a.text_or_empty("seen_via"), a.time("first_seen"), a.time("last_seen"),
-                       a.optional_flag("current").value_or(true)});
+                       a.optional_flag("current").value_or(true), a.text_or_empty("site")});
   }
   const json& ipv6 = r.optional_array("ipv6", kUnbounded);
   for (std::size_t i = 0; i < ipv6.size(); ++i) {
@@ -195,6 +195,21 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   }
   if (const auto a = r.optional_object("agent")) rec.agent = agent_from_json(*a);
   identity_from_json(r, rec);
+  rec.site = r.text_or_empty("site");
+  if (const auto n = r.optional_object("seen_name")) {
+    const auto origin = parse_name_origin(n->text("source"));
+    if (!origin || *origin == NameOrigin::kAgent) n->fail("source", "is not mdns or dns");
+    rec.seen_name = SeenName{n->text("name"), *origin, n->time("last_seen")};
+  }
+  const json& scanners = r.optional_array("scanners", kScannersPerDevice);
+  for (std::size_t i = 0; i < scanners.size(); ++i) {
+    const JsonReader sc = r.element("scanners", scanners, i);
+    ScannerState& scanner = rec.scanner_for(sc.mac("id"));
+    scanner.last_counter = sc.count("last_counter");
+    scanner.last_scan = sc.time("last_scan");
+    scanner.site = sc.text_or_empty("site");
+    if (sc.has("interfaces")) scanner.interfaces = sc.texts("interfaces", kMaxScanInterfaces);
+  }
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
   return rec;
@@ -227,6 +242,7 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
               {"last_seen", format_utc(a.last_seen)},
               {"current", a.current}};
     if (!a.seen_via.empty()) e["seen_via"] = a.seen_via;
+    if (!a.site.empty()) e["site"] = a.site;
     ips.push_back(std::move(e));
   }
   json j = {{"macs", std::move(macs)},
@@ -270,6 +286,23 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
   }
   if (rec.agent) j["agent"] = agent_to_json(*rec.agent);
   identity_to_json(rec, j);
+  put("site", rec.site);
+  if (rec.seen_name)
+    j["seen_name"] = {{"name", rec.seen_name->name},
+                      {"source", name_origin_text(rec.seen_name->origin)},
+                      {"last_seen", format_utc(rec.seen_name->last_seen)}};
+  if (!rec.scanners.empty()) {
+    json scanners = json::array();
+    for (const auto& s : rec.scanners) {
+      json scanner = {{"id", s.id.to_string()},
+                      {"last_counter", s.last_counter},
+                      {"last_scan", format_utc(s.last_scan)},
+                      {"interfaces", s.interfaces}};
+      if (!s.site.empty()) scanner["site"] = s.site;
+      scanners.push_back(std::move(scanner));
+    }
+    j["scanners"] = std::move(scanners);
+  }
   return j;
 }
 

@@ -65,6 +65,35 @@ const InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) const {
   return nullptr;
 }
 
+std::string InventoryRecord::name() const {
+  if (!hostname.empty()) return hostname;
+  return seen_name ? seen_name->name : std::string();
+}
+
+std::optional<NameOrigin> InventoryRecord::name_origin() const {
+  if (!hostname.empty()) return NameOrigin::kAgent;
+  if (seen_name && !seen_name->name.empty()) return seen_name->origin;
+  return std::nullopt;
+}
+
+const ScannerState* InventoryRecord::find_scanner(const MacAddress& scanner) const {
+  for (const auto& s : scanners)
+    if (s.id == scanner) return &s;
+  return nullptr;
+}
+
+ScannerState& InventoryRecord::scanner_for(const MacAddress& scanner) {
+  for (auto& s : scanners)
+    if (s.id == scanner) return s;
+  if (scanners.size() >= kScannersPerDevice) {
+    scanners.erase(std::min_element(scanners.begin(), scanners.end(), [](const ScannerState& a, const ScannerState& b) {
+      return a.last_scan < b.last_scan;
+    }));
+  }
+  scanners.push_back({scanner, 0, {}, {}, {}});
+  return scanners.back();
+}
+
 void InventoryRecord::add_drift_sample(const DriftSample& sample) {
   drift_history.push_back(sample);
   if (drift_history.size() > kDriftHistoryLimit)

@@ -1,5 +1,6 @@
-// One device of the fleet as the inventory knows it, keyed by MAC: IPv4 and IPv6 addresses with first/last seen,
-// hardware facts from the agent, time-keeping facts and the drift estimate with its bounded history.
+// One device of the fleet as the inventory knows it, keyed by MAC: IPv4 and IPv6 addresses with first/last seen
+// and the site they were seen at, its name, hardware facts from the agent, time-keeping facts and the drift
+// estimate with its bounded history.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "inventory/core/mac_address.h"
 #include "inventory/core/time_text.h"
 #include "inventory/protocol/device_key.h"
+#include "inventory/protocol/scan_report.h"
 
 namespace pifind {
 
@@ -37,6 +39,30 @@ struct IpAssignment {
   TimePoint last_seen{};
   /// False once the address was seen on another device (DHCP moved it) or released by the agent.
   bool current = true;
+  /// The site of the scan that saw it ("" for none, and for an agent's address on a device no site's scan has
+  /// seen). An address is one site's: the same IPv4 address at two sites belongs to two devices at once.
+  std::string site;
+};
+
+/// A name a scan looked up for the device (mDNS or reverse DNS); the agent's own hostname is kept apart.
+struct SeenName {
+  std::string name;
+  /// NameOrigin::kMdns or kDns: a name is replaced by a later one of the same or a higher rank only.
+  NameOrigin origin = NameOrigin::kDns;
+  TimePoint last_seen{};
+};
+
+/// A scanner a device runs (`pifind --collector` from it), and the counter of its last accepted scan: kept
+/// apart from an agent's, so a Pi that scans and reports holds one of each.
+struct ScannerState {
+  /// The scanner's identity: the MAC of the first interface its scans ran on.
+  MacAddress id;
+  std::uint64_t last_counter = 0;
+  TimePoint last_scan{};
+  /// The site its last scan named ("" for none).
+  std::string site;
+  /// The interfaces its last scan ran on.
+  std::vector<std::string> interfaces;
 };
 
 /// An IPv6 address the device's agent listed (scans see only IPv4). Kept after the agent stops listing it,
@@ -168,8 +194,26 @@ struct InventoryRecord {
   std::vector<AliasChange> alias_changes;
   /// Oldest first, at most kConflictsLimit.
   std::vector<IdentityConflict> conflicts;
+  /// The site of the scan that saw the device last; "" if none has (pifind-inventory(5), SITES).
+  std::string site;
+  /// The best name scans found; the agent's hostname outranks it (name()).
+  std::optional<SeenName> seen_name;
+  /// The scanners this device runs, by identity (one per first interface: pifind-scan@eth0 and @wlan0 are
+  /// two), at most kScannersPerDevice; the one that scanned least recently goes first.
+  std::vector<ScannerState> scanners;
   TimePoint first_seen{};
   TimePoint last_seen{};
+
+  /// The device's name with precedence: the agent's hostname, else the name a scan found (mDNS over reverse
+  /// DNS); "" if none.
+  std::string name() const;
+  /// Where name() comes from; nothing without a name.
+  std::optional<NameOrigin> name_origin() const;
+  /// The scanner `id`, or null.
+  const ScannerState* find_scanner(const MacAddress& id) const;
+  /// The scanner `id`, added if the device has none of that identity (dropping the least recent beyond the
+  /// limit).
+  ScannerState& scanner_for(const MacAddress& id);
 
   /// The most recently seen current address, if any.
   std::optional<Ipv4Address> current_ip() const;
@@ -189,6 +233,9 @@ struct InventoryRecord {
   /// Records (or refreshes) a conflict, dropping the oldest beyond the limit.
   void note_conflict(const std::string& kind, const std::string& value, const MacAddress& owner, TimePoint seen);
 };
+
+/// How many scanners one device keeps (its interfaces scanned apart: a scan lists at most 16).
+inline constexpr std::size_t kScannersPerDevice = 16;
 
 /// How many drift samples each record keeps.
 inline constexpr std::size_t kDriftHistoryLimit = 48;

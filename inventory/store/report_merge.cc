@@ -44,7 +44,7 @@ void merge_interfaces(Inventory& inventory, InventoryRecord& record, const Agent
     inventory.attach_mac(record, i.mac, i.name, received);
     if (!absorbed_alias.empty()) record.alias_changes.push_back({absorbed_alias, "", received});
     for (const auto& address : i.addresses) {
-      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received);
+      if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received, record.site);
       if (const auto ip = ipv6_of(address)) ipv6.emplace_back(*ip, i.mac);
     }
   }

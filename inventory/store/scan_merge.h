@@ -1,26 +1,36 @@
 // Merging a scan's (MAC, IP) sightings into the inventory: new devices, refreshed addresses, and IPs that
-// DHCP moved to another MAC (the old holder keeps its history, marked not current). Nothing is deleted.
+// DHCP moved to another MAC (the old holder keeps its history, marked not current); the names scans found,
+// with their precedence; the site. A sighting only adds: what an agent reported about its own device (its
+// hostname, model, serial, clock) is never overwritten. Nothing is deleted.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "inventory/core/ipv4_address.h"
 #include "inventory/core/mac_address.h"
+#include "inventory/protocol/scan_report.h"
 #include "inventory/store/inventory.h"
 
 namespace pifind {
 
-/// One host that answered a scan.
+/// One host that answered a scan, dated.
 struct ScanSighting {
   MacAddress mac;
   Ipv4Address ip;
   std::string vendor;
   bool raspberry_pi = false;
   std::chrono::system_clock::time_point seen;
+  /// The host's name as the scan looked it up ("" for none), and where from (kMdns or kDns).
+  std::string name;
+  std::optional<NameOrigin> name_origin;
+  /// The scanning interface it answered on; "" for the merge's `interface_name`.
+  std::string interface_name;
 };
 
 /// What a merge changed.
@@ -28,13 +38,37 @@ struct MergeSummary {
   std::size_t new_devices = 0, updated = 0, ip_moves = 0;
 };
 
-/// Merges sightings into an inventory in memory. `interface_name` is the scanner's interface, recorded as
-/// "scan:<name>" on each address. Multicast, broadcast and all-zero MACs are ignored (they are not devices).
+/// Merges sightings into an inventory in memory. Each address is recorded as seen via "scan:<interface>" at
+/// `site` ("" for none), which becomes the device's site. A name replaces the device's seen name unless that
+/// one ranks higher (mDNS over reverse DNS); no name leaves it. Multicast, broadcast and all-zero MACs are
+/// ignored (they are not devices).
 MergeSummary merge_scan(Inventory& inventory, const std::vector<ScanSighting>& sightings,
-                        const std::string& interface_name);
+                        const std::string& interface_name, const std::string& site = {});
 
 /// Merges one scan's sightings into the inventory file under its lock (creating it if absent); throws Error.
 MergeSummary merge_scan_into_inventory(const std::filesystem::path& file, const std::vector<ScanSighting>& sightings,
-                                       const std::string& interface_name);
+                                       const std::string& interface_name, const std::string& site = {});
+
+/// The counter of the last scan accepted from `scanner`, if the inventory knows that scanner.
+std::optional<std::uint64_t> last_scan_counter(const Inventory& inventory, const MacAddress& scanner);
+
+/// What merging a scan report did.
+enum class ScanMergeResult {
+  kAccepted,
+  /// Its counter is not above the last one accepted from this scanner (a replay or a resend).
+  kStaleCounter,
+};
+
+/// Merges a scan report (verified and validated; counter 0 for a local --inventory merge, which is not
+/// checked) received at `received`: its sightings as merge_scan() does, at the scan's site, each dated by the
+/// receiver's clock (`received` minus its age). A signed scan (counter above 0) also records its scanner on
+/// the device of the scanner's identity (its first interface's MAC, with the interfaces no other device
+/// holds): the last counter, time, site and interfaces of that scanner. `summary` gets what the sightings changed.
+ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,
+                                  MergeSummary* summary = nullptr);
+
+/// merge_scan_report() into the inventory file under its lock (creating it if absent); throws Error.
+MergeSummary merge_scan_report_into_inventory(const std::filesystem::path& file, const ScanReport& scan,
+                                              TimePoint received);
 
 }  // namespace pifind

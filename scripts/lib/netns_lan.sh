@@ -1,14 +1,22 @@
 # A throw-away Ethernet LAN in network namespaces, for pifind's tests, demo and benchmarks. Source it.
 # One bridge namespace, one namespace per host (veth "eth0" inside), addresses only there. The
 # machine's own interfaces are never touched. Every namespace carries the LAN's id; lan_destroy
-# (installed as an EXIT trap by lan_create) deletes them all, also when the caller fails.
+# (installed as an EXIT trap by lan_create) deletes them all, also when the caller fails. More segments
+# (bridges of their own in the bridge namespace) and a router between them make a routed network of
+# several LANs, as sites or VLANs have.
 #
 #   lan_create [ID]                      new LAN; prints nothing; sets LAN_ID, LAN_BRIDGE_NS
 #   lan_test_start ID                    what a LAN test starts with: exits 77 without root, sets $work (a temp
 #                                        dir) and a LAN with host "scanner" (02:00:00:00:00:01, 198.18.0.1/24,
 #                                        namespace $scanner_ns), both removed on exit
 #   lan_add_hosts SPEC_FILE              lines "name mac ip/prefix" (one namespace each)
-#   lan_add_host NAME MAC IP/PREFIX      one host
+#   lan_add_host NAME MAC IP/PREFIX [SEGMENT]
+#                                        one host, on SEGMENT (lan_add_segment) or else the first one
+#   lan_add_segment SEGMENT              another Ethernet segment, not bridged to any other ([a-z0-9], 12 at most)
+#   lan_add_router NAME MAC IP/PREFIX@SEGMENT...
+#                                        a host with one leg per segment (eth0, eth1, ... with MACs MAC:00,
+#                                        MAC:01, ...: MAC is the first five octets) that forwards IPv4 between them
+#   lan_set_default_route NAME GATEWAY   host NAME's default route goes through GATEWAY
 #   lan_ns NAME                          the namespace name of host NAME
 #   lan_set_loss PERCENT                 drop PERCENT% of ARP frames at every bridge egress (nftables)
 #   lan_loss_counters                    "dropped_packets" of the loss rule
@@ -34,6 +42,7 @@ lan_create() {
   LAN_ID=${1:-${LAN_PREFIX_DEFAULT}$$}
   LAN_BRIDGE_NS="${LAN_ID}-bridge"
   LAN_HOSTS=()
+  LAN_PORTS=0
   trap lan_destroy EXIT
   trap 'exit 130' INT TERM
   ip netns add "$LAN_BRIDGE_NS"
@@ -56,25 +65,64 @@ lan_test_start() {
   scanner_ns=$(lan_ns scanner)
 }
 
-lan_add_host() {
-  local name=$1 mac=$2 cidr=$3 ns port
-  ns=$(lan_ns "$name")
-  port="port${#LAN_HOSTS[@]}"
-  ip netns add "$ns"
+lan_bridge_of() { if [ -n "${1:-}" ]; then echo "br-$1"; else echo br0; fi; }
+
+# lan_add_leg NS IFNAME MAC CIDR [SEGMENT]: one veth from SEGMENT's bridge into namespace NS.
+lan_add_leg() {
+  local ns=$1 ifname=$2 mac=$3 cidr=$4 bridge port
+  bridge=$(lan_bridge_of "${5:-}")
+  port="port$((LAN_PORTS++))"
   # The bridge port lives in the bridge namespace; its peer is created directly inside the host's.
   ip -n "$LAN_BRIDGE_NS" -b - <<BATCH
-link add $port type veth peer name eth0 netns $ns
+link add $port type veth peer name $ifname netns $ns
 link set $port addrgenmode none
-link set $port master br0 up
+link set $port master $bridge up
 BATCH
   ip -n "$ns" -b - <<BATCH
-link set lo up
-link set eth0 address $mac
-link set eth0 addrgenmode none
-addr add $cidr dev eth0
-link set eth0 up
+link set $ifname address $mac
+link set $ifname addrgenmode none
+addr add $cidr dev $ifname
+link set $ifname up
 BATCH
+}
+
+lan_add_host() {
+  local name=$1 mac=$2 cidr=$3 segment=${4:-} ns
+  ns=$(lan_ns "$name")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  lan_add_leg "$ns" eth0 "$mac" "$cidr" "$segment"
   LAN_HOSTS+=("$name")
+}
+
+lan_add_segment() {
+  local bridge
+  bridge=$(lan_bridge_of "$1")
+  ip -n "$LAN_BRIDGE_NS" -b - <<BATCH
+link add $bridge type bridge stp_state 0 forward_delay 0
+link set $bridge addrgenmode none
+link set $bridge up
+BATCH
+}
+
+lan_add_router() {
+  local name=$1 mac=$2 ns leg i=0
+  shift 2
+  ns=$(lan_ns "$name")
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  for leg in "$@"; do
+    local segment=${leg#*@}
+    [ "$segment" = "$leg" ] && segment=""
+    lan_add_leg "$ns" "eth$i" "$(printf '%s:%02x' "$mac" "$i")" "${leg%@*}" "$segment"
+    i=$((i + 1))
+  done
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+  LAN_HOSTS+=("$name")
+}
+
+lan_set_default_route() {
+  ip -n "$(lan_ns "$1")" route add default via "$2"
 }
 
 lan_add_hosts() {

@@ -12,7 +12,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent_test_support.h"
 #include "inventory/protocol/signing.h"

@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "agent/drift_monitor.h"
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/sample_schedule.h"
 #include "agent/simulation.h"

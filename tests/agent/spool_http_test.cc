@@ -14,9 +14,9 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
-#include "agent/spool.h"
+#include "inventory/transport/spool.h"
 #include "agent_test_support.h"
 #include "inventory/core/asio.h"
 #include "inventory/core/error.h"

@@ -1,5 +1,7 @@
 #include "inventory/outputs/audit.h"
 
+#include <sstream>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -276,4 +278,32 @@ TEST_CASE("The README's cron recipe is silent on a healthy fleet with unmanaged 
   const std::string stale_mail = mail_for(stale);
   CHECK_THAT(stale_mail, Contains("stale"));
   CHECK_THAT(stale_mail, Contains("silent"));
+}
+
+TEST_CASE("The audit shows each host's site once a fleet has sites, and audits one site alone") {
+  Inventory inv = mixed_fleet();
+  CHECK(render_audit_table(audit_fleet(inv, {}, now)).rfind("HOST  ", 0) == 0);
+  CHECK(render_audit_table(audit_fleet(inv, {}, now)).find("SITE") == std::string::npos);
+  const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:04")))->site = "paris";
+  const_cast<InventoryRecord*>(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:01")))->site = "berlin";
+  const auto audit = audit_fleet(inv, {}, now);
+  const std::string table = render_audit_table(audit);
+  std::istringstream lines(table);
+  std::string header, line;
+  std::getline(lines, header);
+  CHECK(header.rfind("HOST        ADDRESS   SITE    DRIFT_PPM", 0) == 0);
+  bool fast_row = false;
+  while (std::getline(lines, line))
+    if (line.rfind("fast ", 0) == 0) fast_row = line.find(" paris ") != std::string::npos;
+  CHECK(fast_row);
+  const auto json = audit_to_json(audit);
+  for (const auto& h : json["hosts"]) {
+    if (h["name"] == "good1") CHECK(h["site"] == "berlin");
+    if (h["name"] == "good2") CHECK(h["site"].is_null());
+  }
+  const auto paris = audit_fleet(inv, {}, now, "paris");
+  REQUIRE(paris.hosts.size() == 1);
+  CHECK(paris.hosts[0].alias == "fast");
+  CHECK_FALSE(paris.all_passed());
+  CHECK(audit_fleet(inv, {}, now, "berlin").all_passed());
 }

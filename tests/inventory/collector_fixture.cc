@@ -1,9 +1,13 @@
 #include "collector_fixture.h"
 
+#include <algorithm>
+
 #include <boost/beast/core.hpp>
+#include <catch2/catch.hpp>
 #include <boost/beast/http.hpp>
 
 #include "inventory/collector/collector_routes.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind::test {
 
@@ -35,6 +39,14 @@ Reply http_request(std::uint16_t port, const std::string& method, const std::str
   return reply;
 }
 
+void check_refused(const Reply& reply, int status, const std::string& reason, const std::filesystem::path& file,
+                   const std::string& before) {
+  CHECK(reply.status == status);
+  CHECK_THAT(reply.body, Catch::Contains(reason));
+  CHECK(std::count(reply.body.begin(), reply.body.end(), '\n') == 1);
+  CHECK(read_whole_file(file) == before);
+}
+
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
   return pi_report(MacAddress::from_u64(0xb827eb000001ULL | (static_cast<std::uint64_t>(n) << 8)), counter,
                    "pi" + std::to_string(n),
@@ -61,6 +73,11 @@ CollectorFixture::~CollectorFixture() {
 Reply CollectorFixture::post(const AgentReport& report) {
   const std::string body = to_body(report);
   return http_request(port(), "POST", "/v1/reports", body, signed_http_headers(report, body));
+}
+
+Reply CollectorFixture::post_scan(const ScanReport& scan) {
+  const std::string body = to_body(scan);
+  return http_request(port(), "POST", "/v1/scans", body, signed_scan_http_headers(scan, body));
 }
 
 }  // namespace pifind::test

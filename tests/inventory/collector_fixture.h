@@ -9,8 +9,10 @@
 
 #include "fleet_test_support.h"
 #include "inventory/collector/collector.h"
+#include "inventory/collector/collector_routes.h"
 #include "inventory/collector/http_server.h"
 #include "tests/support/sample_report.h"
+#include "tests/support/sample_scan.h"
 
 namespace pifind::test {
 
@@ -24,13 +26,17 @@ struct Reply {
 Reply http_request(std::uint16_t port, const std::string& method, const std::string& target,
                    const std::string& body = "", const std::map<std::string, std::string>& headers = {});
 
+/// Checks a refusal: `status`, a one-line body holding `reason`, and `file` still exactly `before`.
+void check_refused(const Reply& reply, int status, const std::string& reason, const std::filesystem::path& file,
+                   const std::string& before);
+
 /// A Pi 4's report (tests/support's pi_report) from agent b8:27:eb:00:<n>:01, pi<n> at 10.1.x.y/16.
 AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm = 5.0);
 
 class CollectorFixture {
  public:
   /// Starts a collector on `file` (default: a fresh file in a scratch dir), serving HTTPS when `tls` is set.
-  explicit CollectorFixture(HttpLimits limits = {}, std::string file = "",
+  explicit CollectorFixture(HttpLimits limits = collector_http_limits(), std::string file = "",
                             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~CollectorFixture();
   std::uint16_t port() const { return server_->port(); }
@@ -38,6 +44,8 @@ class CollectorFixture {
   const std::filesystem::path& file() const { return file_; }
   /// POSTs a signed report; returns the reply.
   Reply post(const AgentReport& report);
+  /// POSTs a signed scan to /v1/scans; returns the reply.
+  Reply post_scan(const ScanReport& scan);
 
  private:
   TempDir dir_;

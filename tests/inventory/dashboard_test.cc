@@ -56,10 +56,13 @@ TEST_CASE("The dashboard puts the worst hosts first, folds the unmanaged Pis, so
 
   // Worst first: the failing hosts by |drift|, then the passing ones.
   CHECK(column_of(page, 0) == std::vector<std::string>{"pi3", "pi5", "pi1", "pi2"});
-  CHECK(column_of(page, 2) == std::vector<std::string>{"+81.000", "+2.000", "-7.250", "+3.500"});
-  CHECK(column_of(page, 10) == std::vector<std::string>{"drift (outlier)", "uncertain", "ok", "ok"});
+  CHECK(column_of(page, 3) == std::vector<std::string>{"+81.000", "+2.000", "-7.250", "+3.500"});
+  CHECK(column_of(page, 11) == std::vector<std::string>{"drift (outlier)", "uncertain", "ok", "ok"});
   CHECK(column_of(page, 1)[0] == "10.1.0.4");
-  CHECK_THAT(column_of(page, 9)[0], Contains("s ago"));  // last seen
+  CHECK_THAT(column_of(page, 10)[0], Contains("s ago"));  // last seen
+  // No device has a site: no Site column, as in `pifind audit`.
+  CHECK(page.evaluate("document.body.classList.contains('no-sites')") == true);
+  CHECK(page.evaluate("getComputedStyle(document.querySelector('#audit th.site')).display") == "none");
   CHECK(attribute(page, "#audit th[data-key=verdict]", "aria-sort") == "ascending");
   CHECK_THAT(page.evaluate("document.getElementById('summary').textContent").get<std::string>(),
              Contains("4 managed hosts: 2 pass, 2 fail"));
@@ -136,6 +139,7 @@ TEST_CASE("The dashboard draws only the rows in view of a large fleet, and scrol
     merge_scan(inv, {test::sighting(fmt::format("b8:27:eb:0f:{:02x}:{:02x}", n / 256, n % 256),
                                     fmt::format("10.3.{}.{}", n / 256, n % 256), 0)},
                "eth0");
+  inv.find_by_mac(test::sample_report(600, 1).agent_id)->site = "lab";
   write_inventory_file(file, inv, now);
   test::CollectorFixture fx(HttpLimits{}, file.string());
 
@@ -146,6 +150,8 @@ TEST_CASE("The dashboard draws only the rows in view of a large fleet, and scrol
   CHECK(drawn > 20);
   CHECK(drawn < 120);
   CHECK(column_of(page, 0).front() == "pi600");  // all pass: the largest |drift| first
+  CHECK(column_of(page, 2).front() == "lab");
+  CHECK(page.evaluate("document.body.classList.contains('no-sites')") == false);
   CHECK(count(page, "#chart .chart-point") == 40);
   CHECK_THAT(page.evaluate("document.getElementById('chart-title').textContent").get<std::string>(),
              Contains("of 600"));

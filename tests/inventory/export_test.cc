@@ -87,9 +87,9 @@ TEST_CASE("Aliases come from safe hostnames, else pi-<MAC suffix>, and are uniqu
   const auto inv = hostile_fleet();
   CHECK(aliases(list_fleet_hosts(inv, {})) ==
         std::vector<std::string>{"kitchen", "kitchen-000002", "pi-000003", "pi-000004", "pi-000005", "pi-000007", "true"});
-  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true})).size() == 8);
-  CHECK(aliases(list_fleet_hosts(inv, {"lab-", false})).front() == "lab-kitchen");
-  CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false}), Contains("may only contain"));
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", true, ""})).size() == 8);
+  CHECK(aliases(list_fleet_hosts(inv, {"lab-", false, ""})).front() == "lab-kitchen");
+  CHECK_THROWS_WITH(list_fleet_hosts(inv, {"bad prefix", false, ""}), Contains("may only contain"));
   CHECK(is_safe_alias("pi-1.lan_x"));
   for (const char* bad : {"", "-x", ".x", "a b", "a\nb", "a*", "a?", "!a", "a,b", "a%h", "a\"b"}) CHECK_FALSE(is_safe_alias(bad));
 }
@@ -186,9 +186,10 @@ TEST_CASE("CSV export quotes RFC 4180 style and defuses spreadsheet formulas") {
   Inventory inv = hostile_fleet();
   const auto csv = render_hosts_csv(list_fleet_hosts(inv, {}));
   CHECK(csv.rfind("name,ip,mac,hostname,vendor,model,serial,raspberry_pi,drift_ppm,drift_uncertainty_ppm,last_seen,"
-                  "ipv6,managed\r\n", 0) == 0);
+                  "name_source,site,ipv6,managed\r\n",
+                  0) == 0);
   CHECK_THAT(csv, Contains("kitchen,10.0.0.1,b8:27:eb:00:00:01,kitchen,Raspberry Pi Foundation,"
-                           "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z,,false\r\n"));
+                           "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z,agent,,,false\r\n"));
   CHECK_THAT(csv, Contains(",'-oProxyCommand=sh,"));
   const auto json = nlohmann::json::parse(render_hosts_json(list_fleet_hosts(inv, {})));
   REQUIRE(json.size() == 7);
@@ -236,4 +237,88 @@ TEST_CASE("ansible-inventory reads the INI, YAML and dynamic exports alike") {
   CHECK(unknown.out == "{}\n");
   const auto bad = test::run_process({test::fleet_cli(), "export", "--inventory", fleet, "--format", "xml"});
   CHECK(bad.exit_status == 2);
+}
+
+TEST_CASE("Aliases come from the name with its precedence: agent hostname, then a scan's mDNS or DNS name") {
+  Inventory inv;
+  auto named = [](const char* mac, const char* ip, const char* name, NameOrigin origin) {
+    ScanSighting s = test::sighting(mac, ip, 0);
+    s.name = name;
+    s.name_origin = origin;
+    return s;
+  };
+  // Two fresh Pis both call themselves raspberrypi; one has a reverse DNS name only; one a hostile name.
+  merge_scan(inv,
+             {named("b8:27:eb:00:00:01", "10.0.0.1", "raspberrypi.local", NameOrigin::kMdns),
+              named("b8:27:eb:00:00:02", "10.0.0.2", "raspberrypi.local", NameOrigin::kMdns),
+              named("b8:27:eb:00:00:03", "10.0.0.3", "pi3.lab.example.org", NameOrigin::kDns),
+              named("b8:27:eb:00:00:04", "10.0.0.4", "a b.local", NameOrigin::kMdns)},
+             "eth0", "berlin");
+  merge_scan(inv, {named("b8:27:eb:00:00:05", "10.1.0.5", "raspberrypi.local", NameOrigin::kMdns)}, "eth0", "paris");
+  CHECK(aliases(list_fleet_hosts(inv, {})) ==
+        std::vector<std::string>{"pi-000004", "pi3", "raspberrypi", "raspberrypi-000002", "raspberrypi-000005"});
+  // The agent's hostname wins over the mDNS name: the device's stored alias moves to it.
+  REQUIRE(merge_report(inv, test::pi_report(*MacAddress::parse("b8:27:eb:00:00:02"), 1, "kitchen", "10.0.0.2/24", 1),
+                       test::at(10))
+              .accepted());
+  CHECK(aliases(list_fleet_hosts(inv, {})) ==
+        std::vector<std::string>{"kitchen", "pi-000004", "pi3", "raspberrypi", "raspberrypi-000005"});
+  // A site filter lists fewer devices under the same aliases.
+  CHECK(aliases(list_fleet_hosts(inv, {"", false, "paris"})) == std::vector<std::string>{"raspberrypi-000005"});
+  CHECK(aliases(list_fleet_hosts(inv, {"", false, "berlin"})).size() == 4);
+  CHECK(list_fleet_hosts(inv, {"", false, "nowhere"}).empty());
+}
+
+TEST_CASE("Sites become Ansible groups, host variables and a filter, and a name's source travels with it") {
+  Inventory inv;
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:01", "10.0.0.1", 0), test::sighting("b8:27:eb:00:00:02", "10.0.0.2", 0)},
+             "eth0", "berlin");
+  ScanSighting named = test::sighting("b8:27:eb:00:00:03", "10.1.0.3", 0);
+  named.name = "pi-c.local";
+  named.name_origin = NameOrigin::kMdns;
+  merge_scan(inv, {named}, "eth0", "paris.hall-2");
+  const auto hosts = list_fleet_hosts(inv, {});
+  REQUIRE(hosts.size() == 3);
+  CHECK(ansible_site_group("paris.hall-2") == "site_paris_hall_2");
+
+  const std::string ini = render_ansible_ini(hosts, {});
+  CHECK_THAT(ini, Contains("\n[site_berlin]\npi-000001\npi-000002\n"));
+  CHECK_THAT(ini, Contains("\n[site_paris_hall_2]\npi-c\n"));
+  const auto list = ansible_dynamic_list(hosts, {});
+  CHECK(list["site_berlin"]["hosts"] == nlohmann::json({"pi-000001", "pi-000002"}));
+  CHECK(list["all"]["children"] == nlohmann::json({"raspberry_pis", "site_berlin", "site_paris_hall_2"}));
+  CHECK(list["_meta"]["hostvars"]["pi-c"]["pifind_site"] == "paris.hall-2");
+  CHECK(list["_meta"]["hostvars"]["pi-c"]["pifind_hostname"] == "pi-c.local");
+  CHECK(list["_meta"]["hostvars"]["pi-c"]["pifind_name_source"] == "mdns");
+  CHECK_FALSE(list["_meta"]["hostvars"]["pi-000001"].contains("pifind_hostname"));
+
+  const auto json = nlohmann::json::parse(render_hosts_json(hosts));
+  CHECK(json[2]["site"] == "paris.hall-2");
+  CHECK(json[2]["hostname"] == "pi-c.local");
+  CHECK(json[2]["name_source"] == "mdns");
+  CHECK(json[0]["name_source"].is_null());
+
+  test::TempDir dir;
+  const auto file = dir / "fleet.json";
+  write_inventory_file(file, inv, test::at(0));
+  // ansible-inventory itself reads the groups the YAML and the dynamic inventory give.
+  const std::string yaml = render_ansible_yaml(hosts, {});
+  test::write_text(dir / "hosts.yml", yaml);
+  const auto graph = test::run_process({"ansible-inventory", "-i", (dir / "hosts.yml").string(), "--graph", "site_berlin"});
+  INFO(graph.err);
+  CHECK(graph.exit_status == 0);
+  CHECK_THAT(graph.out, Contains("@site_berlin:") && Contains("|--pi-000001") && Contains("|--pi-000002"));
+  CHECK(graph.out.find("pi-c") == std::string::npos);
+
+  // --site filters ssh-config and export the same way; the aliases do not change.
+  const auto only_paris = test::run_process({test::fleet_cli(), "export", "--inventory", file.string(), "--format", "csv",
+                                             "--site", "paris.hall-2"});
+  CHECK(only_paris.exit_status == 0);
+  CHECK(std::count(only_paris.out.begin(), only_paris.out.end(), '\n') == 2);
+  CHECK_THAT(only_paris.out, Contains("pi-c,10.1.0.3,"));
+  const auto ssh = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", file.string(), "--site", "berlin"});
+  CHECK_THAT(ssh.out, Contains("Host pi-000001\n") && Contains("Host pi-000002\n"));
+  CHECK(ssh.out.find("Host pi-c") == std::string::npos);
+  const auto none = test::run_process({test::fleet_cli(), "ssh-config", "--inventory", file.string(), "--site", "tokyo"});
+  CHECK(none.exit_status == 1);
 }

@@ -23,6 +23,11 @@ InventoryRecord full_record() {
   rec.drift = DriftSummary{12.5, 0.25, -0.003, "rtc", false, 40, 3600, test::at(100)};
   for (int i = 0; i < 60; ++i) rec.add_drift_sample({test::at(i), 12.0 + i, 0.5, 0.001 * i});
   rec.agent = AgentState{"kitchen-agent", 17, test::at(100)};
+  rec.site = "berlin";
+  rec.ips[0].site = "berlin";
+  rec.seen_name = SeenName{"kitchen.local", NameOrigin::kMdns, test::at(90)};
+  rec.scanners = {ScannerState{*MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
+                  ScannerState{*MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
   rec.agent->key = DevicePrivateKey::generate().public_key();
   rec.agent->key_pinned = test::at(50);
   rec.agent->pinned_by = PinnedBy::kOperator;
@@ -51,10 +56,17 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.drift_history.back().drift_ppm == 71.0);
   CHECK(rec.time.ntp_synchronised == false);
   CHECK(rec.agent->last_counter == 17);
+  CHECK(rec.site == "berlin");
+  CHECK(rec.ips[0].site == "berlin");
+  CHECK(rec.seen_name->origin == NameOrigin::kMdns);
+  REQUIRE(rec.scanners.size() == 2);
+  CHECK(rec.find_scanner(*MacAddress::parse("b8:27:eb:00:00:01"))->last_counter == 42);
+  CHECK(rec.scanners[0].interfaces == std::vector<std::string>{"eth0", "wlan0"});
+  CHECK(rec.scanners[1].site.empty());
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.2\""));
   REQUIRE(rec.ipv6.size() == 2);
   CHECK(rec.ipv6[0].ip.to_string() == "2001:db8::5");
   CHECK_FALSE(rec.ipv6[1].current);
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.2\""));
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {

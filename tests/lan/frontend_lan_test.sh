@@ -54,7 +54,7 @@ NFT
   head -1 "$work/names.table" | grep -q '^IP  *MAC  *NAME  *VENDOR  *RTT_MS  *NOTE$' || fail "table header: $(head -1 "$work/names.table")"
   grep -q '^198.18.0.3  *dc:a6:32:00:00:03  *pi-rack-3.local  *Raspberry Pi' "$work/names.table" || fail "table: $(cat "$work/names.table")"
   in_scanner "$pifind" -I eth0 --format csv >"$work/names.csv" 2>/dev/null
-  grep -qx '198.18.0.4,e4:5f:01:00:00:04,Raspberry Pi Trading Ltd,true,[0-9.]*,pi-four.lab.example,dns' "$work/names.csv" \
+  grep -qx '198.18.0.4,e4:5f:01:00:00:04,Raspberry Pi Trading Ltd,true,[0-9.]*,pi-four.lab.example,dns,eth0' "$work/names.csv" \
     || fail "csv: $(cat "$work/names.csv")"
 
   # -N: no lookups at all, and no NAME column.

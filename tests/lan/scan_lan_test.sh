@@ -152,7 +152,7 @@ formats)
   # JSON: Pis only, every field typed as documented, the conflict listed with both MACs.
   jq -e '(.hosts | length) == 14 and all(.hosts[]; .raspberry_pi == true and (.ip|type) == "string"
           and (.mac|test("^([0-9a-f]{2}:){5}[0-9a-f]{2}$")) and (.vendor|type) == "string" and (.rtt_ms|type) == "number")
-        and .conflicts == [{"ip": "198.18.0.100", "macs": ["00:1b:21:aa:bb:cc", "dc:a6:32:aa:bb:cc"], "replies_over_cap": 0}] and .claims == []
+        and .conflicts == [{"ip": "198.18.0.100", "macs": ["00:1b:21:aa:bb:cc", "dc:a6:32:aa:bb:cc"], "replies_over_cap": 0, "interface": "eth0"}] and .claims == []
         and .stats.targets == 253 and .stats.received >= 35 and .stats.sent >= 253 and (.stats.duration_s|type) == "number"' \
     "$work/out.json" >/dev/null || fail "json: $(cat "$work/out.json")"
   head -1 "$work/out.table" | grep -q '^IP  *MAC  *NAME  *VENDOR  *RTT_MS  *PI  *NOTE$' || fail "table header: $(head -1 "$work/out.table")"

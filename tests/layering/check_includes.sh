@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks every #include of pifind's own code against the layering the README and inventory/CMakeLists.txt describe: the rooms of inventory/
-# in dependency order (core <- protocol <- store <- outputs <- collector <- cli), the agent on core and protocol
-# only, the scanner on core and store only. Also: the agent includes no pcap or scanner code, the scanner no HTTP.
+# in dependency order (core <- protocol <- store <- outputs <- collector <- cli, and transport on core and protocol
+# beside store..collector, for the agent and cli), the agent on core, protocol and transport only, the scanner on
+# core and store only. Also: the agent includes no pcap or scanner code, the scanner no HTTP.
 # Prints one line per violation and exits 1; exits 0 when the tree is clean.
 # Usage: tests/layering/check_includes.sh [SOURCE_DIR]
 set -euo pipefail
@@ -12,14 +13,16 @@ allowed_rooms() {
   case $1 in
     inventory/core) echo "inventory/core" ;;
     inventory/protocol) echo "inventory/core inventory/protocol" ;;
+    inventory/transport) echo "inventory/core inventory/protocol inventory/transport" ;;
     inventory/store) echo "inventory/core inventory/protocol inventory/store" ;;
     inventory/outputs) echo "inventory/core inventory/protocol inventory/store inventory/outputs" ;;
     inventory/collector) echo "inventory/core inventory/protocol inventory/store inventory/outputs inventory/collector" ;;
-    inventory/cli) echo "inventory/core inventory/protocol inventory/store inventory/outputs inventory/collector inventory/cli" ;;
-    agent) echo "inventory/core inventory/protocol agent" ;;
+    inventory/cli) echo "inventory/core inventory/protocol inventory/store inventory/outputs inventory/collector inventory/transport inventory/cli" ;;
+    agent) echo "inventory/core inventory/protocol inventory/transport agent" ;;
     scanner) echo "inventory/core inventory/store scanner" ;;
-    # The pifind binary's entry point dispatches to the fleet subcommands as well as to the scan.
-    scanner/main.cc) echo "inventory/core inventory/store inventory/cli scanner" ;;
+    # The pifind binary's entry point dispatches to the fleet subcommands as well as to the scan, and turns a
+    # scan's hosts into a scan report for --inventory and --collector (the scanner library stays without them).
+    scanner/main.cc) echo "inventory/core inventory/protocol inventory/store inventory/cli scanner" ;;
     *) return 1 ;;
   esac
 }
@@ -53,7 +56,7 @@ report() {
 while IFS= read -r file; do
   room=$(room_of "$file")
   if [ "$room" = inventory ]; then
-    report "$file: sources belong in a room of inventory/ (core, protocol, store, outputs, collector, cli)"
+    report "$file: sources belong in a room of inventory/ (core, protocol, transport, store, outputs, collector, cli)"
     continue
   fi
   allowed=$(allowed_rooms "$file" 2>/dev/null || allowed_rooms "$room")

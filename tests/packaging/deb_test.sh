@@ -2,7 +2,8 @@
 # The Debian packages end to end on this machine: cpack builds both .debs from the build tree, dpkg
 # installs them, files, capability, man pages, units and group are checked, the installed pifind finds
 # the Pis of a namespace LAN as nobody through its file capability alone, `pifind serve` holds no
-# capability under pifind-serve.service's privileges. The units' enablement follows debhelper's rules: dpkg -r
+# capability under pifind-serve.service's privileges, and the installed scan sends what it found to it under
+# pifind-scan@.service's (an unprivileged user, CAP_NET_RAW ambient, no new privileges). The units' enablement follows debhelper's rules: dpkg -r
 # keeps an administrator's enablement (masking the unit) and a reinstall restores it; --purge leaves nothing.
 # Needs root; exits 77 without, or when pifind is already installed here.
 #   deb_test.sh CPACK BUILD_DIR VERSION
@@ -19,7 +20,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "skipped: $*" >&2; exit 77; }
 
 command -v dpkg >/dev/null || skip "not a dpkg system"
-for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv runuser curl flock; do
+for tool in dpkg-shlibdeps getcap systemd-analyze systemd-sysusers mandoc man setpriv runuser curl flock jq; do
   command -v "$tool" >/dev/null || fail "$tool missing: run scripts/setup"
 done
 # One at a time on this machine, whichever build tree runs it (CTest's RESOURCE_LOCK covers one run).
@@ -35,6 +36,8 @@ wants=/etc/systemd/system/multi-user.target.wants
 # What deb-systemd-helper keeps: the links enabling makes (enabled/), and the units a removal masked (masked/).
 dsh=/var/lib/systemd/deb-systemd-helper
 for f in /usr/bin/pifind /usr/sbin/pifind-agent /etc/default/pifind-agent /etc/default/pifind-serve \
+  /etc/default/pifind-scan /var/lib/pifind-scan /var/lib/private/pifind-scan \
+  /etc/systemd/system/timers.target.wants/pifind-scan@eth0.timer \
   /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve \
   "$wants/pifind-agent.service" "$wants/pifind-serve.service" \
   /etc/systemd/system/pifind-agent.service /etc/systemd/system/pifind-serve.service \
@@ -73,7 +76,8 @@ cleanup() {
     [ "$(readlink "/etc/systemd/system/$service.service" 2>/dev/null)" != /dev/null ] ||
       rm -f "/etc/systemd/system/$service.service"
   done
-  rm -rf /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve
+  rm -rf /var/lib/pifind-agent /var/lib/private/pifind-agent /var/lib/pifind-serve /var/lib/private/pifind-serve \
+    /var/lib/pifind-scan /var/lib/private/pifind-scan /etc/systemd/system/timers.target.wants/pifind-scan@eth0.timer
   [ "$rtc_existed" = 1 ] || groupdel rtc 2>/dev/null || true
   [ "$private_existed" = 1 ] || rmdir /var/lib/private 2>/dev/null || true
   lan_destroy
@@ -114,8 +118,12 @@ files_of() { dpkg -L "$1" | while read -r f; do [ -d "$f" ] || echo "$f"; done |
 files_of pifind >"$work/pifind.files"
 files_of pifind-agent >"$work/agent.files"
 diff -u - "$work/pifind.files" <<'FILES' || fail "pifind ships other files (- expected, + shipped)"
+/etc/default/pifind-scan
 /etc/default/pifind-serve
 /usr/bin/pifind
+/usr/lib/systemd/system-generators/pifind-scan-generator
+/usr/lib/systemd/system/pifind-scan@.service
+/usr/lib/systemd/system/pifind-scan@.timer
 /usr/lib/systemd/system/pifind-serve.service
 /usr/share/bash-completion/completions/pifind
 /usr/share/doc/pifind/changelog.Debian.gz
@@ -142,12 +150,16 @@ diff -u - "$work/agent.files" <<'FILES' || fail "pifind-agent ships other files 
 FILES
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do [ -f "$f" ] || fail "$f not installed"; done
 [ "$(stat -c %a /usr/bin/pifind)" = 755 ] && [ "$(stat -c %a /usr/sbin/pifind-agent)" = 755 ] || fail "binary modes"
-for p in pifind:pifind-serve pifind-agent:pifind-agent; do
-  package=${p%%:*} conffile=/etc/default/${p##*:}
-  [ "$(dpkg-query -W -f='${Conffiles}' "$package" | awk 'NF {print $1}')" = "$conffile" ] \
+for p in "pifind:pifind-scan pifind-serve" "pifind-agent:pifind-agent"; do
+  package=${p%%:*} conffiles=${p#*:}
+  # shellcheck disable=SC2086 # the list of names
+  [ "$(dpkg-query -W -f='${Conffiles}' "$package" | awk 'NF {print $1}' | sort | tr '\n' ' ')" = \
+    "$(printf '/etc/default/%s\n' $conffiles | sort | tr '\n' ' ')" ] \
     || fail "$package's conffiles: $(dpkg-query -W -f='${Conffiles}' "$package")"
-  # A template: every setting commented out, so the unit's defaults hold until the administrator chooses.
-  ! grep -v '^#' "$conffile" | grep -q . || fail "$conffile sets something: $(grep -v '^#' "$conffile")"
+  for conffile in $conffiles; do
+    # A template: every setting commented out, so the units' defaults hold until the administrator chooses.
+    ! grep -v '^#' "/etc/default/$conffile" | grep -q . || fail "/etc/default/$conffile sets something"
+  done
 done
 
 getcap /usr/bin/pifind | grep -q 'cap_net_raw[=+]ep' || fail "no cap_net_raw on /usr/bin/pifind: $(getcap /usr/bin/pifind)"
@@ -164,10 +176,25 @@ for page in pifind.1 pifind-audit.1 pifind-export.1 pifind-ssh-config.1 pifind-i
   mandoc -Tlint -W warning "$path" || fail "$path does not lint clean"
 done
 
-for unit in pifind-agent.service pifind-serve.service; do
-  systemd-analyze verify "/usr/lib/systemd/system/$unit" >"$work/verify.log" 2>&1 \
+for unit in pifind-agent.service pifind-serve.service pifind-scan@eth0.service pifind-scan@eth0.timer; do
+  systemd-analyze verify "$unit" >"$work/verify.log" 2>&1 \
     || { cat "$work/verify.log" >&2; fail "systemd-analyze verify $unit"; }
 done
+# The generator gives every scan timer the interval of /etc/default/pifind-scan, and ignores what is not one.
+generator=/usr/lib/systemd/system-generators/pifind-scan-generator
+[ -x "$generator" ] || fail "$generator is not executable"
+"$generator" "$work/gen-none" && [ ! -e "$work/gen-none" ] || fail "the generator wrote a drop-in for a template file"
+printf 'PIFIND_SCAN_INTERVAL=15min\n' >"$work/scan.default"
+PIFIND_SCAN_DEFAULTS=$work/scan.default "$generator" "$work/gen"
+grep -qx 'OnUnitActiveSec=15min' "$work/gen/pifind-scan@.timer.d/50-interval.conf" || fail "generator: $(cat "$work/gen"/*/*)"
+mkdir -p "$work/units/pifind-scan@.timer.d"
+cp "$work/gen/pifind-scan@.timer.d/50-interval.conf" "$work/units/pifind-scan@.timer.d/"
+# verify only warns about a value it cannot parse: its output must be empty too.
+SYSTEMD_UNIT_PATH=$work/units: systemd-analyze verify pifind-scan@eth0.timer >"$work/verify.log" 2>&1 &&
+  [ ! -s "$work/verify.log" ] || { cat "$work/verify.log" >&2; fail "systemd-analyze verify with the generator's drop-in"; }
+printf 'PIFIND_SCAN_INTERVAL=$(reboot)\n' >"$work/scan.default"
+PIFIND_SCAN_DEFAULTS=$work/scan.default "$generator" "$work/gen-bad" 2>"$work/gen.err"
+[ ! -e "$work/gen-bad" ] && grep -q 'is not a time span' "$work/gen.err" || fail "the generator took a bad interval"
 
 # --- the installed pifind scans as nobody, with its file capability and nothing else -------------
 lan_add_host scanner 02:00:00:00:00:01 198.18.0.1/24
@@ -217,6 +244,22 @@ done
 [ -n "$port" ] || fail "pifind serve did not start: $(cat "$work/serve.err")"
 health=$(ip netns exec "$(lan_ns scanner)" curl -sS --max-time 5 "http://127.0.0.1:$port/healthz") || fail "GET /healthz"
 [ "$health" = ok ] || fail "/healthz answered '$health'"
+
+# --- the installed scan into that collector, as pifind-scan@eth0.service runs it: an unprivileged user with
+# CAP_NET_RAW (systemd's AmbientCapabilities=; here setpriv's kept set), no new privileges, the unit's arguments
+# with PIFIND_SCAN_SITE unset (an empty --site), the counter in a state directory of its own.
+mkdir -m 700 "$work/scan-state"
+cp -p "$work/serve/fleet.key" "$work/scan.key"
+chown 65534:65534 "$work/scan-state" "$work/scan.key"
+ip netns exec "$(lan_ns scanner)" setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
+  --bounding-set=-all,+net_raw /usr/bin/pifind -I eth0 --collector "http://127.0.0.1:$port" \
+  --key-file "$work/scan.key" --site '' --state-dir "$work/scan-state" >/dev/null 2>"$work/scan.err" \
+  || fail "the scan as pifind-scan@.service runs it: exit $?: $(cat "$work/scan.err")"
+grep -q "pifind: collector http://127.0.0.1:$port: 3 sightings delivered (counter 1)" "$work/scan.err" \
+  || fail "the scan's delivery: $(cat "$work/scan.err")"
+[ "$(cat "$work/scan-state/counter")" = 1 ] || fail "the scan's counter: $(cat "$work/scan-state/counter")"
+jq -e '.devices["dc:a6:32:00:00:10"].raspberry_pi and .devices["02:00:00:00:00:01"].scanners[0].last_counter == 1' \
+  "$work/serve/inventory.json" >/dev/null || fail "the collector's inventory after the scan: $(cat "$work/serve/inventory.json")"
 collector_pid=$(pgrep -u nobody -f "^/usr/bin/pifind serve --inventory $work/serve/") || fail "no collector process"
 grep -q '^CapPrm:[[:space:]]*0*$' "/proc/$collector_pid/status" && grep -q '^CapEff:[[:space:]]*0*$' "/proc/$collector_pid/status" \
   || fail "the collector holds capabilities: $(grep Cap "/proc/$collector_pid/status")"
@@ -233,13 +276,22 @@ for service in "${services[@]}"; do
   echo state >/var/lib/private/$service/state
   ln -s private/$service /var/lib/$service
 done
+# A scan timer an administrator enabled for eth0, and the scans' counter.
+timer_link=/etc/systemd/system/timers.target.wants/pifind-scan@eth0.timer
+systemctl enable pifind-scan@eth0.timer >/dev/null 2>&1 || fail "systemctl enable pifind-scan@eth0.timer"
+[ -L "$timer_link" ] || fail "enable made no $timer_link"
+mkdir /var/lib/private/pifind-scan
+echo 7 >/var/lib/private/pifind-scan/counter
+ln -s private/pifind-scan /var/lib/pifind-scan
 
 dpkg_waiting -r "${packages[@]}" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg -r failed"; }
 for f in $(cat "$work/pifind.files" "$work/agent.files"); do
   case $f in /etc/default/*) continue ;; esac  # conffiles: they stay until purge
   [ ! -e "$f" ] || fail "$f left behind by dpkg -r"
 done
-[ -f /etc/default/pifind-agent ] && [ -f /etc/default/pifind-serve ] || fail "dpkg -r removed a conffile"
+[ -f /etc/default/pifind-agent ] && [ -f /etc/default/pifind-serve ] && [ -f /etc/default/pifind-scan ] \
+  || fail "dpkg -r removed a conffile"
+[ -L "$timer_link" ] && [ -f /var/lib/private/pifind-scan/counter ] || fail "dpkg -r dropped the scan timer's enablement or counter"
 # Like a conffile, the administrator's enablement stays until purge; the unit, whose file is gone, is masked.
 for service in "${services[@]}"; do
   [ -L "$wants/$service.service" ] || fail "dpkg -r dropped $service's enablement (only purge should)"
@@ -256,7 +308,8 @@ done
 
 dpkg_waiting --purge "${packages[@]}" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge failed"; }
 for f in /etc/default/pifind-agent /etc/default/pifind-serve /var/lib/pifind-agent /var/lib/private/pifind-agent \
-  /var/lib/pifind-serve /var/lib/private/pifind-serve; do
+  /var/lib/pifind-serve /var/lib/private/pifind-serve /etc/default/pifind-scan /var/lib/pifind-scan \
+  /var/lib/private/pifind-scan "$timer_link"; do
   [ ! -e "$f" ] && [ ! -L "$f" ] || fail "$f left behind by dpkg --purge"
 done
 for service in "${services[@]}"; do

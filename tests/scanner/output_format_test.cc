@@ -26,7 +26,7 @@ ScanResult sample() {
   stats.malformed_by_reason[static_cast<std::size_t>(ArpDecodeError::kBadSender)] = 3;
   ScanResult result = builder.finish("eth0", stats);
   result.claims.push_back({*Ipv4Address::parse("10.0.0.2"), *MacAddress::parse("02:66:00:00:00:02"), 4,
-                           {*MacAddress::parse("00:50:56:00:00:03")}});
+                           {*MacAddress::parse("00:50:56:00:00:03")}, "eth0"});
   for (auto& host : result.hosts) {
     host.raspberry_pi = host.mac.bytes()[0] == 0xdc;
     host.vendor = host.raspberry_pi ? "Raspberry Pi Trading Ltd" : "Vendor, \"Quoted\" Inc";
@@ -65,7 +65,10 @@ TEST_CASE("JSON has the documented shape") {
   CHECK(json["stats"]["duration_s"] == Approx(0.61));
   CHECK(json["conflicts"][0]["replies_over_cap"] == 0);
   CHECK(json["claims"] == nlohmann::json::parse(R"([{"ip": "10.0.0.2", "mac": "02:66:00:00:00:02", "frames": 4,
-                                                      "answered_by": ["00:50:56:00:00:03"]}])"));
+                                                      "answered_by": ["00:50:56:00:00:03"], "interface": "eth0"}])"));
+  CHECK(first["interface"] == "eth0");
+  CHECK(json["conflicts"][0]["interface"] == "eth0");
+  CHECK(json["interface"] == "eth0");
   CHECK(json["stats"]["malformed_frames"] == 3);
   CHECK(json["stats"]["malformed_by_reason"] ==
         nlohmann::json::parse(R"({"truncated": 0, "not_arp": 0, "not_ethernet_ipv4": 0, "unknown_operation": 0,
@@ -82,10 +85,10 @@ TEST_CASE("CSV quotes vendors as RFC 4180 says and defuses formulas") {
   std::ostringstream out;
   write_csv(out, sample(), OutputShape{true});
   CHECK(out.str() ==
-        "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source\n"
-        "10.0.0.2,00:50:56:00:00:03,\"Vendor, \"\"Quoted\"\" Inc\",false,0.30,,\n"
-        "10.0.0.5,00:1b:21:00:00:02,\"Vendor, \"\"Quoted\"\" Inc\",false,2.00,,\n"
-        "10.0.0.5,dc:a6:32:00:00:01,Raspberry Pi Trading Ltd,true,1.50,pi-rack-1.local,mdns\n");
+        "ip,mac,vendor,raspberry_pi,rtt_ms,name,name_source,interface\n"
+        "10.0.0.2,00:50:56:00:00:03,\"Vendor, \"\"Quoted\"\" Inc\",false,0.30,,,eth0\n"
+        "10.0.0.5,00:1b:21:00:00:02,\"Vendor, \"\"Quoted\"\" Inc\",false,2.00,,,eth0\n"
+        "10.0.0.5,dc:a6:32:00:00:01,Raspberry Pi Trading Ltd,true,1.50,pi-rack-1.local,mdns,eth0\n");
   ScanResult hostile = sample();
   hostile.hosts[0].vendor = "=HYPERLINK(\"x\")";
   std::ostringstream defused;
@@ -174,4 +177,52 @@ TEST_CASE("a streaming table keeps fixed columns") {
   CHECK(header.find("NAME") == row.find("pi-rack-1.local"));
   CHECK(row.substr(row.size() - 6) == "VLAN 7");
   CHECK(header.find("PI ") == std::string::npos);
+}
+
+TEST_CASE("scans of several interfaces print as one result, each host, conflict and claim with its interface") {
+  ScanResult eth0 = sample();
+  eth0.interfaces = {{"eth0", *MacAddress::parse("02:00:00:00:00:01"), Ipv4Address::parse("10.0.0.1"), 24}};
+  ScanResultBuilder builder;
+  // The same private address on the other segment is another host, not a conflict.
+  builder.add_reply(*Ipv4Address::parse("10.0.0.5"), *MacAddress::parse("b8:27:eb:00:00:09"), 1ms, std::nullopt);
+  ScanStats stats;
+  stats.targets = 254;
+  stats.sent = 260;
+  stats.duration_s = 0.9;
+  stats.tries_per_address = 3;
+  ScanResult wlan0 = builder.finish("wlan0", stats);
+  wlan0.interfaces = {{"wlan0", *MacAddress::parse("02:00:00:00:01:01"), Ipv4Address::parse("10.0.0.1"), 24}};
+  wlan0.hosts[0].raspberry_pi = true;
+  wlan0.hosts[0].vendor = "Raspberry Pi Foundation";
+
+  const ScanResult all = combine_scan_results({eth0, wlan0});
+  CHECK(all.interface_name == "eth0,wlan0");
+  CHECK(all.interfaces.size() == 2);
+  REQUIRE(all.hosts.size() == 4);
+  CHECK(all.hosts[2].interface_name == "wlan0");  // 10.0.0.5 b8:27:eb:... sorts after 00:1b:21:...
+  CHECK(all.stats.targets == 508);
+  CHECK(all.stats.sent == 560);
+  CHECK(all.stats.duration_s == Approx(0.9));
+  CHECK(all.stats.tries_per_address == 3);
+  CHECK(all.conflicts.size() == 1);
+  CHECK(all.raspberry_pi_count() == 2);
+
+  std::ostringstream table;
+  write_table(table, all, OutputShape{true, false, true, true});
+  std::istringstream lines(table.str());
+  std::string header, line;
+  std::getline(lines, header);
+  CHECK(header.rfind("IP               IFACE     MAC", 0) == 0);
+  int conflicts = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("IP conflict") != std::string::npos) {
+      ++conflicts;
+      CHECK(line.find("eth0") != std::string::npos);
+    }
+  }
+  CHECK(conflicts == 2);  // eth0's two MACs at 10.0.0.5, not wlan0's Pi there
+  std::ostringstream csv;
+  write_csv(csv, all, OutputShape{true, false, true, true});
+  CHECK(csv.str().find("10.0.0.5,b8:27:eb:00:00:09,Raspberry Pi Foundation,true,1.00,,,wlan0\n") != std::string::npos);
+  CHECK(combine_scan_results({eth0}).interface_name == "eth0");
 }

@@ -43,7 +43,7 @@ TEST_CASE("bandwidth and interval give arp-scan's frame gaps") {
 TEST_CASE("options map onto the scan policy") {
   const ScanOptions options = parse({"-I", "eth0", "--all", "--format", "json", "-r", "5", "-t", "800", "-B", "256K",
                                      "198.18.0.0/24", "198.18.1.5"});
-  CHECK(options.interface_name == "eth0");
+  CHECK(options.interface_names == std::vector<std::string>{"eth0"});
   CHECK(options.all_hosts);
   CHECK(options.format == OutputFormat::kJson);
   CHECK(options.policy.max_tries == 5);
@@ -113,4 +113,42 @@ TEST_CASE("bad -S and -Q values are one-line errors") {
   CHECK(error_of({"-S", "02:00:00:00:00"}).find("invalid source MAC") != std::string::npos);
   CHECK(error_of({"-Q", "4095"}) != "no error");
   CHECK(error_of({"--name-timeout", "5"}) != "no error");
+}
+
+TEST_CASE("several -I scan each interface's own network, and --collector, --site and their companions parse") {
+  const ScanOptions options = parse({"-I", "eth0", "-I", "wlan0", "--collector", "https://collector:9477",
+                                     "--key-file", "/etc/pifind/fleet.key", "--site", "berlin", "--state-dir", "/tmp/s",
+                                     "--ca-file", "ca.pem"});
+  CHECK(options.interface_names == std::vector<std::string>{"eth0", "wlan0"});
+  CHECK(options.collector_url == "https://collector:9477");
+  CHECK(options.key_file == "/etc/pifind/fleet.key");
+  CHECK(options.site == "berlin");
+  CHECK(options.state_dir == "/tmp/s");
+  CHECK(options.ca_file == "ca.pem");
+  CHECK(parse({"--inventory", "f.json", "--site", "paris"}).site == "paris");
+  CHECK(parse({"-I", "eth0", "-I", "wlan0", "-l"}).localnet);
+  const ScanOptions one = parse({"-I", "eth0", "10.0.0.0/24"});
+  CHECK(one.interface_names == std::vector<std::string>{"eth0"});
+  CHECK(one.targets == std::vector<std::string>{"10.0.0.0/24"});
+
+  CHECK(error_of({"-I", "eth0", "-I", "wlan0", "10.0.0.0/24"}) ==
+        "with several -I each interface scans its own IPv4 network; targets and --file need a single -I");
+  CHECK(error_of({"-I", "eth0", "-I", "wlan0", "-f", "-"}).find("need a single -I") != std::string::npos);
+  CHECK(error_of({"-I", "eth0", "-I", "wlan0", "-W", "x.pcap"}) == "-W writes one interface's frames; give a single -I");
+  CHECK(error_of({"-I", "eth0", "-I", "eth0"}) == "-I eth0 given twice");
+  std::vector<const char*> seventeen;
+  const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (int i = 0; i < 17; ++i) n.push_back("eth" + std::to_string(i));
+    return n;
+  }();
+  for (const auto& n : names) {
+    seventeen.push_back("-I");
+    seventeen.push_back(n.c_str());
+  }
+  CHECK(error_of(seventeen) == "at most 16 interfaces (-I) in one scan");
+  CHECK(error_of({"--collector", "http://c:9477"}) == "--collector needs --key-file (see pifind --help)");
+  CHECK(error_of({"--key-file", "k"}).find("--key-file requires --collector") != std::string::npos);
+  CHECK(error_of({"--state-dir", "s"}).find("requires --collector") != std::string::npos);
+  CHECK(error_of({"--site", "berlin"}) == "--site is kept with the hosts in --inventory or --collector; give one of them");
 }

@@ -49,16 +49,19 @@ SignedHeaders signed_headers_for(const AgentReport& report, const std::string& b
 
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
                                                        const FleetKey& key, const DevicePrivateKey* device) {
-  const SignedHeaders h = signed_headers_for(report, body, key, device);
-  std::map<std::string, std::string> headers{{std::string(kAgentHeader), h.agent},
-                                             {std::string(kCounterHeader), h.counter},
-                                             {std::string(kSignatureHeader), h.signature},
-                                             {"Content-Type", "application/json"}};
-  if (device) {
-    headers[std::string(kDeviceKeyHeader)] = h.device_key;
-    headers[std::string(kDeviceSignatureHeader)] = h.device_signature;
+  return http_headers_of(signed_headers_for(report, body, key, device), kAgentHeader);
+}
+
+std::map<std::string, std::string> http_headers_of(const SignedHeaders& headers, std::string_view sender_header) {
+  std::map<std::string, std::string> fields{{std::string(sender_header), headers.agent},
+                                            {std::string(kCounterHeader), headers.counter},
+                                            {std::string(kSignatureHeader), headers.signature},
+                                            {"Content-Type", "application/json"}};
+  if (!headers.device_key.empty()) {
+    fields[std::string(kDeviceKeyHeader)] = headers.device_key;
+    fields[std::string(kDeviceSignatureHeader)] = headers.device_signature;
   }
-  return headers;
+  return fields;
 }
 
 }  // namespace pifind::test

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "inventory/core/mac_address.h"
 #include "inventory/protocol/device_key.h"
@@ -35,5 +36,9 @@ SignedHeaders signed_headers_for(const AgentReport& report, const std::string& b
 std::map<std::string, std::string> signed_http_headers(const AgentReport& report, const std::string& body,
                                                        const FleetKey& key = test_fleet_key(),
                                                        const DevicePrivateKey* device = nullptr);
+
+/// Signed headers as HTTP header name -> value, the sender under `sender_header` (X-Pifind-Agent, -Scanner),
+/// the device key's two when they are set.
+std::map<std::string, std::string> http_headers_of(const SignedHeaders& headers, std::string_view sender_header);
 
 }  // namespace pifind::test

@@ -1,5 +1,5 @@
-// Sends signed reports to the collector: HTTP/1.1 POST with Boost.Beast, plain or TLS (OpenSSL, peer
-// and host name verified), and drains the spool in counter order. The wire contract is in
+// Sends signed reports and scans to the collector: HTTP/1.1 POST with Boost.Beast, plain or TLS (OpenSSL,
+// peer and host name verified), and drains the agent's spool in counter order. The wire contract is in
 // inventory/protocol/signing.h.
 #pragma once
 
@@ -9,10 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "agent/spool.h"
 #include "inventory/protocol/device_key.h"
+#include "inventory/protocol/signing.h"
+#include "inventory/transport/spool.h"
 
-namespace pifind::agent {
+namespace pifind {
 
 /// http://host:port or https://host:port (an optional path prefix is kept: https://h/pifind).
 struct ServerUrl {
@@ -24,7 +25,18 @@ struct ServerUrl {
   /// Throws pifind::Error with a one-line reason.
   static ServerUrl parse(const std::string& text);
   std::string reports_target() const;
+  /// The request target of `path` ("/v1/scans") under the prefix.
+  std::string target(std::string_view path) const;
 };
+
+/// Where one kind of signed message goes: its path, the header that names its sender, who sends it.
+struct SignedRoute {
+  std::string_view path;
+  std::string_view sender_header;
+  std::string_view user_agent;
+};
+inline constexpr SignedRoute kReportRoute{kReportsPath, kAgentHeader, "pifind-agent"};
+inline constexpr SignedRoute kScanRoute{kScansPath, kScannerHeader, "pifind"};
 
 /// The collector's reply; `status` 0 means no HTTP reply at all (`error` says why).
 struct PostResult {
@@ -46,14 +58,16 @@ class BeastSender final : public ReportSender {
   /// `ca_file`: trust these CAs instead of the system's (https only). `timeout` bounds each post as a
   /// whole (connect, TLS handshake, request and reply), so a collector that hangs cannot stall the agent;
   /// name resolution is the system resolver's and has its own timeouts.
+  /// `route`: reports (the agent's) or scans (`pifind --collector`).
   BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file = std::nullopt,
-              std::chrono::seconds timeout = std::chrono::seconds(10));
+              std::chrono::seconds timeout = std::chrono::seconds(10), SignedRoute route = kReportRoute);
   PostResult post(const SignedReport& report) override;
 
  private:
   ServerUrl url_;
   std::optional<std::filesystem::path> ca_file_;
   std::chrono::seconds timeout_;
+  SignedRoute route_;
 };
 
 struct DeliveryResult {
@@ -73,4 +87,4 @@ struct DeliveryResult {
 DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey* device_key = nullptr,
                              std::uint64_t own_last_counter = UINT64_MAX);
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-namespace pifind::agent {
+namespace pifind {
 
-/// A report exactly as it goes on the wire.
+/// A report (or a scan) exactly as it goes on the wire.
 struct SignedReport {
-  std::string agent;      ///< X-Pifind-Agent
+  std::string agent;      ///< X-Pifind-Agent (a scan's X-Pifind-Scanner)
   std::uint64_t counter = 0;  ///< X-Pifind-Counter
   std::string signature;  ///< X-Pifind-Signature
   std::string body;       ///< the signed bytes
@@ -49,4 +49,4 @@ class Spool {
   std::int64_t dropped_ = 0;
 };
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -1,4 +1,4 @@
-#include "agent/spool.h"
+#include "inventory/transport/spool.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,7 +10,7 @@
 #include "inventory/core/whole_file.h"
 #include "inventory/protocol/report.h"
 
-namespace pifind::agent {
+namespace pifind {
 namespace {
 
 constexpr std::string_view kMagic = "pifind-spool/1";
@@ -124,4 +124,4 @@ void Spool::remove(std::uint64_t counter) {
   if (std::filesystem::remove(file_of(counter), ec)) sync_directory(dir_);
 }
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -1,4 +1,4 @@
-#include "agent/http_sender.h"
+#include "inventory/transport/http_sender.h"
 
 #include <charconv>
 
@@ -14,7 +14,7 @@
 #include "inventory/core/host_port.h"
 #include "inventory/protocol/signing.h"
 
-namespace pifind::agent {
+namespace pifind {
 namespace {
 
 namespace beast = boost::beast;
@@ -29,13 +29,13 @@ PostResult failure(std::string error) {
   return result;
 }
 
-http::request<http::string_body> make_request(const ServerUrl& url, const SignedReport& r) {
-  http::request<http::string_body> req{http::verb::post, url.reports_target(), 11};
-  req.set(http::field::host, url.host);
-  req.set(http::field::user_agent, "pifind-agent");
-  req.set(http::field::content_type, "application/json");
+http::request<http::string_body> make_request(const ServerUrl& url, const SignedRoute& route, const SignedReport& r) {
   auto name = [](std::string_view v) { return beast::string_view(v.data(), v.size()); };
-  req.set(name(kAgentHeader), r.agent);
+  http::request<http::string_body> req{http::verb::post, url.target(route.path), 11};
+  req.set(http::field::host, url.host);
+  req.set(http::field::user_agent, name(route.user_agent));
+  req.set(http::field::content_type, "application/json");
+  req.set(name(route.sender_header), r.agent);
   req.set(name(kCounterHeader), std::to_string(r.counter));
   req.set(name(kSignatureHeader), r.signature);
   if (!r.device_key.empty()) {
@@ -109,10 +109,13 @@ ServerUrl ServerUrl::parse(const std::string& text) {
   return url;
 }
 
-std::string ServerUrl::reports_target() const { return path_prefix + std::string(kReportsPath); }
+std::string ServerUrl::reports_target() const { return target(kReportsPath); }
 
-BeastSender::BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file, std::chrono::seconds timeout)
-    : url_(std::move(url)), ca_file_(std::move(ca_file)), timeout_(timeout) {}
+std::string ServerUrl::target(std::string_view path) const { return path_prefix + std::string(path); }
+
+BeastSender::BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file, std::chrono::seconds timeout,
+                         SignedRoute route)
+    : url_(std::move(url)), ca_file_(std::move(ca_file)), timeout_(timeout), route_(route) {}
 
 PostResult BeastSender::post(const SignedReport& report) {
   asio::io_context io;
@@ -120,7 +123,7 @@ PostResult BeastSender::post(const SignedReport& report) {
   beast::error_code ec;
   const auto endpoints = resolver.resolve(url_.host, url_.port, ec);
   if (ec) return failure(fmt::format("cannot resolve {}: {}", url_.host, ec.message()));
-  const auto req = make_request(url_, report);
+  const auto req = make_request(url_, route_, report);
 
   if (!url_.tls) {
     beast::tcp_stream stream(io);
@@ -216,4 +219,4 @@ DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePri
   return d;
 }
 
-}  // namespace pifind::agent
+}  // namespace pifind

@@ -1,0 +1,147 @@
+// `pifind --collector`'s uplink against a real collector on 127.0.0.1: a scan delivered and merged, a large one
+// split under the document bounds with a counter each, and every failure one line that says what to do: the
+// collector down (the counter is spent, the next scan goes on), a wrong key, a counter the collector is past,
+// an unsafe key file, a bad URL, a state directory that cannot be made.
+#include "inventory/cli/scan_uplink.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "collector_fixture.h"
+#include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
+#include "inventory/store/inventory_file.h"
+#include "inventory/store/scan_merge.h"
+
+using namespace pifind;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::filesystem::path key_file(const test::TempDir& dir, const std::string& secret = "0123456789abcdef0123456789abcdef") {
+  const auto path = dir / "fleet.key";
+  test::write_text(path, secret + "\n");
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  return path;
+}
+
+ScanUplinkOptions options_for(const test::TempDir& dir, std::uint16_t port) {
+  return {fmt::format("http://127.0.0.1:{}", port), key_file(dir), dir / "state", std::nullopt, std::chrono::seconds(5)};
+}
+
+ScanReport scan_of(std::size_t hosts, const std::string& site = "berlin") {
+  ScanReport scan = test::empty_scan(0, site);
+  for (std::size_t i = 0; i < hosts; ++i)
+    scan.sightings.push_back(test::scanned_host(fmt::format("b8:27:eb:00:{:02x}:{:02x}", i / 256, i % 256),
+                                                fmt::format("10.{}.{}.{}", i / 65536, i / 256 % 256, i % 256 + 1)));
+  return scan;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("A scan goes to the collector signed, with the next counter, and is merged there") {
+  test::CollectorFixture fx;
+  test::TempDir dir;
+  ScanUplink uplink(options_for(dir, fx.port()));
+  CHECK(uplink.deliver(scan_of(3)) == fmt::format("collector http://127.0.0.1:{}: 3 sightings delivered (counter 1)", fx.port()));
+  CHECK(uplink.deliver(scan_of(1)) == fmt::format("collector http://127.0.0.1:{}: 1 sighting delivered (counter 2)", fx.port()));
+  CHECK(read_small_file(dir / "state" / "counter", 64) == "2\n");
+  const auto inv = read_inventory_file(fx.file());
+  CHECK(inv.size() == 4);  // three Pis and the scanner
+  CHECK(inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:02"))->site == "berlin");
+  CHECK(last_scan_counter(inv, test::sample_scanner()) == 2u);
+  // A scan that found nothing still tells the collector the scanner ran.
+  CHECK_THAT(uplink.deliver(scan_of(0)), Contains("0 sightings delivered (counter 3)"));
+}
+
+TEST_CASE("A scan with more sightings than a document holds goes out in parts, a counter each") {
+  test::CollectorFixture fx;
+  test::TempDir dir;
+  ScanUplink uplink(options_for(dir, fx.port()));
+  const std::size_t hosts = 2 * kMaxScanSightings + 5;
+  CHECK_THAT(uplink.deliver(scan_of(hosts)), Contains(fmt::format("{} sightings delivered (counter 1..3)", hosts)));
+  const auto inv = read_inventory_file(fx.file());
+  CHECK(inv.size() == hosts + 1);
+  CHECK(fx.collector().stats().scans_accepted == 3);
+}
+
+TEST_CASE("The collector down: one line, the counter spent, and the next scan goes through") {
+  test::TempDir dir;
+  std::uint16_t port = 0;
+  std::string file;
+  {
+    test::CollectorFixture gone;
+    port = gone.port();
+  }
+  ScanUplinkOptions options = options_for(dir, port);
+  {
+    ScanUplink uplink(options);
+    const auto error = error_of([&] { uplink.deliver(scan_of(2)); });
+    CHECK_THAT(error, Contains(fmt::format("scan (counter 1) not delivered to http://127.0.0.1:{}: cannot connect", port)));
+    CHECK(error.find('\n') == std::string::npos);
+  }
+  test::CollectorFixture fx;
+  options.collector_url = fmt::format("http://127.0.0.1:{}", fx.port());
+  ScanUplink uplink(options);
+  CHECK_THAT(uplink.deliver(scan_of(2)), Contains("(counter 2)"));
+}
+
+TEST_CASE("Refusals name their reason: a wrong key, a counter the collector is past") {
+  test::CollectorFixture fx;
+  test::TempDir dir;
+  ScanUplinkOptions options = options_for(dir, fx.port());
+  options.key_file = key_file(dir, "not the fleet key, but 32 bytes!");
+  CHECK_THAT(error_of([&] { ScanUplink(options).deliver(scan_of(1)); }),
+             Contains("scan (counter 1) refused by http://127.0.0.1:") && Contains("with HTTP 401: signature does not match"));
+
+  // The collector took counter 5 from this scanner; a state directory that lost its counter starts at 1.
+  ScanReport earlier = scan_of(1);
+  earlier.counter = 5;
+  REQUIRE(fx.post_scan(earlier).status == 204);
+  options.key_file = key_file(dir);
+  options.state_dir = dir / "fresh-state";
+  const auto replay = error_of([&] { ScanUplink(options).deliver(scan_of(1)); });
+  CHECK_THAT(replay, Contains("refused by") && Contains("as a replay (counter 1 is not above the last accepted 5") &&
+                         Contains("set that file above the collector's"));
+  CHECK_THAT(replay, Contains((dir / "fresh-state" / "counter").string()));
+}
+
+TEST_CASE("What a delivery needs is checked before any scan: the key, the URL, the state directory") {
+  test::TempDir dir;
+  ScanUplinkOptions options = options_for(dir, 9);
+  std::filesystem::permissions(options.key_file, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("is accessible by group or others"));
+  options.key_file = dir / "missing.key";
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("cannot open key file"));
+  options.key_file = key_file(dir);
+  options.collector_url = "collector:9477";
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("--collector: server 'collector:9477' must start with http://"));
+  options.collector_url = "";  // PIFIND_SCAN_COLLECTOR unset in /etc/default/pifind-scan
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("--collector: server '' must start with http://"));
+  options.collector_url = "http://127.0.0.1:9";
+  test::write_text(dir / "a-file", "");
+  options.state_dir = dir / "a-file" / "state";
+  CHECK_THAT(error_of([&] { ScanUplink{options}; }), Contains("cannot create the scan state directory") &&
+                                                         Contains("(give --state-dir)"));
+}
+
+TEST_CASE("The state directory defaults to systemd's STATE_DIRECTORY, else /var/lib/pifind-scan") {
+  const char* saved = std::getenv("STATE_DIRECTORY");
+  const std::string before = saved ? saved : "";
+  ::setenv("STATE_DIRECTORY", "/var/lib/pifind-scan/eth0:/var/lib/other", 1);
+  CHECK(default_scan_state_dir() == "/var/lib/pifind-scan/eth0");
+  ::unsetenv("STATE_DIRECTORY");
+  CHECK(default_scan_state_dir() == "/var/lib/pifind-scan");
+  if (saved) ::setenv("STATE_DIRECTORY", before.c_str(), 1);
+}
