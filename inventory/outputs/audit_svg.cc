@@ -70,25 +70,27 @@ std::string drift_panel(const AuditResult& audit, double& y_end) {
   return out;
 }
 
-// Tick instants (UTC seconds) for a time axis over [t0, t1]: the smallest round step giving at most six,
-// aligned to the epoch (so to UTC midnight for whole days).
-std::vector<double> time_ticks(double t0, double t1) {
-  constexpr double kSteps[] = {60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800};
-  double step = kSteps[std::size(kSteps) - 1];
+// The step of a time axis over [t0, t1] (UTC seconds): the smallest round one giving at most six ticks.
+double tick_step_s(double t0, double t1) {
+  constexpr double kSteps[] = {1,    2,    5,    10,    15,    30,    60,    120,   300,    600,
+                               900,  1800, 3600, 7200,  10800, 21600, 43200, 86400, 172800, 604800};
   for (const double s : kSteps)
-    if ((t1 - t0) / s <= 6) {
-      step = s;
-      break;
-    }
+    if ((t1 - t0) / s <= 6) return s;
+  return kSteps[std::size(kSteps) - 1];
+}
+
+// Tick instants at multiples of `step` (aligned to the epoch, so to UTC midnight for whole days).
+std::vector<double> time_ticks(double t0, double t1, double step) {
   std::vector<double> ticks;
   for (double t = std::ceil(t0 / step) * step; t <= t1 && ticks.size() < 8; t += step) ticks.push_back(t);
   if (ticks.empty()) ticks.push_back(t0);  // a single instant
   return ticks;
 }
 
-// "HH:MM" within two days, "MM-DD" beyond.
-std::string tick_label(double t, double span_s) {
+// "HH:MM:SS" for steps under a minute, "HH:MM" within two days, "MM-DD" beyond.
+std::string tick_label(double t, double step, double span_s) {
   const std::string utc = format_utc(TimePoint(std::chrono::seconds(static_cast<long long>(t))));
+  if (step < 60) return utc.substr(11, 8);
   return span_s < 2 * 86400 ? utc.substr(11, 5) : utc.substr(5, 5);
 }
 
@@ -128,11 +130,12 @@ std::string history_panel(const AuditResult& audit, double top, double& y_end) {
                      plot_top + height, lo);
   const double bottom = plot_top + height;
   if (!audit.histories.empty()) {
-    for (const double t : time_ticks(t0, t1)) {
+    const double step = tick_step_s(t0, t1);
+    for (const double t : time_ticks(t0, t1, step)) {
       out += fmt::format("<line class=\"time-tick\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#ccc\"/>\n",
                          x(t), bottom, bottom + 4);
       out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n", x(t),
-                         bottom + 16, tick_label(t, t1 - t0));
+                         bottom + 16, tick_label(t, step, t1 - t0));
     }
     out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">time (UTC)</text>\n",
                        kWidth - kRight, bottom + 30);

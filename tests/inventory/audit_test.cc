@@ -179,6 +179,14 @@ TEST_CASE("The audit carries the worst hosts' offset histories, worst first, and
     INFO(label);
     CHECK_THAT(short_svg, Contains(label));
   }
+  // 40 seconds of history (as the demo's, whose simulated hours pass in real seconds): a tick every 10 s.
+  for (std::size_t i = 0; i < one.histories[0].samples.size(); ++i)
+    one.histories[0].samples[i].at = now + std::chrono::seconds(3 + 10 * i);
+  const std::string seconds_svg = render_audit_svg(one);
+  for (const char* label : {">12:00:10<", ">12:00:20<", ">12:00:30<", ">12:00:40<"}) {
+    INFO(label);
+    CHECK_THAT(seconds_svg, Contains(label));
+  }
 }
 
 TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints table, JSON and SVG") {

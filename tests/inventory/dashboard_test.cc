@@ -69,6 +69,9 @@ TEST_CASE("The dashboard puts the worst hosts first, folds the unmanaged Pis, so
   CHECK(count(page, "#chart .chart-point") == 4);
   CHECK(count(page, "#history .history-line") == 4);
   CHECK(count(page, "#history .time-label") >= 1);
+  // The reports came within a second or two: the axis is in seconds.
+  CHECK(page.evaluate("[...document.querySelectorAll('#history .time-label')].every(t => "
+                      "/^\\d\\d:\\d\\d:\\d\\d$/.test(t.textContent))") == true);
 
   // The unmanaged Pis: one closed line with their count, drawn only once opened.
   CHECK(page.evaluate("document.getElementById('unmanaged').open") == false);
