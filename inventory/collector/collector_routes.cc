@@ -14,7 +14,7 @@ namespace {
 
 namespace http = boost::beast::http;
 
-// Pages (metrics, dashboard) queued at once before more are refused with 503: each walks the whole fleet and
+// Pages (metrics, audit, dashboard) queued at once before more are refused with 503: each walks the whole fleet and
 // may take a while at 100,000 devices, and a client asking faster than they render must not grow the queue
 // without bound.
 constexpr std::size_t kMaxRendering = 8;
@@ -108,7 +108,7 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
       response.set(http::field::allow, allowed);
       reply(std::move(response));
     };
-    const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
+    const bool read_path = path == "/" || path == "/v1/inventory" || path == "/v1/audit" || path == "/metrics";
     const bool signed_path = path == kReportsPath || path == kScansPath;
     if ((signed_path && !reports) || (read_path && !reads) || (!signed_path && !read_path && path != "/healthz"))
       return reply(text_response(request.version(), http::status::not_found, "no such resource"));
@@ -133,23 +133,14 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
     if (rendering_ >= kMaxRendering)
       return reply(text_response(version, http::status::service_unavailable, "too many pages being rendered; retry"));
     ++rendering_;
-    boost::asio::post(renderer_, [this, page = std::string(path), version, reply = std::move(reply)] {
+    boost::asio::post(renderer_, [this, path = std::string(path), version, reply = std::move(reply)] {
       try {
-        // The snapshot and counters are taken here: a queued request gets the freshest state.
-        const bool metrics = page == "/metrics";
-        RenderedPage& rendered = metrics ? metrics_ : dashboard_;
-        const auto started = std::chrono::steady_clock::now();
-        if (rendered.body.empty() || started - rendered.at >= kPageReuse) {
-          const auto snapshot = collector_.snapshot();
-          const auto now = std::chrono::system_clock::now();
-          rendered.body = metrics ? render_metrics(snapshot->records, collector_.stats(), now, options_.metrics_per_host)
-                                  : render_dashboard_page(audit_fleet(snapshot->records, options_.thresholds, now),
-                                                          snapshot->records);
-          rendered.at = started;
-        }
-        HttpResponse response =
-            ok_response(version, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "text/html; charset=utf-8");
-        response.body() = rendered.body;
+        const char* type = path == "/metrics"     ? "text/plain; version=0.0.4; charset=utf-8"
+                           : path == "/v1/audit" ? "application/json"
+                                                 : "text/html; charset=utf-8";
+        HttpResponse response = ok_response(version, type);
+        std::shared_ptr<const std::string> body = page(path);
+        response.body().assign({std::string_view(*body)}, body);
         reply(std::move(response));
       } catch (const std::exception& e) {
         reply(text_response(version, http::status::internal_server_error, e.what()));
@@ -159,6 +150,32 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
   } catch (const std::exception& e) {
     reply(text_response(request.version(), http::status::internal_server_error, e.what()));
   }
+}
+
+std::shared_ptr<const std::string> CollectorRoutes::page(std::string_view path) {
+  // The snapshot and counters are taken here, not when the request came: a queued request gets the freshest.
+  const auto started = std::chrono::steady_clock::now();
+  auto stale = [&](const RenderedPage& p) { return !p.body || started - p.at >= kPageReuse; };
+  auto render = [&](RenderedPage& p, std::string body) {
+    p = {started, std::make_shared<const std::string>(std::move(body))};
+    return p.body;
+  };
+  if (path == "/metrics") {
+    if (!stale(metrics_)) return metrics_.body;
+    const auto snapshot = collector_.snapshot();
+    return render(metrics_, render_metrics(snapshot->records, collector_.stats(), std::chrono::system_clock::now(),
+                                           options_.metrics_per_host));
+  }
+  if (stale(audit_)) {
+    const auto snapshot = collector_.snapshot();
+    render(audit_, audit_to_json(audit_fleet(snapshot->records, *snapshot->pending_keys, options_.thresholds,
+                                             std::chrono::system_clock::now()))
+                       .dump());
+    dashboard_.body.reset();
+  }
+  if (path == "/v1/audit") return audit_.body;
+  if (!dashboard_.body) render(dashboard_, render_dashboard_page(*audit_.body));
+  return dashboard_.body;
 }
 
 }  // namespace pifind

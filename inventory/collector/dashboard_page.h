@@ -1,19 +1,17 @@
-// GET /: the fleet dashboard, one self-contained HTML page (inline CSS, JS and SVG, no external assets):
-// the audit table and a drift chart with error bars, drawn by the page's script from embedded JSON.
+// GET /: the fleet dashboard, one self-contained HTML page (inline CSS, JS and SVG, no external assets) whose
+// script draws the audit embedded in it, then refreshes it from GET /v1/audit without reloading.
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "inventory/outputs/audit.h"
 
 namespace pifind {
 
-/// Hosts the page lists at most; the summary always covers the whole fleet (`pifind audit` lists every host).
-inline constexpr std::size_t kDashboardHosts = 1000;
-
-/// The page for `audit`; `records` supply the drift histories of the worst hosts. A fleet larger than
-/// kDashboardHosts is listed by its worst hosts: failing with a drift estimate (largest |drift| first), failing
-/// without one, then passing (largest |drift| first).
-std::string render_dashboard_page(const AuditResult& audit, RecordsView records);
+/// The page for `audit` (dashboard.html with the audit's JSON in it).
+std::string render_dashboard_page(const AuditResult& audit);
+/// The same for the audit's JSON text as GET /v1/audit serves it (the collector renders that once for both).
+std::string render_dashboard_page(std::string_view audit_json);
 
 }  // namespace pifind

@@ -16,9 +16,9 @@
 namespace pifind {
 
 inline constexpr int kInventorySchemaMajor = 1;
-/// 1.1 added device keys, aliases, pending keys and retired agents; site, seen_name, scanners and ips[].site;
-/// "generation" and the journal beside the file (pifind-inventory(5)).
-inline constexpr int kInventorySchemaMinor = 1;
+/// 1.1 added device keys, aliases, conflicts, pending keys and retired agents; site, seen_name, scanners and
+/// ips[].site; "generation" and the journal beside the file (pifind-inventory(5)). 1.2 added ipv6.
+inline constexpr int kInventorySchemaMinor = 2;
 
 /// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
 /// "drift_history".

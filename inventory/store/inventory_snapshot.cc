@@ -35,16 +35,21 @@ void PublishedInventory::reset(const Inventory& inventory, std::unordered_map<Ma
                              : std::make_shared<const SnapshotDevice>(SnapshotDevice{record, std::move(line->second)}));
   }
   auto sections = std::make_shared<const std::string>(sections_text(inventory));
+  auto pending_keys = std::make_shared<const std::map<MacAddress, PendingKey>>(inventory.pending_keys());
   const std::lock_guard lock(mutex_);  // released before `devices`, now the old ones, is freed
   devices_.swap(devices);
   sections_ = std::move(sections);
+  pending_keys_ = std::move(pending_keys);
   cached_.reset();
 }
 
 SnapshotChanges PublishedInventory::prepare(const Inventory& inventory, const std::unordered_set<MacAddress>& ids,
                                             bool sections_changed) {
   SnapshotChanges changes;
-  if (sections_changed) changes.sections = sections_text(inventory);
+  if (sections_changed) {
+    changes.sections = sections_text(inventory);
+    changes.pending_keys = inventory.pending_keys();
+  }
   for (const auto& id : ids) {
     const auto it = inventory.records().find(id);
     if (it == inventory.records().end())
@@ -61,6 +66,8 @@ void PublishedInventory::publish(const SnapshotChanges& changes) {
   for (const auto& id : changes.removed) devices_.erase(id);
   for (const auto& d : changes.changed) devices_.insert_or_assign(d->record.id, d);
   if (changes.sections) sections_ = std::make_shared<const std::string>(*changes.sections);
+  if (changes.pending_keys)
+    pending_keys_ = std::make_shared<const std::map<MacAddress, PendingKey>>(*changes.pending_keys);
   previous = std::move(cached_);
 }
 
@@ -69,6 +76,7 @@ std::shared_ptr<const InventorySnapshot> PublishedInventory::snapshot() const {
   if (!cached_) {
     auto snapshot = std::make_shared<InventorySnapshot>();
     snapshot->sections = sections_;
+    snapshot->pending_keys = pending_keys_;
     snapshot->devices.reserve(devices_.size());
     snapshot->records.reserve(devices_.size());
     for (const auto& [id, device] : devices_) {

@@ -30,6 +30,8 @@ struct InventorySnapshot {
   std::vector<std::shared_ptr<const SnapshotDevice>> devices;
   /// sections_text(): the pending keys and retired agents ("" for none).
   std::shared_ptr<const std::string> sections;
+  /// The pending keys themselves, for the audit's identity notes.
+  std::shared_ptr<const std::map<MacAddress, PendingKey>> pending_keys;
   /// The same records, as the outputs (audit, metrics, dashboard) take them.
   std::vector<const InventoryRecord*> records;
   /// Every device's line, for DocumentPieces.
@@ -40,8 +42,9 @@ struct InventorySnapshot {
 struct SnapshotChanges {
   std::vector<std::shared_ptr<const SnapshotDevice>> changed;
   std::vector<MacAddress> removed;
-  /// sections_text() when the commit changed the pending keys or retired agents.
+  /// sections_text() and the pending keys when the commit changed the pending keys or retired agents.
   std::optional<std::string> sections;
+  std::optional<std::map<MacAddress, PendingKey>> pending_keys;
   /// The changed devices' lines, for a journal frame.
   std::vector<std::string_view> lines() const;
 };
@@ -67,6 +70,8 @@ class PublishedInventory {
   mutable std::mutex mutex_;
   std::map<MacAddress, std::shared_ptr<const SnapshotDevice>> devices_;
   std::shared_ptr<const std::string> sections_ = std::make_shared<const std::string>();
+  std::shared_ptr<const std::map<MacAddress, PendingKey>> pending_keys_ =
+      std::make_shared<const std::map<MacAddress, PendingKey>>();
   mutable std::shared_ptr<const InventorySnapshot> cached_;
 };
 
