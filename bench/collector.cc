@@ -1,8 +1,8 @@
 // bench/collector: many simulated agents posting signed reports concurrently over loopback into a collector
-// whose inventory already holds a large fleet, while readers fetch GET /v1/inventory, /metrics and / in a
-// loop. Prints accepted reports/s, latency percentiles of the reports and of each page, fsyncs per report,
-// and checks that every acknowledged report is in the file and its journal. The collector runs in this
-// process, or (--serve) as a real `pifind serve` child whose own CPU time and peak RSS are printed.
+// whose inventory already holds a large fleet, while readers fetch GET /v1/inventory, /metrics, / and
+// /v1/audit in a loop. Prints accepted reports/s, latency percentiles of the reports and of each page, fsyncs
+// per report, and checks that every acknowledged report is in the file and its journal. The collector runs in
+// this process, or (--serve) as a real `pifind serve` child whose own CPU time and peak RSS are printed.
 // Exit 1 if any acknowledged report is lost.
 #include <fcntl.h>
 #include <signal.h>
@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "Directory for the inventory file")->capture_default_str();
   app.add_option("--serve", serve_program, "Run the collector as this pifind binary's `serve` (a child process)");
   app.add_option("--read-interval-ms", read_interval_ms, "Pause between a reader's GETs")->capture_default_str();
-  app.add_flag("!--no-readers", readers, "Do not GET /v1/inventory, /metrics and / while the agents post");
+  app.add_flag("!--no-readers", readers, "Do not GET /v1/inventory, /metrics, / and /v1/audit while the agents post");
   CLI11_PARSE(app, argc, argv);
   devices = std::max(devices, agents);
 
@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
     const auto i = static_cast<std::size_t>(a);
     clients.push_back(std::make_shared<Agent>(client_io, endpoint, &reports[i], &latencies[i], &acked[i]));
   }
-  const std::vector<std::string> pages = {"/v1/inventory", "/metrics", "/"};
+  const std::vector<std::string> pages = {"/v1/inventory", "/metrics", "/", "/v1/audit"};
   std::atomic<bool> stop_readers{false};
   std::vector<std::vector<double>> page_latencies(pages.size());
   std::vector<std::uint64_t> page_bytes(pages.size(), 0);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/collector: 1,000 simulated agents posting signed reports concurrently over loopback (127.0.0.1 only)
-# into a collector whose inventory holds 10,000 devices, while readers GET /v1/inventory, /metrics and /.
+# into a collector whose inventory holds 10,000 devices, while readers GET /v1/inventory, /metrics, / and
+# /v1/audit (the dashboard's refresh).
 # Prints accepted reports/s, p50/p99 latency of reports and of each page, fsyncs per report, and exits 1 if any
 # acknowledged report is missing from the file and its journal afterwards.
 # Usage: bench/collector.sh [BUILD_DIR] [-- collector_bench options, e.g. --devices 100000 --agents 2000]

@@ -5,7 +5,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "inventory/collector/dashboard_page.h"
 #include "inventory/collector/metrics.h"
 #include "inventory/store/inventory_json.h"
 
@@ -139,8 +138,8 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
                            : path == "/v1/audit" ? "application/json"
                                                  : "text/html; charset=utf-8";
         HttpResponse response = ok_response(version, type);
-        std::shared_ptr<const std::string> body = page(path);
-        response.body().assign({std::string_view(*body)}, body);
+        DashboardPieces body = page(path);
+        response.body().assign(std::move(body.pieces), std::move(body.owner));
         reply(std::move(response));
       } catch (const std::exception& e) {
         reply(text_response(version, http::status::internal_server_error, e.what()));
@@ -152,30 +151,28 @@ void CollectorRoutes::handle(const HttpRequest& request, std::function<void(Http
   }
 }
 
-std::shared_ptr<const std::string> CollectorRoutes::page(std::string_view path) {
+DashboardPieces CollectorRoutes::page(std::string_view path) {
   // The snapshot and counters are taken here, not when the request came: a queued request gets the freshest.
   const auto started = std::chrono::steady_clock::now();
-  auto stale = [&](const RenderedPage& p) { return !p.body || started - p.at >= kPageReuse; };
-  auto render = [&](RenderedPage& p, std::string body) {
-    p = {started, std::make_shared<const std::string>(std::move(body))};
-    return p.body;
+  auto render = [&](RenderedPage& page, auto make) {
+    if (!page.body || started - page.at >= kPageReuse) page = {started, std::make_shared<const std::string>(make())};
+    return page.body;
   };
-  if (path == "/metrics") {
-    if (!stale(metrics_)) return metrics_.body;
+  auto whole = [](std::shared_ptr<const std::string> body) { return DashboardPieces{{*body}, body}; };
+  if (path == "/metrics")
+    return whole(render(metrics_, [&] {
+      return render_metrics(collector_.snapshot()->records, collector_.stats(), std::chrono::system_clock::now(),
+                            options_.metrics_per_host);
+    }));
+  const auto audit = audit_.body;
+  render(audit_, [&] {
     const auto snapshot = collector_.snapshot();
-    return render(metrics_, render_metrics(snapshot->records, collector_.stats(), std::chrono::system_clock::now(),
-                                           options_.metrics_per_host));
-  }
-  if (stale(audit_)) {
-    const auto snapshot = collector_.snapshot();
-    render(audit_, audit_to_json(audit_fleet(snapshot->records, *snapshot->pending_keys, options_.thresholds,
-                                             std::chrono::system_clock::now()))
-                       .dump());
-    dashboard_.body.reset();
-  }
-  if (path == "/v1/audit") return audit_.body;
-  if (!dashboard_.body) render(dashboard_, render_dashboard_page(*audit_.body));
-  return dashboard_.body;
+    return audit_json_text(
+        audit_fleet(snapshot->records, *snapshot->pending_keys, options_.thresholds, std::chrono::system_clock::now()));
+  });
+  if (path == "/v1/audit") return whole(audit_.body);
+  if (audit_.body != audit || !dashboard_.owner) dashboard_ = dashboard_page_pieces(audit_.body);
+  return dashboard_;
 }
 
 }  // namespace pifind

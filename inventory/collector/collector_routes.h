@@ -17,6 +17,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "inventory/collector/collector.h"
+#include "inventory/collector/dashboard_page.h"
 #include "inventory/collector/http_server.h"
 #include "inventory/collector/read_access.h"
 #include "inventory/outputs/audit.h"
@@ -54,7 +55,7 @@ class CollectorRoutes {
   void handle(const HttpRequest& request, std::function<void(HttpResponse)> reply, bool reports, bool reads);
   /// The body of GET `path` (/metrics, /v1/audit or /), rendered again once the last one is kPageReuse old
   /// (renderer thread only). Replies share it.
-  std::shared_ptr<const std::string> page(std::string_view path);
+  DashboardPieces page(std::string_view path);
 
   /// A page rendered once and served to every request in the next kPageReuse.
   struct RenderedPage {
@@ -64,8 +65,9 @@ class CollectorRoutes {
 
   Collector& collector_;
   const RouteOptions options_;
-  /// The dashboard embeds the audit's JSON: it is made from `audit_` whenever that is made again.
-  RenderedPage metrics_, audit_, dashboard_;
+  RenderedPage metrics_, audit_;
+  /// The dashboard is the audit's JSON in the page: made again whenever `audit_` is (empty until then).
+  DashboardPieces dashboard_;
   boost::asio::thread_pool renderer_{1};
   /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.
   std::atomic<std::size_t> rendering_{0};

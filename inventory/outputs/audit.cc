@@ -270,37 +270,41 @@ nlohmann::json correction_json(const std::optional<ClockCorrection>& c) {
 
 }  // namespace
 
-nlohmann::json audit_to_json(const AuditResult& audit) {
-  nlohmann::json hosts = nlohmann::json::array();
-  for (const auto& h : audit.hosts) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto p : h.problems) problems.push_back(problem_name(p));
-    hosts.push_back({{"name", h.alias},
-                     {"mac", h.mac.to_string()},
-                     {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
-                     {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
-                     {"managed", h.managed},
-                     {"last_seen", format_utc(h.last_seen)},
-                     {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
-                     {"drift_ppm", or_null(h.drift_ppm)},
-                     {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
-                     {"s_per_day", or_null(h.s_per_day)},
-                     {"rtc_present", or_null(h.rtc_present)},
-                     {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
-                     {"ntp_synchronised", or_null(h.ntp_synchronised)},
-                     {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
-                     {"correction", correction_json(h.correction)},
-                     {"verdict", h.verdict()},
-                     {"problems", std::move(problems)},
-                     {"outlier", h.outlier}});
-  }
-  nlohmann::json unmanaged = nlohmann::json::array();
-  for (const auto& u : audit.unmanaged)
-    unmanaged.push_back({{"name", u.alias},
-                         {"mac", u.mac.to_string()},
-                         {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
-                         {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
-                         {"last_seen", format_utc(u.last_seen)}});
+namespace {
+
+nlohmann::json host_json(const HostAudit& h) {
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto p : h.problems) problems.push_back(problem_name(p));
+  return {{"name", h.alias},
+          {"mac", h.mac.to_string()},
+          {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
+          {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
+          {"managed", h.managed},
+          {"last_seen", format_utc(h.last_seen)},
+          {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
+          {"drift_ppm", or_null(h.drift_ppm)},
+          {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
+          {"s_per_day", or_null(h.s_per_day)},
+          {"rtc_present", or_null(h.rtc_present)},
+          {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
+          {"ntp_synchronised", or_null(h.ntp_synchronised)},
+          {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
+          {"correction", correction_json(h.correction)},
+          {"verdict", h.verdict()},
+          {"problems", std::move(problems)},
+          {"outlier", h.outlier}};
+}
+
+nlohmann::json unmanaged_json(const UnmanagedHost& u) {
+  return {{"name", u.alias},
+          {"mac", u.mac.to_string()},
+          {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
+          {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
+          {"last_seen", format_utc(u.last_seen)}};
+}
+
+// Everything but the host lists, whose members are many and small.
+nlohmann::json audit_frame_json(const AuditResult& audit) {
   nlohmann::json histories = nlohmann::json::array();
   for (const auto& h : audit.histories) {
     nlohmann::json samples = nlohmann::json::array();
@@ -314,8 +318,6 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
             {"max_uncertainty_ppm", audit.thresholds.max_uncertainty_ppm},
             {"stale_s", audit.thresholds.stale.count()},
             {"require_agent", audit.thresholds.require_agent}}},
-          {"hosts", std::move(hosts)},
-          {"unmanaged", std::move(unmanaged)},
           {"histories", std::move(histories)},
           {"summary",
            {{"hosts", s.hosts},
@@ -327,6 +329,51 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
             {"worst_ppm", or_null(s.worst_ppm)},
             {"outliers", s.outliers}}},
           {"identity", identity_json(audit.identity)}};
+}
+
+}  // namespace
+
+nlohmann::json audit_to_json(const AuditResult& audit) {
+  nlohmann::json json = audit_frame_json(audit);
+  json["hosts"] = nlohmann::json::array();
+  for (const auto& h : audit.hosts) json["hosts"].push_back(host_json(h));
+  json["unmanaged"] = nlohmann::json::array();
+  for (const auto& u : audit.unmanaged) json["unmanaged"].push_back(unmanaged_json(u));
+  return json;
+}
+
+std::string audit_json_text(const AuditResult& audit) {
+  // The members in the order nlohmann writes an object's (by key), each dumped as it is made.
+  const nlohmann::json frame = audit_frame_json(audit);
+  std::string text;
+  text.reserve(512 + audit.hosts.size() * 512 + audit.unmanaged.size() * 128);
+  auto key = [&](const char* name) {
+    text += text.empty() ? "{\"" : ",\"";
+    text += name;
+    text += "\":";
+  };
+  auto member = [&](const char* name) {
+    key(name);
+    text += frame[name].dump();
+  };
+  auto list = [&](const char* name, const auto& entries, auto to_json) {
+    key(name);
+    text += '[';
+    for (const auto& e : entries) {
+      if (text.back() != '[') text += ',';
+      text += to_json(e).dump();
+    }
+    text += ']';
+  };
+  member("at");
+  member("histories");
+  list("hosts", audit.hosts, host_json);
+  member("identity");
+  member("summary");
+  member("thresholds");
+  list("unmanaged", audit.unmanaged, unmanaged_json);
+  text += '}';
+  return text;
 }
 
 }  // namespace pifind

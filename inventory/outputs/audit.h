@@ -138,5 +138,7 @@ AuditResult audit_fleet(RecordsView records, const std::map<MacAddress, PendingK
 std::string render_audit_table(const AuditResult& audit);
 /// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary", "identity": [...]}.
 nlohmann::json audit_to_json(const AuditResult& audit);
+/// audit_to_json(audit).dump(), written a host at a time: no tree of a 100,000-host fleet is built at once.
+std::string audit_json_text(const AuditResult& audit);
 
 }  // namespace pifind

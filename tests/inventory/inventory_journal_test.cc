@@ -88,6 +88,14 @@ TEST_CASE("A journal frame replays one commit exactly, and replaying it again ch
   CHECK(text_of(before) == text_of(after));
 }
 
+// A scratch directory for fleet.json, and a scanned fleet of three to write there (`base` stays as scanned).
+struct ThreeScannedOnDisk {
+  test::TempDir dir;
+  const std::filesystem::path file = dir / "fleet.json";
+  Inventory inventory = scanned(3);
+  const Inventory base = inventory;
+};
+
 TEST_CASE("A torn journal tail is cut at the last whole frame, whichever byte the crash stopped at") {
   Inventory inventory = scanned(3);
   const std::vector<std::string> frames = commit_each(inventory, 3, 1, 0);
@@ -160,11 +168,8 @@ TEST_CASE("Readers see the file with its journal, and never a journal of another
   }
 }
 
-TEST_CASE("The next generation's journal is replayed after the current one, as a compaction leaves them") {
-  test::TempDir dir;
-  const auto file = dir / "fleet.json";
-  Inventory inventory = scanned(3);
-  const Inventory base = inventory;
+TEST_CASE_METHOD(ThreeScannedOnDisk,
+                 "The next generation's journal is replayed after the current one, as a compaction leaves them") {
   const auto current = commit_each(inventory, 3, 1, 0);
   const Inventory snapshot = inventory;
   const auto next = commit_each(inventory, 3, 2, 10);
@@ -186,11 +191,7 @@ TEST_CASE("The next generation's journal is replayed after the current one, as a
   CHECK_THROWS_WITH(read_inventory_file(file), Contains("continues a journal of generation 8 that is missing"));
 }
 
-TEST_CASE("A writer folds the journal into a new generation of the file and removes it") {
-  test::TempDir dir;
-  const auto file = dir / "fleet.json";
-  Inventory inventory = scanned(3);
-  const Inventory base = inventory;
+TEST_CASE_METHOD(ThreeScannedOnDisk, "A writer folds the journal into a new generation of the file and removes it") {
   write_file_and_journal(file, base, 4, commit_each(inventory, 3, 1, 0));
   merge_scan_into_inventory(file, {test::sighting("b8:27:eb:00:00:99", "10.0.0.99", 50)}, "eth0");
   CHECK_FALSE(std::filesystem::exists(journal_path(file)));
