@@ -131,10 +131,11 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path, st
 }
 
 std::string read_descriptor(int fd, const std::filesystem::path& name) {
+  constexpr std::size_t kChunk = 1 << 20;
   std::string out;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size));
-  constexpr std::size_t kChunk = 1 << 20;
+  // Room for the whole file and the read that finds its end: growing past it would double a 48 MB string.
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size) + kChunk);
   for (;;) {
     const std::size_t at = out.size();
     out.resize(at + kChunk);

@@ -488,9 +488,9 @@ std::optional<InventoryDocument> read_line_per_device(std::string_view text, boo
     InventoryDocument result;
     const json document = json::parse(top);
     read_header(document, result);
-    const auto records = records_from_device_lines(block, keep_lines ? &result.lines : nullptr);
+    auto records = records_from_device_lines(block, keep_lines ? &result.lines : nullptr);
     if (!records) return std::nullopt;
-    for (const auto& record : *records) result.inventory.insert_loaded(record);
+    for (auto& record : *records) result.inventory.insert_loaded(std::move(record));
     sections_from_json(document, result.inventory);
     result.inventory.take_changed();
     return result;
@@ -504,6 +504,8 @@ std::optional<InventoryDocument> read_line_per_device(std::string_view text, boo
 std::optional<std::vector<InventoryRecord>> records_from_device_lines(
     std::string_view block, std::unordered_map<MacAddress, std::string>* lines) {
   std::vector<InventoryRecord> records;
+  records.reserve(static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n')) + 1);
+  if (lines) lines->reserve(records.capacity());
   // `"b8:27:eb:00:00:01": {` : the quoted MAC (19 characters), ": ", the object.
   constexpr std::size_t kKeyEnd = 19;
   while (!block.empty()) {
