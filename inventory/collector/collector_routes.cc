@@ -164,14 +164,16 @@ DashboardPieces CollectorRoutes::page(std::string_view path) {
       return render_metrics(collector_.snapshot()->records, collector_.stats(), std::chrono::system_clock::now(),
                             options_.metrics_per_host);
     }));
-  const auto audit = audit_.body;
   render(audit_, [&] {
     const auto snapshot = collector_.snapshot();
     return audit_json_text(
         audit_fleet(snapshot->records, *snapshot->pending_keys, options_.thresholds, std::chrono::system_clock::now()));
   });
   if (path == "/v1/audit") return whole(audit_.body);
-  if (audit_.body != audit || !dashboard_.owner) dashboard_ = dashboard_page_pieces(audit_.body);
+  if (dashboard_of_ != audit_.body) {  // whichever page rendered the audit last
+    dashboard_ = dashboard_page_pieces(audit_.body);
+    dashboard_of_ = audit_.body;
+  }
   return dashboard_;
 }
 

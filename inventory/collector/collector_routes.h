@@ -66,8 +66,9 @@ class CollectorRoutes {
   Collector& collector_;
   const RouteOptions options_;
   RenderedPage metrics_, audit_;
-  /// The dashboard is the audit's JSON in the page: made again whenever `audit_` is (empty until then).
+  /// The dashboard is the audit's JSON in the page, made again from each new `audit_` (`dashboard_of_`).
   DashboardPieces dashboard_;
+  std::shared_ptr<const std::string> dashboard_of_;
   boost::asio::thread_pool renderer_{1};
   /// Pages waiting for or being rendered; beyond a few more are answered 503 rather than queued.
   std::atomic<std::size_t> rendering_{0};

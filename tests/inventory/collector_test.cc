@@ -2,6 +2,9 @@
 // limits (body, headers, connections, timeouts) and coexistence with scans writing the same file.
 #include "inventory/collector/collector.h"
 
+#include <chrono>
+#include <thread>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -108,6 +111,16 @@ TEST_CASE("GET endpoints serve the inventory, health and Prometheus metrics that
   CHECK(page.status == 200);
   CHECK_THAT(page.headers.at("Content-Type"), Contains("text/html"));
   CHECK_FALSE(page.body.find("http://") != page.body.find("http://www.w3.org/2000/svg"));
+}
+
+TEST_CASE("The dashboard embeds the latest audit, whichever of / and /v1/audit rendered it") {
+  test::CollectorFixture fx;
+  REQUIRE(fx.post(test::sample_report(1, 1)).status == 204);
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/").body, Contains("\"name\":\"pi1\""));
+  REQUIRE(fx.post(test::sample_report(2, 1)).status == 204);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a page is rendered again after a second
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/v1/audit").body, Contains("\"name\":\"pi2\""));
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/").body, Contains("\"name\":\"pi2\""));
 }
 
 TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv4 keeps its series") {
