@@ -54,11 +54,18 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   for (std::size_t i = 1; i < stats.refused.size(); ++i)
     out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
                        stats.refused[i]);
+  header(out, "pifind_scans_refused_total", "counter",
+         "Scans refused, by reason (403 ones name a scanner whose key or enrolment is in question).");
+  for (std::size_t i = 1; i < stats.scans_refused.size(); ++i)
+    if (static_cast<Refusal>(i) != Refusal::kIdentityConflict)  // a scanner may be any device's: no such refusal
+      out += fmt::format("pifind_scans_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
+                         stats.scans_refused[i]);
   header(out, "pifind_identity_conflicts_total", "counter",
          "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.");
   out += fmt::format("pifind_identity_conflicts_total {}\n", stats.identity_conflicts);
-  header(out, "pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.");
-  out += fmt::format("pifind_device_keys_pending {}\n", inventory.pending_keys().size());
+  header(out, "pifind_device_keys_pending", "gauge", "Device keys of agents and scanners waiting for `pifind keys approve`.");
+  out += fmt::format("pifind_device_keys_pending {}\n",
+                     inventory.pending_keys(SenderKind::kAgent).size() + inventory.pending_keys(SenderKind::kScanner).size());
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");

@@ -26,8 +26,8 @@ InventoryRecord full_record() {
   rec.site = "berlin";
   rec.ips[0].site = "berlin";
   rec.seen_name = SeenName{"kitchen.local", NameOrigin::kMdns, test::at(90)};
-  rec.scanners = {ScannerState{*MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
-                  ScannerState{*MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
+  rec.scanners = {ScannerState{{}, *MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
+                  ScannerState{{}, *MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
   rec.agent->key = DevicePrivateKey::generate().public_key();
   rec.agent->key_pinned = test::at(50);
   rec.agent->pinned_by = PinnedBy::kOperator;
