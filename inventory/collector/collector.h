@@ -41,7 +41,7 @@ struct CollectorStats {
   /// Scans (POST /v1/scans) received, by result as for reports (a counter too far ahead counts as a replay).
   std::uint64_t scans_accepted = 0, scans_rejected_signature = 0, scans_rejected_invalid = 0,
                 scans_rejected_too_large = 0, scans_rejected_replay = 0, scan_write_failures = 0;
-  /// Scans refused, by Refusal as `refused` is for reports (pifind_scans_refused_total{reason=...}).
+  /// Scans refused, by Refusal as `refused` is for reports (pifind_reports_refused_total{sender="scanner"}).
   std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> scans_refused{};
   /// Times the file was re-read because another process (a scan) changed it.
   std::uint64_t reloads = 0;

@@ -57,7 +57,7 @@ class Server {
     const auto it = inventory.records().find(mac);
     return it == inventory.records().end() ? "" : record_to_json(it->second).dump();
   }
-  // The value of one sample of /metrics, e.g. `pifind_reports_refused_total{reason="key_changed"}`.
+  // The value of one sample of /metrics, e.g. `pifind_reports_refused_total{sender="agent",reason="key_changed"}`.
   double metric(const std::string& sample) {
     const auto reply = test::http_request(serve_->port(), "GET", "/metrics");
     const auto at = reply.body.find("\n" + sample + " ");
@@ -137,9 +137,9 @@ TEST_CASE("serve: reports as the victim's agent are refused, whatever their coun
   CHECK(server.device(kVictim) == before);
 
   CHECK(server.post(report(kVictim, 2, "kitchen", "10.0.0.5/24"), &victim_key).status == 204);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"counter_jump\"}") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"key_changed\"}") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"unsigned\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"counter_jump\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"unsigned\"}") == 1);
   CHECK(server.log_lines_with("refused reports from dc:a6:32:aa:bb:05 (key_changed)") == 1);
 }
 
@@ -179,7 +179,7 @@ TEST_CASE("serve: a re-imaged Pi is refused with a reason until `pifind keys for
     CHECK_THAT(r.body, Contains("pifind keys forget dc:a6:32:aa:bb:05"));
   }
   CHECK(server.log_lines_with("(key_changed)") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"key_changed\"}") == 3);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 3);
 
   const auto list = server.cli({"keys", "list"});
   CHECK_THAT(list.out, Contains(old_key.public_key().fingerprint()));
