@@ -30,6 +30,8 @@ int run_audit_command(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--format", format, "table or json")->check(CLI::IsMember({"table", "json"}))->capture_default_str();
   app.add_option("--plot", plot, "Also draw the audit to this SVG file");
+  app.add_flag("--require-agent", thresholds.require_agent,
+               "Fail every Pi without an agent (no-report) instead of listing it apart as unmanaged");
   app.add_option("--site", site, "Audit only the devices at this site");
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
@@ -37,7 +39,7 @@ int run_audit_command(int argc, char** argv) {
   return run_reporting_errors("pifind audit", [&] {
     const Inventory inventory = read_inventory_file(file);
     const AuditResult audit = audit_fleet(inventory, thresholds, std::chrono::system_clock::now(), site);
-    if (!plot.empty()) write_file_atomically(plot, render_audit_svg(audit, inventory), 0644);
+    if (!plot.empty()) write_file_atomically(plot, render_audit_svg(audit), 0644);
     if (format == "json")
       std::cout << audit_to_json(audit).dump(2) << '\n';
     else

@@ -66,10 +66,11 @@ int run_serve_command(int argc, char** argv) {
   app.add_option("--max-uncertainty", thresholds.max_uncertainty_ppm, "Dashboard audit: largest uncertainty, ppm")
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
+  app.add_flag("--require-agent", thresholds.require_agent, "Dashboard audit: fail the Pis without an agent");
   std::string read_token_file, read_users_file, read_listen;
   bool metrics_public = false, no_metrics_hosts = false;
   app.add_option("--read-token-file", read_token_file,
-                 "Reads (/, /v1/inventory, /metrics) need `Authorization: Bearer <the token in this file>` (mode 0600)");
+                 "Reads (/, /v1/inventory, /v1/audit, /metrics) need `Authorization: Bearer <the token in this file>` (mode 0600)");
   app.add_option("--read-users", read_users_file,
                  "Reads need HTTP basic auth against this file of user:crypt-hash lines (mode 0600; `openssl passwd -6`)");
   app.add_option("--read-listen", read_listen,

@@ -1,5 +1,6 @@
 #include "inventory/cli/ssh_config_command.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "inventory/cli/command_line.h"
@@ -33,7 +34,11 @@ int run_ssh_config_command(int argc, char** argv) {
       std::cout << text;
     } else {
       write_file_atomically(write_path, text, 0600);
-      std::cerr << "pifind ssh-config: wrote " << hosts.size() << " hosts to " << write_path << '\n';
+      const auto unreachable = static_cast<std::size_t>(
+          std::count_if(hosts.begin(), hosts.end(), [](const FleetHost& h) { return h.address.empty(); }));
+      std::cerr << "pifind ssh-config: wrote " << hosts.size() - unreachable << " hosts to " << write_path
+                << (unreachable ? "; " + std::to_string(unreachable) + " with no known address are comments" : "")
+                << '\n';
     }
     return hosts.empty() ? 1 : 0;
   });

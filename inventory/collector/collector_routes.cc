@@ -67,7 +67,7 @@ HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
         response.set(http::field::allow, allowed);
         reply(std::move(response));
       };
-      const bool read_path = path == "/" || path == "/v1/inventory" || path == "/metrics";
+      const bool read_path = path == "/" || path == "/v1/inventory" || path == "/v1/audit" || path == "/metrics";
       const bool signed_path = path == kReportsPath || path == kScansPath;
       if ((signed_path && !options.reports) || (read_path && !options.reads) ||
           (!signed_path && !read_path && path != "/healthz"))
@@ -95,8 +95,12 @@ HttpHandler make_collector_handler(Collector& collector, RouteOptions options) {
         collector.with_inventory([&](const Inventory& inv) { body = inventory_to_text(inv, now); });
         return reply(body_response(request, "application/json", std::move(body)));
       }
+      if (path == "/v1/audit") {
+        collector.with_inventory([&](const Inventory& inv) { body = audit_to_json(audit_fleet(inv, options.thresholds, now)).dump(); });
+        return reply(body_response(request, "application/json", std::move(body)));
+      }
       collector.with_inventory(
-          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, options.thresholds, now), inv); });
+          [&](const Inventory& inv) { body = render_dashboard_page(audit_fleet(inv, options.thresholds, now)); });
       return reply(body_response(request, "text/html; charset=utf-8", std::move(body)));
     } catch (const std::exception& e) {
       reply(text_response(request.version(), http::status::internal_server_error, e.what()));

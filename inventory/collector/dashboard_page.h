@@ -1,5 +1,5 @@
-// GET /: the fleet dashboard, one self-contained HTML page (inline CSS, JS and SVG, no external assets):
-// the audit table and a drift chart with error bars, drawn by the page's script from embedded JSON.
+// GET /: the fleet dashboard, one self-contained HTML page (inline CSS, JS and SVG, no external assets) whose
+// script draws the audit embedded in it, then refreshes it from GET /v1/audit without reloading.
 #pragma once
 
 #include <string>
@@ -8,7 +8,7 @@
 
 namespace pifind {
 
-/// The page for `audit`; `inventory` supplies the drift histories of the worst hosts.
-std::string render_dashboard_page(const AuditResult& audit, const Inventory& inventory);
+/// The page for `audit` (dashboard.html with the audit's JSON in it).
+std::string render_dashboard_page(const AuditResult& audit);
 
 }  // namespace pifind

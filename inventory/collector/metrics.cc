@@ -75,17 +75,32 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
   out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
 
-  if (!with_hosts) return out;
-  // Every fleet member, named as ssh-config and the exports name it.
+  // Every fleet member, named as ssh-config and the exports name it; the per-host clock series are for the
+  // managed ones (their agent reports), whatever addresses they have.
+  const std::vector<FleetHost> fleet = list_fleet_hosts(inventory, {});
   std::vector<FleetHost> hosts;
-  for (const auto& h : list_fleet_hosts(inventory, {}))
-    if (h.record->agent) hosts.push_back(h);
-  // A site is a label of its own where the device has one (absent and empty are the same to Prometheus).
-  auto labels = [](const FleetHost& h) {
+  for (const auto& h : fleet)
+    if (h.managed()) hosts.push_back(h);
+  header(out, "pifind_fleet_hosts", "gauge",
+         "Fleet members (Raspberry Pis and devices running pifind-agent), by whether an agent reports for them.");
+  out += fmt::format("pifind_fleet_hosts{{managed=\"true\"}} {}\n", hosts.size());
+  out += fmt::format("pifind_fleet_hosts{{managed=\"false\"}} {}\n", fleet.size() - hosts.size());
+  if (!with_hosts) return out;
+  // host, mac, and site where the device has one (absent and empty are the same to Prometheus).
+  auto host_labels = [](const FleetHost& h) {
     const std::string& site = h.record->site;
-    return fmt::format("{{host=\"{}\",mac=\"{}\"{}}}", escape_label_value(h.alias), h.record->id.to_string(),
+    return fmt::format("host=\"{}\",mac=\"{}\"{}", escape_label_value(h.alias), h.record->id.to_string(),
                        site.empty() ? "" : fmt::format(",site=\"{}\"", escape_label_value(site)));
   };
+  auto labels = [&](const FleetHost& h) { return "{" + host_labels(h) + "}"; };
+  if (!fleet.empty()) {
+    header(out, "pifind_host_last_seen_timestamp_seconds", "gauge",
+           "When a scan or a report last saw the device, Unix time; managed=\"false\" for Pis known from scans only.");
+    for (const auto& h : fleet)
+      out += fmt::format("pifind_host_last_seen_timestamp_seconds{{{},managed=\"{}\"}} {}\n", host_labels(h),
+                         h.managed() ? "true" : "false",
+                         std::chrono::duration_cast<std::chrono::seconds>(h.record->last_seen.time_since_epoch()).count());
+  }
   auto per_host = [&](const char* name, const char* type, const char* help, auto value_of) {
     std::string samples;
     for (const auto& h : hosts)

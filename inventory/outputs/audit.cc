@@ -29,6 +29,9 @@ HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint 
   a.alias = host.alias;
   a.mac = r.id;
   a.ip = host.ip;
+  a.address = host.address;
+  a.managed = host.managed();
+  a.last_seen = r.last_seen;
   a.site = r.site;
   a.rtc_present = r.time.rtc_present;
   a.clocksource = r.time.clocksource;
@@ -55,6 +58,7 @@ HostAudit audit_host(const FleetHost& host, const AuditThresholds& t, TimePoint 
 void summarise(AuditResult& audit) {
   FleetSummary& s = audit.summary;
   s.hosts = audit.hosts.size();
+  s.unmanaged = audit.unmanaged.size();
   std::vector<double> drifts;
   for (const auto& h : audit.hosts) {
     (h.passed() ? s.passed : s.failed)++;
@@ -93,6 +97,40 @@ std::string age_text(const std::optional<std::chrono::seconds>& age) {
   if (s < 7200) return fmt::format("{}m", s / 60);
   if (s < 172800) return fmt::format("{}h", s / 3600);
   return fmt::format("{}d", s / 86400);
+}
+
+// The offset histories of the kHistoryHosts hosts with the largest |drift|.
+std::vector<OffsetHistory> worst_histories(const AuditResult& audit, const Inventory& inventory) {
+  std::vector<const HostAudit*> worst;
+  for (const auto& h : audit.hosts)
+    if (h.drift_ppm) worst.push_back(&h);
+  // Stable: among equal drifts, alias order.
+  std::stable_sort(worst.begin(), worst.end(), [](const HostAudit* a, const HostAudit* b) {
+    return std::abs(*a->drift_ppm) > std::abs(*b->drift_ppm);
+  });
+  std::vector<OffsetHistory> histories;
+  for (const HostAudit* h : worst) {
+    if (histories.size() == kHistoryHosts) break;
+    const InventoryRecord* record = inventory.find_by_mac(h->mac);
+    if (record && !record->drift_history.empty()) histories.push_back({h->alias, record->drift_history});
+  }
+  return histories;
+}
+
+// "18 unmanaged Pis (...):" and their names, wrapped to lines of about 100 columns.
+std::string unmanaged_text(const std::vector<UnmanagedHost>& unmanaged) {
+  std::string out = fmt::format("{} unmanaged Pi{} (found by scans, no agent reports; not audited without "
+                                "--require-agent):\n",
+                                unmanaged.size(), unmanaged.size() == 1 ? "" : "s");
+  std::string line;
+  for (const auto& u : unmanaged) {
+    if (!line.empty() && line.size() + u.alias.size() > 100) {
+      out += line + '\n';
+      line.clear();
+    }
+    line += (line.empty() ? "  " : " ") + u.alias;
+  }
+  return out + line + '\n';
 }
 
 }  // namespace
@@ -145,25 +183,32 @@ AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thres
                         const std::string& site) {
   AuditResult audit;
   audit.thresholds = thresholds;
+  audit.at = now;
   FleetHostOptions options;
   options.site = site;
-  for (const auto& host : list_fleet_hosts(inventory, options)) audit.hosts.push_back(audit_host(host, thresholds, now));
+  for (const auto& host : list_fleet_hosts(inventory, options)) {
+    if (host.managed() || thresholds.require_agent)
+      audit.hosts.push_back(audit_host(host, thresholds, now));
+    else
+      audit.unmanaged.push_back({host.alias, host.record->id, host.address, host.record->site, host.record->last_seen});
+  }
   summarise(audit);
+  audit.histories = worst_histories(audit, inventory);
   audit.identity = identity_notes(inventory);
   return audit;
 }
 
 std::string render_audit_table(const AuditResult& audit) {
   std::vector<std::vector<std::string>> rows = {
-      {"HOST", "IP", "DRIFT_PPM", "±PPM", "S/DAY", "RTC", "CLOCKSOURCE", "SYNC", "AGE", "VERDICT"}};
-  // A fleet at one place has no SITE column; one spread over sites has it after IP.
+      {"HOST", "ADDRESS", "DRIFT_PPM", "±PPM", "S/DAY", "RTC", "CLOCKSOURCE", "SYNC", "AGE", "VERDICT"}};
+  // A fleet at one place has no SITE column; one spread over sites has it after ADDRESS.
   const bool sites = std::any_of(audit.hosts.begin(), audit.hosts.end(), [](const HostAudit& h) { return !h.site.empty(); });
   if (sites) rows.front().insert(rows.front().begin() + 2, "SITE");
   for (const auto& h : audit.hosts) {
     std::string verdict = h.verdict();
     for (std::size_t i = 1; i < h.problems.size(); ++i) verdict += std::string(",") + problem_name(h.problems[i]);
     if (h.outlier) verdict += " (outlier)";
-    rows.push_back({h.alias, h.ip.to_string(), h.drift_ppm ? fmt::format("{:+.3f}", *h.drift_ppm) : "-",
+    rows.push_back({h.alias, h.address.empty() ? "-" : h.address, h.drift_ppm ? fmt::format("{:+.3f}", *h.drift_ppm) : "-",
                     h.uncertainty_ppm ? fmt::format("{:.3f}", *h.uncertainty_ppm) : "-",
                     h.s_per_day ? fmt::format("{:+.4f}", *h.s_per_day) : "-", yes_no(h.rtc_present),
                     h.clocksource.empty() ? "-" : h.clocksource, yes_no(h.ntp_synchronised), age_text(h.report_age),
@@ -187,13 +232,15 @@ std::string render_audit_table(const AuditResult& audit) {
     out += line + '\n';
   }
   const auto& s = audit.summary;
-  out += fmt::format("\n{} hosts: {} pass, {} fail (max {} ppm, max ±{} ppm, stale after {})\n", s.hosts, s.passed,
-                     s.failed, audit.thresholds.max_ppm, audit.thresholds.max_uncertainty_ppm,
-                     format_duration(audit.thresholds.stale));
+  out += fmt::format("\n{} {}hosts: {} pass, {} fail (max {} ppm, max ±{} ppm, stale after {}{})\n", s.hosts,
+                     audit.thresholds.require_agent ? "" : "managed ", s.passed, s.failed, audit.thresholds.max_ppm,
+                     audit.thresholds.max_uncertainty_ppm, format_duration(audit.thresholds.stale),
+                     audit.thresholds.require_agent ? ", every Pi needs an agent" : "");
   if (s.median_ppm)
     out += fmt::format("median drift {:+.3f} ppm; worst {} at {:+.3f} ppm ({:+.3f} s/day)\n", *s.median_ppm,
                        *s.worst_alias, *s.worst_ppm, *s.worst_ppm * kSecondsPerDayPerPpm);
   if (!s.outliers.empty()) out += fmt::format("outliers: {}\n", fmt::join(s.outliers, ", "));
+  if (!audit.unmanaged.empty()) out += unmanaged_text(audit.unmanaged);
   if (!audit.identity.empty()) {
     out += "\nidentity:\n";
     for (const auto& n : audit.identity) out += fmt::format("  {}: {}\n", n.device, n.text);
@@ -227,7 +274,10 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
     for (const auto p : h.problems) problems.push_back(problem_name(p));
     hosts.push_back({{"name", h.alias},
                      {"mac", h.mac.to_string()},
-                     {"ip", h.ip.to_string()},
+                     {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
+                     {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
+                     {"managed", h.managed},
+                     {"last_seen", format_utc(h.last_seen)},
                      {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
                      {"drift_ppm", or_null(h.drift_ppm)},
                      {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
@@ -241,16 +291,34 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
                      {"problems", std::move(problems)},
                      {"outlier", h.outlier}});
   }
+  nlohmann::json unmanaged = nlohmann::json::array();
+  for (const auto& u : audit.unmanaged)
+    unmanaged.push_back({{"name", u.alias},
+                         {"mac", u.mac.to_string()},
+                         {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
+                         {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
+                         {"last_seen", format_utc(u.last_seen)}});
+  nlohmann::json histories = nlohmann::json::array();
+  for (const auto& h : audit.histories) {
+    nlohmann::json samples = nlohmann::json::array();
+    for (const auto& sample : h.samples) samples.push_back({{"at", format_utc(sample.at)}, {"offset_s", sample.offset_s}});
+    histories.push_back({{"name", h.alias}, {"samples", std::move(samples)}});
+  }
   const auto& s = audit.summary;
-  return {{"thresholds",
+  return {{"at", format_utc(audit.at)},
+          {"thresholds",
            {{"max_ppm", audit.thresholds.max_ppm},
             {"max_uncertainty_ppm", audit.thresholds.max_uncertainty_ppm},
-            {"stale_s", audit.thresholds.stale.count()}}},
+            {"stale_s", audit.thresholds.stale.count()},
+            {"require_agent", audit.thresholds.require_agent}}},
           {"hosts", std::move(hosts)},
+          {"unmanaged", std::move(unmanaged)},
+          {"histories", std::move(histories)},
           {"summary",
            {{"hosts", s.hosts},
             {"passed", s.passed},
             {"failed", s.failed},
+            {"unmanaged", s.unmanaged},
             {"median_ppm", or_null(s.median_ppm)},
             {"worst", s.worst_alias ? nlohmann::json(*s.worst_alias) : nlohmann::json()},
             {"worst_ppm", or_null(s.worst_ppm)},

@@ -1,5 +1,6 @@
-// `pifind audit`'s judgement of the fleet's clocks: per host drift ± uncertainty against thresholds, report
-// age, constancy, and a fleet summary (median, worst, robust outliers). Pure: inventory and "now" in, verdicts out.
+// `pifind audit`'s judgement of the fleet's clocks: per managed host (its agent reports) drift ± uncertainty
+// against thresholds, report age, constancy, and a fleet summary (median, worst, robust outliers); the Pis
+// known from scans only listed apart. Pure: inventory and "now" in, verdicts out.
 #pragma once
 
 #include <chrono>
@@ -21,6 +22,8 @@ struct AuditThresholds {
   double max_uncertainty_ppm = 1;
   /// ... or when its last report is older than this.
   std::chrono::seconds stale{3600};
+  /// Unmanaged Pis (no agent has reported) fail as "no-report" instead of being listed apart.
+  bool require_agent = false;
 };
 
 /// Why a host fails, in the order they are checked.
@@ -31,7 +34,13 @@ const char* problem_name(AuditProblem problem);
 struct HostAudit {
   std::string alias;
   MacAddress mac;
-  Ipv4Address ip;
+  /// The current IPv4 address, if known, and where ssh reaches the host (FleetHost::address).
+  std::optional<Ipv4Address> ip;
+  std::string address;
+  /// Its agent has reported; false only for unmanaged Pis audited under require_agent.
+  bool managed = true;
+  /// The latest sighting by a scan or a report.
+  TimePoint last_seen{};
   /// The device's site ("" for none).
   std::string site;
   std::optional<double> drift_ppm;
@@ -54,8 +63,31 @@ struct HostAudit {
   std::string verdict() const;
 };
 
+/// A Pi known from scans only: no agent reports for it, so there is nothing to judge.
+struct UnmanagedHost {
+  std::string alias;
+  MacAddress mac;
+  std::string address;
+  /// The site of the scan that saw it ("" for none).
+  std::string site;
+  TimePoint last_seen{};
+};
+
+/// The offset history of one of the worst hosts, for the plot's and the dashboard's history panel.
+struct OffsetHistory {
+  std::string alias;
+  /// Oldest first (the record's drift history).
+  std::vector<DriftSample> samples;
+};
+
+/// How many of the worst hosts (largest |drift|) get their offset history in the audit.
+inline constexpr std::size_t kHistoryHosts = 5;
+
 struct FleetSummary {
+  /// Counts over `AuditResult::hosts`, the audited ones.
   std::size_t hosts = 0, passed = 0, failed = 0;
+  /// Pis listed apart as unmanaged (0 under require_agent, which audits them).
+  std::size_t unmanaged = 0;
   std::optional<double> median_ppm;
   /// The host with the largest |drift|.
   std::optional<std::string> worst_alias;
@@ -77,21 +109,30 @@ struct IdentityNote {
 
 struct AuditResult {
   AuditThresholds thresholds;
+  TimePoint at{};
+  /// The managed hosts (and the unmanaged ones under require_agent), in alias order.
   std::vector<HostAudit> hosts;
+  /// The Pis known from scans only, in alias order; empty under require_agent.
+  std::vector<UnmanagedHost> unmanaged;
+  /// The worst hosts' offset histories, worst first, at most kHistoryHosts.
+  std::vector<OffsetHistory> histories;
   FleetSummary summary;
   /// Newest first. Informational: they do not change the exit status.
   std::vector<IdentityNote> identity;
+  /// No audited host failed: unmanaged Pis do not count unless require_agent.
   bool all_passed() const { return summary.failed == 0; }
 };
 
-/// Audits every fleet member with a current address (the hosts `list_fleet_hosts` gives) at time `now`, and
-/// lists every device's identity notes; with `site`, only those at that site.
+/// Audits the fleet (the hosts `list_fleet_hosts` gives) at time `now`: the managed hosts against
+/// `thresholds`, the unmanaged ones listed apart (or failed as "no-report" under require_agent); and lists
+/// every device's identity notes. With `site`, only the devices at that site.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site = {});
 
-/// Aligned text table, one host per line (a SITE column when any host has a site), then the summary lines.
+/// Aligned text table, one audited host per line (a SITE column when any host has a site), then the summary
+/// lines and the unmanaged Pis' names.
 std::string render_audit_table(const AuditResult& audit);
-/// {"thresholds", "hosts": [...], "summary"}.
+/// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary", "identity": [...]}.
 nlohmann::json audit_to_json(const AuditResult& audit);
 
 }  // namespace pifind

@@ -70,21 +70,35 @@ std::string drift_panel(const AuditResult& audit, double& y_end) {
   return out;
 }
 
-std::string history_panel(const AuditResult& audit, const Inventory& inventory, double top, double& y_end) {
-  std::vector<const HostAudit*> worst;
-  for (const auto& h : audit.hosts)
-    if (h.drift_ppm) worst.push_back(&h);
-  std::sort(worst.begin(), worst.end(),
-            [](const HostAudit* a, const HostAudit* b) { return std::abs(*a->drift_ppm) > std::abs(*b->drift_ppm); });
-  if (worst.size() > kSvgHistoryHosts) worst.resize(kSvgHistoryHosts);
-  std::vector<std::pair<const HostAudit*, const InventoryRecord*>> series;
+// The step of a time axis over [t0, t1] (UTC seconds): the smallest round one giving at most six ticks.
+double tick_step_s(double t0, double t1) {
+  constexpr double kSteps[] = {1,    2,    5,    10,    15,    30,    60,    120,   300,    600,
+                               900,  1800, 3600, 7200,  10800, 21600, 43200, 86400, 172800, 604800};
+  for (const double s : kSteps)
+    if ((t1 - t0) / s <= 6) return s;
+  return kSteps[std::size(kSteps) - 1];
+}
+
+// Tick instants at multiples of `step` (aligned to the epoch, so to UTC midnight for whole days).
+std::vector<double> time_ticks(double t0, double t1, double step) {
+  std::vector<double> ticks;
+  for (double t = std::ceil(t0 / step) * step; t <= t1 && ticks.size() < 8; t += step) ticks.push_back(t);
+  if (ticks.empty()) ticks.push_back(t0);  // a single instant
+  return ticks;
+}
+
+// "HH:MM:SS" for steps under a minute, "HH:MM" within two days, "MM-DD" beyond.
+std::string tick_label(double t, double step, double span_s) {
+  const std::string utc = format_utc(TimePoint(std::chrono::seconds(static_cast<long long>(t))));
+  if (step < 60) return utc.substr(11, 8);
+  return span_s < 2 * 86400 ? utc.substr(11, 5) : utc.substr(5, 5);
+}
+
+std::string history_panel(const AuditResult& audit, double top, double& y_end) {
   double t0 = 0, t1 = 0, lo = 0, hi = 0;
   bool first = true;
-  for (const auto* h : worst) {
-    const auto* record = inventory.find_by_mac(h->mac);
-    if (!record || record->drift_history.empty()) continue;
-    series.emplace_back(h, record);
-    for (const auto& s : record->drift_history) {
+  for (const auto& h : audit.histories) {
+    for (const auto& s : h.samples) {
       const double t = std::chrono::duration<double>(s.at.time_since_epoch()).count();
       if (first) t0 = t1 = t, lo = hi = s.offset_s, first = false;
       t0 = std::min(t0, t), t1 = std::max(t1, t), lo = std::min(lo, s.offset_s), hi = std::max(hi, s.offset_s);
@@ -93,37 +107,49 @@ std::string history_panel(const AuditResult& audit, const Inventory& inventory, 
   const double height = 160;
   std::string out = fmt::format(
       "<text x=\"{}\" y=\"{:.1f}\" font-weight=\"bold\">Offset history (s) of the {} worst hosts</text>\n", kLeft,
-      top + 16, series.size());
+      top + 16, audit.histories.size());
   const double plot_top = top + 28;
   const Scale x{t0, t1, kLeft, kWidth - kRight};
   const Scale y{lo, hi, plot_top + height, plot_top};
   out += fmt::format("<rect x=\"{}\" y=\"{:.1f}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#ccc\"/>\n", kLeft,
                      plot_top, kWidth - kRight - kLeft, height);
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const auto& [h, record] = series[i];
+  for (std::size_t i = 0; i < audit.histories.size(); ++i) {
+    const OffsetHistory& h = audit.histories[i];
     std::string points;
-    for (const auto& s : record->drift_history)
+    for (const auto& s : h.samples)
       points += fmt::format("{:.1f},{:.1f} ", x(std::chrono::duration<double>(s.at.time_since_epoch()).count()),
                             y(s.offset_s));
     const char* colour = kColours[i % std::size(kColours)];
     out += fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n", colour, points);
     out += fmt::format("<text x=\"8\" y=\"{:.1f}\" font-size=\"12\" fill=\"{}\">{}</text>\n",
-                       plot_top + 14 + 16 * static_cast<double>(i), colour, escape_xml(h->alias));
+                       plot_top + 14 + 16 * static_cast<double>(i), colour, escape_xml(h.alias));
   }
   out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.3g}</text>\n", kLeft - 4,
                      plot_top + 10, hi);
   out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.3g}</text>\n", kLeft - 4,
                      plot_top + height, lo);
-  y_end = plot_top + height + 20;
+  const double bottom = plot_top + height;
+  if (!audit.histories.empty()) {
+    const double step = tick_step_s(t0, t1);
+    for (const double t : time_ticks(t0, t1, step)) {
+      out += fmt::format("<line class=\"time-tick\" x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1:.1f}\" y2=\"{2:.1f}\" stroke=\"#ccc\"/>\n",
+                         x(t), bottom, bottom + 4);
+      out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"middle\">{}</text>\n", x(t),
+                         bottom + 16, tick_label(t, step, t1 - t0));
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">time (UTC)</text>\n",
+                       kWidth - kRight, bottom + 30);
+  }
+  y_end = bottom + 40;
   return out;
 }
 
 }  // namespace
 
-std::string render_audit_svg(const AuditResult& audit, const Inventory& inventory) {
+std::string render_audit_svg(const AuditResult& audit) {
   double drift_end = 0, history_end = 0;
   const std::string drift = drift_panel(audit, drift_end);
-  const std::string history = history_panel(audit, inventory, drift_end, history_end);
+  const std::string history = history_panel(audit, drift_end, history_end);
   return fmt::format(
              "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1:.0f}\" viewBox=\"0 0 {0} {1:.0f}\" "
              "font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",

@@ -8,10 +8,7 @@
 
 namespace pifind {
 
-/// How many of the worst hosts get their offset history drawn.
-inline constexpr std::size_t kSvgHistoryHosts = 5;
-
-/// A complete SVG document (UTF-8, no external references). `inventory` supplies the drift histories.
-std::string render_audit_svg(const AuditResult& audit, const Inventory& inventory);
+/// A complete SVG document (UTF-8, no external references); the history panel draws `audit.histories`.
+std::string render_audit_svg(const AuditResult& audit);
 
 }  // namespace pifind

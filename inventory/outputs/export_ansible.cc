@@ -35,7 +35,9 @@ std::string ansible_site_group(const std::string& site) {
 
 nlohmann::json ansible_host_vars(const FleetHost& host, const AnsibleOptions& options) {
   const InventoryRecord& r = *host.record;
-  nlohmann::json vars = {{"ansible_host", host.ip.to_string()}, {"pifind_mac", r.id.to_string()}};
+  nlohmann::json vars = {{"pifind_mac", r.id.to_string()}};
+  // Without an address Ansible connects to the inventory name, the alias.
+  if (!host.address.empty()) vars["ansible_host"] = host.address;
   if (!options.user.empty()) vars["ansible_user"] = options.user;
   if (const auto origin = r.name_origin()) {
     vars["pifind_hostname"] = r.name();
@@ -45,6 +47,11 @@ nlohmann::json ansible_host_vars(const FleetHost& host, const AnsibleOptions& op
   if (!r.model.empty()) vars["pifind_model"] = r.model;
   if (!r.serial.empty()) vars["pifind_serial"] = r.serial;
   if (!r.vendor.empty()) vars["pifind_vendor"] = r.vendor;
+  if (const auto ipv6 = r.current_ipv6(); !ipv6.empty()) {
+    vars["pifind_ipv6"] = nlohmann::json::array();
+    for (const auto& ip : ipv6) vars["pifind_ipv6"].push_back(ip.to_string());
+  }
+  vars["pifind_managed"] = host.managed();
   if (r.time.rtc_present) vars["pifind_rtc_present"] = *r.time.rtc_present;
   if (!r.time.clocksource.empty()) vars["pifind_clocksource"] = r.time.clocksource;
   if (r.drift) {
@@ -61,7 +68,9 @@ std::string render_ansible_ini(const std::vector<FleetHost>& hosts, const Ansibl
     std::string lines;
     for (const auto& h : hosts) {
       if (std::string_view(group_of(h)) != group) continue;
-      lines += fmt::format("{} ansible_host={} pifind_mac={}", h.alias, h.ip.to_string(), h.record->id.to_string());
+      lines += h.alias;
+      if (!h.address.empty()) lines += " ansible_host=" + h.address;
+      lines += " pifind_mac=" + h.record->id.to_string();
       if (!options.user.empty()) lines += " ansible_user=" + options.user;
       if (h.record->drift) lines += fmt::format(" pifind_drift_ppm={}", h.record->drift->drift_ppm);
       lines += '\n';

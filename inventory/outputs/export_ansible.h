@@ -24,8 +24,9 @@ struct AnsibleOptions {
   std::string user;
 };
 
-/// Host variables: ansible_host, pifind_mac, the name and where it came from, the site, and what the agent
-/// reported (model, serial, drift, RTC...).
+/// Host variables: ansible_host (FleetHost::address, left out when none is known), pifind_mac, the name and
+/// where it came from, the site, pifind_managed (an agent reports), and what the agent reported (IPv6
+/// addresses, model, serial, drift, RTC...).
 nlohmann::json ansible_host_vars(const FleetHost& host, const AnsibleOptions& options);
 /// INI: host lines carry only alias-safe and numeric values, so nothing from the network needs quoting.
 std::string render_ansible_ini(const std::vector<FleetHost>& hosts, const AnsibleOptions& options);

@@ -11,9 +11,11 @@ namespace {
 nlohmann::json host_object(const FleetHost& h) {
   const InventoryRecord& r = *h.record;
   auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
+  nlohmann::json ipv6 = nlohmann::json::array();
+  for (const auto& ip : r.current_ipv6()) ipv6.push_back(ip.to_string());
   const auto origin = r.name_origin();
   return {{"name", h.alias},
-          {"ip", h.ip.to_string()},
+          {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
           {"mac", r.id.to_string()},
           {"hostname", text_or_null(r.name())},
           {"name_source", origin ? nlohmann::json(name_origin_text(*origin)) : nlohmann::json()},
@@ -24,16 +26,25 @@ nlohmann::json host_object(const FleetHost& h) {
           {"raspberry_pi", r.raspberry_pi},
           {"drift_ppm", r.drift ? nlohmann::json(r.drift->drift_ppm) : nlohmann::json()},
           {"drift_uncertainty_ppm", r.drift ? nlohmann::json(r.drift->uncertainty_ppm) : nlohmann::json()},
-          {"last_seen", format_utc(r.last_seen)}};
+          {"last_seen", format_utc(r.last_seen)},
+          {"ipv6", std::move(ipv6)},
+          {"managed", h.managed()}};
 }
 
 constexpr const char* kColumns[] = {"name",   "ip",           "mac",       "hostname",
                                     "vendor", "model",        "serial",    "raspberry_pi",
-                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen", "name_source", "site"};
+                                    "drift_ppm", "drift_uncertainty_ppm", "last_seen", "name_source", "site",
+                                    "ipv6", "managed"};
 
-// Text through csv_text_field (quoting, formula defusing); numbers and booleans as JSON prints them.
+// Text through csv_text_field (quoting, formula defusing); numbers and booleans as JSON prints them; a list
+// of addresses space-separated.
 std::string csv_field(const nlohmann::json& value) {
   if (value.is_null()) return "";
+  if (value.is_array()) {
+    std::string joined;
+    for (const auto& v : value) joined += (joined.empty() ? "" : " ") + v.get<std::string>();
+    return csv_text_field(joined);
+  }
   return value.is_string() ? csv_text_field(value.get<std::string>()) : value.dump();
 }
 

@@ -36,7 +36,14 @@ std::string render_ssh_config(const std::vector<FleetHost>& hosts, const SshConf
   out += "; regenerated on every run, do not edit.\n";
   out += "# Use it with \"Include config.d/pifind.conf\" placed before any Host line of ~/.ssh/config.\n";
   for (const auto& host : hosts) {
-    out += fmt::format("\nHost {}\n  HostName {}\n", host.alias, host.ip.to_string());
+    if (host.address.empty()) {
+      // Its agent reports, but from no address known here and under no usable name: say so rather than
+      // write a block ssh would resolve by the alias alone.
+      out += fmt::format("\n# {} ({}): no address known\n", host.alias, host.record->id.to_string());
+      continue;
+    }
+    // An IPv6 address needs no brackets in HostName; a host name is resolved by ssh (DNS, mDNS).
+    out += fmt::format("\nHost {}\n  HostName {}\n", host.alias, host.address);
     if (!options.user.empty()) out += fmt::format("  User {}\n", options.user);
     // Keyed by MAC, so a DHCP change of address does not invalidate the known_hosts entry.
     out += fmt::format("  HostKeyAlias pifind-{}\n", mac_digits(host.record->id));

@@ -18,7 +18,8 @@ struct SshConfigOptions {
   std::string source;
 };
 
-/// The whole file: a header comment, then Host blocks in alias order. Throws Error for a user or identity
+/// The whole file: a header comment, then Host blocks in alias order, HostName the host's address (an IPv4
+/// address, else an IPv6 address or the agent's hostname); a host without one is a comment line. Throws Error for a user or identity
 /// file that cannot be written safely (quotes, control characters).
 std::string render_ssh_config(const std::vector<FleetHost>& hosts, const SshConfigOptions& options);
 

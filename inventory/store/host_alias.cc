@@ -12,6 +12,15 @@ namespace {
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
+// FleetHost::address: the IPv4 address, else a reachable IPv6 one, else a safe name (the agent's hostname,
+// else the name a scan found, "pi-rack-1.local" say).
+std::string address_of(const InventoryRecord& record, const std::optional<Ipv4Address>& ip) {
+  if (ip) return ip->to_string();
+  if (const auto ipv6 = record.reachable_ipv6()) return ipv6->to_string();
+  if (is_safe_alias(record.hostname)) return record.hostname;
+  return record.seen_name && is_safe_alias(record.seen_name->name) ? record.seen_name->name : "";
+}
+
 }  // namespace
 
 bool is_fleet_member(const InventoryRecord& record) { return record.raspberry_pi || record.agent.has_value(); }
@@ -95,14 +104,15 @@ std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetH
   for (const auto& [id, record] : inventory.records()) {
     if (!is_fleet_member(record) && !options.include_non_pi) continue;
     const auto ip = record.current_ip();
-    if (!ip) continue;
+    // A scan-only device without a current address has left (or its address went to another device).
+    if (!ip && !record.agent) continue;
     std::string alias = record.alias;
     if (alias.empty()) {
       alias = first_free_alias(wanted_alias(record), id, [&](const std::string& a) { return taken.count(a) == 0; });
       taken.insert(alias);
     }
     if (!options.site.empty() && record.site != options.site) continue;
-    hosts.push_back({options.prefix + alias, &record, *ip});
+    hosts.push_back({options.prefix + alias, &record, ip, address_of(record, ip)});
   }
   std::sort(hosts.begin(), hosts.end(), [](const FleetHost& a, const FleetHost& b) { return a.alias < b.alias; });
   return hosts;

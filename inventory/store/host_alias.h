@@ -24,8 +24,15 @@ bool is_fleet_member(const InventoryRecord& record);
 struct FleetHost {
   std::string alias;
   const InventoryRecord* record = nullptr;
-  /// The current address; devices without one are not listed.
-  Ipv4Address ip;
+  /// The current IPv4 address, when the inventory knows one.
+  std::optional<Ipv4Address> ip;
+  /// Where ssh and Ansible reach the device: its current IPv4 address, else the IPv6 address
+  /// InventoryRecord::reachable_ipv6() picks, else the agent's hostname or else the name a scan found, when
+  /// alias-safe (for DNS or mDNS to resolve); empty when none is known.
+  std::string address;
+
+  /// Its agent has reported (pifind-agent runs on it); unmanaged devices are known from scans only.
+  bool managed() const { return record->agent.has_value(); }
 };
 
 struct FleetHostOptions {
@@ -54,8 +61,9 @@ void give_alias(Inventory& inventory, InventoryRecord& record, TimePoint at);
 /// aliases were stored get the names they had, since those were given in the same order).
 void give_missing_aliases(Inventory& inventory);
 
-/// The listed devices in alias order; they point into `inventory`, which must outlive them. A device's
-/// stored alias is used as it is; one without (non-Pi devices listed with include_non_pi) is named the same
+/// The listed devices in alias order: every device whose agent has reported, whatever addresses it has
+/// (reporting through NAT, a VPN or over IPv6 only), and the others with a current IPv4 address. They point
+/// into `inventory`, which must outlive them. A device's stored alias is used as it is; one without (non-Pi devices listed with include_non_pi) is named the same
 /// way, around the stored ones.
 /// Throws Error if the prefix is not alias-safe.
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);

@@ -169,6 +169,9 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
     const auto holder = by_ip_.find({a.ip, a.site});
     if (holder != by_ip_.end() && holder->second == other_id) holder->second = into.id;
   }
+  for (auto& a : other.ipv6)
+    if (std::none_of(into.ipv6.begin(), into.ipv6.end(), [&](const Ipv6Assignment& mine) { return mine.ip == a.ip; }))
+      into.ipv6.push_back(a);
   auto take = [](std::string& mine, std::string& theirs) {
     if (mine.empty()) mine = std::move(theirs);
   };

@@ -192,6 +192,14 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     rec.ips.push_back({*ip, a.mac("mac"), a.text_or_empty("seen_via"), a.time("first_seen"), a.time("last_seen"),
                        a.optional_flag("current").value_or(true), a.text_or_empty("site")});
   }
+  const json& ipv6 = r.optional_array("ipv6", kUnbounded);
+  for (std::size_t i = 0; i < ipv6.size(); ++i) {
+    const JsonReader a = r.element("ipv6", ipv6, i);
+    const auto ip = Ipv6Address::parse(a.text("ip"));
+    if (!ip) a.fail("ip", "is not an IPv6 address");
+    rec.ipv6.push_back({*ip, a.mac("mac"), a.time("first_seen"), a.time("last_seen"),
+                        a.optional_flag("current").value_or(true)});
+  }
   rec.vendor = r.text_or_empty("vendor");
   rec.raspberry_pi = r.optional_flag("raspberry_pi").value_or(false);
   rec.hostname = r.text_or_empty("hostname");
@@ -269,6 +277,16 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
             {"raspberry_pi", rec.raspberry_pi},
             {"first_seen", format_utc(rec.first_seen)},
             {"last_seen", format_utc(rec.last_seen)}};
+  if (!rec.ipv6.empty()) {
+    json ipv6 = json::array();
+    for (const auto& a : rec.ipv6)
+      ipv6.push_back({{"ip", a.ip.to_string()},
+                      {"mac", a.mac.to_string()},
+                      {"first_seen", format_utc(a.first_seen)},
+                      {"last_seen", format_utc(a.last_seen)},
+                      {"current", a.current}});
+    j["ipv6"] = std::move(ipv6);
+  }
   auto put = [&j](const char* key, const std::string& value) {
     if (!value.empty()) j[key] = value;
   };

@@ -1,6 +1,7 @@
 #include "inventory/store/inventory_record.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 namespace pifind {
@@ -11,6 +12,46 @@ std::optional<Ipv4Address> InventoryRecord::current_ip() const {
     if (a.current && (!best || a.last_seen > best->last_seen)) best = &a;
   if (!best) return std::nullopt;
   return best->ip;
+}
+
+std::optional<Ipv6Address> InventoryRecord::reachable_ipv6() const {
+  const Ipv6Assignment* best = nullptr;
+  // Smaller is better: global before unique local, then held longest, then the lower address (a stable tie).
+  auto rank = [](const Ipv6Assignment& a) { return std::tuple(a.ip.is_unique_local(), a.first_seen, a.ip); };
+  for (const auto& a : ipv6)
+    if (a.current && !a.ip.is_link_local() && (!best || rank(a) < rank(*best))) best = &a;
+  if (!best) return std::nullopt;
+  return best->ip;
+}
+
+std::vector<Ipv6Address> InventoryRecord::current_ipv6() const {
+  std::vector<Ipv6Address> current;
+  for (const auto& a : ipv6)
+    if (a.current) current.push_back(a.ip);
+  return current;
+}
+
+void InventoryRecord::set_current_ipv6(const std::vector<std::pair<Ipv6Address, MacAddress>>& listed, TimePoint seen) {
+  for (auto& a : ipv6) a.current = false;
+  for (const auto& entry : listed) {
+    const Ipv6Address& ip = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const MacAddress& mac = entry.second;
+    const auto known = std::find_if(ipv6.begin(), ipv6.end(), [&](const Ipv6Assignment& a) { return a.ip == ip; });
+    if (known != ipv6.end()) {
+      known->mac = mac;
+      known->first_seen = std::min(known->first_seen, seen);
+      known->last_seen = std::max(known->last_seen, seen);
+      known->current = true;
+      continue;
+    }
+    if (ipv6.size() >= kIpv6AddressesLimit) {
+      // The entry to drop: one no longer current before a current one, the least recently seen first.
+      ipv6.erase(std::min_element(ipv6.begin(), ipv6.end(), [](const Ipv6Assignment& a, const Ipv6Assignment& b) {
+        return std::tuple(a.current, a.last_seen) < std::tuple(b.current, b.last_seen);
+      }));
+    }
+    ipv6.push_back({ip, mac, seen, seen, true});
+  }
 }
 
 InterfaceMac* InventoryRecord::find_mac(const MacAddress& mac) {

@@ -1,6 +1,6 @@
-// One device of the fleet as the inventory knows it, keyed by MAC: addresses with first/last seen and the site
-// they were seen at, its name, hardware facts from the agent, time-keeping facts and the drift estimate with its
-// bounded history.
+// One device of the fleet as the inventory knows it, keyed by MAC: IPv4 and IPv6 addresses with first/last seen
+// and the site they were seen at, its name, hardware facts from the agent, time-keeping facts and the drift
+// estimate with its bounded history.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "inventory/core/ipv4_address.h"
+#include "inventory/core/ipv6_address.h"
 #include "inventory/core/mac_address.h"
 #include "inventory/core/time_text.h"
 #include "inventory/protocol/device_key.h"
@@ -50,6 +51,21 @@ struct SeenName {
   NameOrigin origin = NameOrigin::kDns;
   TimePoint last_seen{};
 };
+
+/// An IPv6 address the device's agent listed (scans see only IPv4). Kept after the agent stops listing it,
+/// with `current` cleared: each report lists all of a device's addresses.
+struct Ipv6Assignment {
+  Ipv6Address ip;
+  /// The interface that holds it.
+  MacAddress mac;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  bool current = true;
+};
+
+/// How many IPv6 addresses a record keeps: privacy addresses (RFC 8981) change daily, so the ones no longer
+/// current go first, least recently seen first.
+inline constexpr std::size_t kIpv6AddressesLimit = 32;
 
 /// The agent's latest estimate of the system clock's frequency error against a reference.
 struct DriftSummary {
@@ -173,6 +189,7 @@ struct InventoryRecord {
   MacAddress id;
   std::vector<InterfaceMac> macs;
   std::vector<IpAssignment> ips;
+  std::vector<Ipv6Assignment> ipv6;
   std::string vendor;
   bool raspberry_pi = false;
   std::string hostname;
@@ -214,6 +231,14 @@ struct InventoryRecord {
 
   /// The most recently seen current address, if any.
   std::optional<Ipv4Address> current_ip() const;
+  /// The current IPv6 address to reach the device at from elsewhere: a global one before a unique local
+  /// one, the longest held first (a stable address before today's privacy address); never a link-local one.
+  std::optional<Ipv6Address> reachable_ipv6() const;
+  /// The IPv6 addresses the agent listed last, in the order first seen.
+  std::vector<Ipv6Address> current_ipv6() const;
+  /// Records that the agent lists exactly the IPv6 addresses `listed` (each with its interface's MAC) at
+  /// `seen`: those are current, every other one is not. Bounded by kIpv6AddressesLimit.
+  void set_current_ipv6(const std::vector<std::pair<Ipv6Address, MacAddress>>& listed, TimePoint seen);
   /// The interface entry for `mac`, or null.
   InterfaceMac* find_mac(const MacAddress& mac);
   const InterfaceMac* find_mac(const MacAddress& mac) const;

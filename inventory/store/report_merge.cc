@@ -16,11 +16,22 @@ std::optional<Ipv4Address> ipv4_of(const std::string& address) {
   return Ipv4Address::parse(std::string_view(address).substr(0, slash));
 }
 
-// Joins the report's interfaces to `record`. A MAC of another agent's device is that device's, whatever
-// this report says: noted as a conflict, its addresses ignored. A record only a scan made (no agent) is
-// absorbed: the scanner sees a Pi's second interface before its agent reports it.
+// "2001:db8::5/64" -> 2001:db8::5, "fe80::1%eth0/64" -> fe80::1 (the zone names the Pi's own interface,
+// meaningless anywhere else); IPv4, loopback, multicast, unspecified and malformed entries give nothing.
+std::optional<Ipv6Address> ipv6_of(const std::string& address) {
+  const std::string_view text = std::string_view(address).substr(0, address.find_first_of("%/"));
+  const auto ip = Ipv6Address::parse(text);
+  if (!ip || ip->is_loopback() || ip->is_multicast() || ip->is_unspecified()) return std::nullopt;
+  return ip;
+}
+
+// Joins the report's interfaces to `record`, and their IPv6 addresses as the device's current ones. A MAC of
+// another agent's device is that device's, whatever this report says: noted as a conflict, its addresses
+// ignored. A record only a scan made (no agent) is absorbed: the scanner sees a Pi's second interface before
+// its agent reports it.
 void merge_interfaces(Inventory& inventory, InventoryRecord& record, const AgentReport& report, TimePoint received,
                       ReportMergeOutcome& outcome) {
+  std::vector<std::pair<Ipv6Address, MacAddress>> ipv6;
   for (const auto& i : report.identity.interfaces) {
     const InventoryRecord* owner = std::as_const(inventory).find_by_mac(i.mac);
     if (owner && owner->id != record.id && owner->agent) {
@@ -32,9 +43,12 @@ void merge_interfaces(Inventory& inventory, InventoryRecord& record, const Agent
     const std::string absorbed_alias = owner && owner->id != record.id ? owner->alias : "";
     inventory.attach_mac(record, i.mac, i.name, received);
     if (!absorbed_alias.empty()) record.alias_changes.push_back({absorbed_alias, "", received});
-    for (const auto& address : i.addresses)
+    for (const auto& address : i.addresses) {
       if (const auto ip = ipv4_of(address)) inventory.assign_ip(record, i.mac, *ip, "agent", received, record.site);
+      if (const auto ip = ipv6_of(address)) ipv6.emplace_back(*ip, i.mac);
+    }
   }
+  record.set_current_ipv6(ipv6, received);
 }
 
 std::string discipline_name(const Discipline& d) {

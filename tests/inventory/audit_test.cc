@@ -10,6 +10,8 @@
 #include "inventory/core/whole_file.h"
 #include "inventory/outputs/audit_svg.h"
 #include "inventory/store/inventory_file.h"
+#include "inventory/store/report_merge.h"
+#include "tests/support/sample_report.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -65,10 +67,10 @@ const HostAudit& host(const AuditResult& audit, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("The audit gives each host a verdict against the thresholds") {
+TEST_CASE("The audit gives each managed host a verdict against the thresholds") {
   const auto inv = mixed_fleet();
   const auto audit = audit_fleet(inv, {}, now);
-  REQUIRE(audit.hosts.size() == 9);
+  REQUIRE(audit.hosts.size() == 8);
   CHECK(host(audit, "good1").verdict() == "ok");
   CHECK(host(audit, "good1").s_per_day == Approx(5 * 0.0864));
   CHECK(host(audit, "good1").report_age == std::chrono::minutes(5));
@@ -80,9 +82,8 @@ TEST_CASE("The audit gives each host a verdict against the thresholds") {
   CHECK(host(audit, "good1").correction->tick == 10000);
   CHECK(host(audit, "silent").verdict() == "stale");
   CHECK(host(audit, "collecting").verdict() == "no-estimate");
-  CHECK(host(audit, "scan-only").verdict() == "no-report");
   CHECK(audit.summary.passed == 3);
-  CHECK(audit.summary.failed == 6);
+  CHECK(audit.summary.failed == 5);
   CHECK_FALSE(audit.all_passed());
   CHECK(audit.summary.worst_alias == "fast");
   CHECK(audit.summary.median_ppm == Approx(5));
@@ -92,6 +93,100 @@ TEST_CASE("The audit gives each host a verdict against the thresholds") {
   CHECK(host(loose, "fast").passed());
   CHECK(host(loose, "vague").passed());
   CHECK(host(loose, "silent").passed());
+}
+
+TEST_CASE("Pis known from scans only are listed apart as unmanaged, and fail only under require_agent") {
+  Inventory inv;
+  add_pi(inv, 1, "good1", now, std::chrono::minutes(5), drift(5, 0.2));
+  for (int n = 2; n <= 19; ++n) add_pi(inv, n, fmt::format("scan-only-{:02}", n), now, std::chrono::minutes(n), std::nullopt);
+  const auto audit = audit_fleet(inv, {}, now);
+  REQUIRE(audit.hosts.size() == 1);
+  CHECK(audit.hosts[0].managed);
+  CHECK(audit.all_passed());
+  CHECK(audit.summary.unmanaged == 18);
+  REQUIRE(audit.unmanaged.size() == 18);
+  CHECK(audit.unmanaged[0].alias == "scan-only-02");
+  CHECK(audit.unmanaged[0].address == "10.0.0.2");
+  CHECK(audit.unmanaged[0].last_seen == now - std::chrono::minutes(2));
+  const std::string table = render_audit_table(audit);
+  CHECK_THAT(table, Contains("1 managed hosts: 1 pass, 0 fail"));
+  CHECK_THAT(table, Contains("18 unmanaged Pis (found by scans, no agent reports; not audited without --require-agent):\n"
+                             "  scan-only-02 scan-only-03 "));
+  CHECK_THAT(table, Contains(" scan-only-19\n"));
+  CHECK_FALSE(table.find("scan-only-02  ") != std::string::npos);  // not a row of the table
+  const auto json = audit_to_json(audit);
+  CHECK(json["summary"]["unmanaged"] == 18);
+  CHECK(json["unmanaged"][17]["name"] == "scan-only-19");
+  CHECK(json["unmanaged"][17]["mac"] == "b8:27:eb:00:00:13");
+  CHECK(json["unmanaged"][17]["last_seen"] == "2026-11-25T11:41:00Z");
+  CHECK(json["hosts"].size() == 1);
+
+  AuditThresholds strict;
+  strict.require_agent = true;
+  const auto required = audit_fleet(inv, strict, now);
+  CHECK(required.hosts.size() == 19);
+  CHECK(required.unmanaged.empty());
+  CHECK(required.summary.failed == 18);
+  CHECK(host(required, "scan-only-07").verdict() == "no-report");
+  CHECK_FALSE(host(required, "scan-only-07").managed);
+  CHECK_THAT(render_audit_table(required), Contains("19 hosts: 1 pass, 18 fail (max 50 ppm, max ±1 ppm, stale after 1h, "
+                                                    "every Pi needs an agent)"));
+}
+
+TEST_CASE("A managed Pi without a current IPv4 address is audited, reached over IPv6") {
+  Inventory inv;
+  auto report = test::pi_report(*MacAddress::parse("dc:a6:32:00:00:01"), 1, "v6only", "2001:db8::21/64", 80.0);
+  merge_report(inv, report, now - std::chrono::minutes(1));
+  const auto audit = audit_fleet(inv, {}, now);
+  REQUIRE(audit.hosts.size() == 1);
+  CHECK(audit.hosts[0].alias == "v6only");
+  CHECK_FALSE(audit.hosts[0].ip);
+  CHECK(audit.hosts[0].address == "2001:db8::21");
+  CHECK(audit.hosts[0].verdict() == "drift");
+  const auto json = audit_to_json(audit);
+  CHECK(json["hosts"][0]["ip"].is_null());
+  CHECK(json["hosts"][0]["address"] == "2001:db8::21");
+  CHECK(json["hosts"][0]["managed"] == true);
+  CHECK_THAT(render_audit_table(audit), Contains("v6only  2001:db8::21  +80.000"));
+}
+
+TEST_CASE("The audit carries the worst hosts' offset histories, worst first, and the plot draws them on a time axis") {
+  const auto inv = mixed_fleet();
+  const auto audit = audit_fleet(inv, {}, now);
+  REQUIRE(audit.histories.size() == kHistoryHosts);
+  CHECK(audit.histories[0].alias == "fast");
+  CHECK(audit.histories[1].alias == "good2");
+  CHECK(audit.histories[0].samples.size() == 5);
+  const auto json = audit_to_json(audit);
+  CHECK(json["histories"][0]["name"] == "fast");
+  CHECK(json["histories"][0]["samples"][4]["at"] == "2026-11-25T11:45:00Z");
+  CHECK(json["histories"][0]["samples"][4]["offset_s"] == Approx(-80e-6 * 600 * 4));
+  CHECK(json["at"] == "2026-11-25T12:00:00Z");
+  // "silent" (among the five at 5 ppm) reported last three hours ago: samples from 08:05 to 11:55, so the axis
+  // has a tick every hour.
+  const std::string svg = render_audit_svg(audit);
+  for (const char* label : {">09:00<", ">10:00<", ">11:00<", ">time (UTC)<"}) {
+    INFO(label);
+    CHECK_THAT(svg, Contains(label));
+  }
+  CHECK_FALSE(svg.find(">08:00<") != std::string::npos);
+  CHECK_FALSE(svg.find(">12:00<") != std::string::npos);
+  // One history alone, 40 minutes long: a tick every 10 minutes.
+  AuditResult one = audit;
+  one.histories.resize(1);
+  const std::string short_svg = render_audit_svg(one);
+  for (const char* label : {">11:10<", ">11:20<", ">11:30<", ">11:40<"}) {
+    INFO(label);
+    CHECK_THAT(short_svg, Contains(label));
+  }
+  // 40 seconds of history (as the demo's, whose simulated hours pass in real seconds): a tick every 10 s.
+  for (std::size_t i = 0; i < one.histories[0].samples.size(); ++i)
+    one.histories[0].samples[i].at = now + std::chrono::seconds(3 + 10 * i);
+  const std::string seconds_svg = render_audit_svg(one);
+  for (const char* label : {">12:00:10<", ">12:00:20<", ">12:00:30<", ">12:00:40<"}) {
+    INFO(label);
+    CHECK_THAT(seconds_svg, Contains(label));
+  }
 }
 
 TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints table, JSON and SVG") {
@@ -106,7 +201,7 @@ TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints t
   CHECK(table.exit_status == 1);
   CHECK_THAT(table.out, Contains("HOST"));
   CHECK_THAT(table.out, Contains("-80.000"));
-  CHECK_THAT(table.out, Contains("2 hosts: 1 pass, 1 fail"));
+  CHECK_THAT(table.out, Contains("2 managed hosts: 1 pass, 1 fail"));
   const auto svg = read_whole_file(dir / "audit.svg");
   CHECK_THAT(svg, Contains(">fast</text>"));
   CHECK_THAT(svg, Contains("<polyline"));
@@ -131,6 +226,66 @@ TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints t
   const auto bad = test::run_process({test::fleet_cli(), "audit", "--inventory", (dir / "failing.json").string(),
                                       "--stale", "forever"});
   CHECK(bad.exit_status == 2);
+
+  // Unmanaged Pis pass by default and fail with --require-agent.
+  Inventory unmanaged;
+  add_pi(unmanaged, 1, "good1", real_now, std::chrono::minutes(1), drift(5, 0.2));
+  add_pi(unmanaged, 2, "scan-only", real_now, std::chrono::minutes(1), std::nullopt);
+  write_inventory_file(dir / "unmanaged.json", unmanaged, real_now);
+  const auto lenient = test::run_process({test::fleet_cli(), "audit", "--inventory", (dir / "unmanaged.json").string()});
+  CHECK(lenient.exit_status == 0);
+  CHECK_THAT(lenient.out, Contains("1 unmanaged Pi (found by scans"));
+  const auto strict = test::run_process(
+      {test::fleet_cli(), "audit", "--inventory", (dir / "unmanaged.json").string(), "--require-agent", "--format", "json"});
+  CHECK(strict.exit_status == 1);
+  const auto strict_json = nlohmann::json::parse(strict.out);
+  CHECK(strict_json["hosts"][1]["verdict"] == "no-report");
+  CHECK(strict_json["hosts"][1]["managed"] == false);
+  CHECK(strict_json["thresholds"]["require_agent"] == true);
+}
+
+TEST_CASE("The README's cron recipe is silent on a healthy fleet with unmanaged Pis, and mails a drift or a stale Pi") {
+  // The recipe as README.md gives it: "15 7 * * * root COMMAND"; cron runs COMMAND with /bin/sh and mails
+  // whatever it prints.
+  const std::string readme = read_whole_file(PIFIND_SOURCE_DIR "/README.md");
+  const auto start = readme.find("\n15 7 * * * root ");
+  REQUIRE(start != std::string::npos);
+  const auto begin = readme.find("root ", start) + 5;
+  std::string command = readme.substr(begin, readme.find('\n', begin) - begin);
+  REQUIRE_THAT(command, Contains("pifind audit --inventory /var/lib/pifind-serve/inventory.json"));
+  test::TempDir dir;
+  const std::string file = (dir / "fleet.json").string();
+  command.replace(command.find("pifind audit"), 12, test::fleet_cli() + " audit");
+  command.replace(command.find("/var/lib/pifind-serve/inventory.json"), 36, file);
+
+  const auto real_now = std::chrono::system_clock::now();
+  auto healthy = [&] {
+    Inventory inv;
+    for (int n = 1; n <= 3; ++n) add_pi(inv, n, fmt::format("good{}", n), real_now, std::chrono::minutes(5), drift(5 + n, 0.2));
+    for (int n = 4; n <= 21; ++n) add_pi(inv, n, fmt::format("scan-only-{}", n), real_now, std::chrono::minutes(3), std::nullopt);
+    return inv;
+  };
+  auto mail_for = [&](const Inventory& inv) {
+    write_inventory_file(file, inv, real_now);
+    const auto r = test::run_process({"sh", "-c", command});
+    CHECK(r.exit_status == 0);  // `|| echo`: cron sees success either way; what it mails is the output
+    CHECK(r.err.empty());
+    return r.out;
+  };
+  CHECK(mail_for(healthy()).empty());
+
+  Inventory drifting = healthy();
+  add_pi(drifting, 30, "fast", real_now, std::chrono::minutes(5), drift(-80, 0.2));
+  const std::string drift_mail = mail_for(drifting);
+  CHECK_THAT(drift_mail, Contains("4 managed hosts: 3 pass, 1 fail"));
+  CHECK_THAT(drift_mail, Contains("-80.000"));
+  CHECK_THAT(drift_mail, Contains("18 unmanaged Pis"));
+
+  Inventory stale = healthy();
+  add_pi(stale, 31, "silent", real_now, std::chrono::hours(3), drift(5, 0.2));  // the recipe's --stale is 2h
+  const std::string stale_mail = mail_for(stale);
+  CHECK_THAT(stale_mail, Contains("stale"));
+  CHECK_THAT(stale_mail, Contains("silent"));
 }
 
 TEST_CASE("The audit shows each host's site once a fleet has sites, and audits one site alone") {
@@ -144,7 +299,7 @@ TEST_CASE("The audit shows each host's site once a fleet has sites, and audits o
   std::istringstream lines(table);
   std::string header, line;
   std::getline(lines, header);
-  CHECK(header.rfind("HOST        IP        SITE    DRIFT_PPM", 0) == 0);
+  CHECK(header.rfind("HOST        ADDRESS   SITE    DRIFT_PPM", 0) == 0);
   bool fast_row = false;
   while (std::getline(lines, line))
     if (line.rfind("fast ", 0) == 0) fast_row = line.find(" paris ") != std::string::npos;

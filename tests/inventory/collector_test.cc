@@ -11,7 +11,9 @@
 #include "collector_fixture.h"
 #include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
+#include "inventory/collector/metrics.h"
 #include "inventory/store/inventory_file.h"
+#include "inventory/store/report_merge.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
@@ -94,10 +96,46 @@ TEST_CASE("GET endpoints serve the inventory, health and Prometheus metrics that
   const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics.body);
   INFO(lint.out << lint.err);
   CHECK(lint.exit_status == 0);
+  const auto audit = test::http_request(fx.port(), "GET", "/v1/audit");
+  CHECK(audit.status == 200);
+  CHECK(audit.headers.at("Content-Type") == "application/json");
+  const auto audit_json = nlohmann::json::parse(audit.body);
+  CHECK(audit_json["summary"]["hosts"] == 2);
+  CHECK(audit_json["hosts"][0]["name"] == "pi1");
+  CHECK(audit_json["hosts"][0]["drift_ppm"] == -7.25);
+  CHECK(audit_json["unmanaged"].empty());
   const auto page = test::http_request(fx.port(), "GET", "/");
   CHECK(page.status == 200);
   CHECK_THAT(page.headers.at("Content-Type"), Contains("text/html"));
   CHECK_FALSE(page.body.find("http://") != page.body.find("http://www.w3.org/2000/svg"));
+}
+
+TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv4 keeps its series") {
+  Inventory inv;
+  merge_report(inv, test::pi_report(*MacAddress::parse("dc:a6:32:00:00:01"), 1, "v6only", "2001:db8::21/64", 9.5),
+               test::at(100));
+  merge_report(inv, test::pi_report(*MacAddress::parse("dc:a6:32:00:00:02"), 1, "lab", "10.0.0.2/24", -1.5),
+               test::at(100));
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:03", "10.0.0.3", 50), test::sighting("b8:27:eb:00:00:04", "10.0.0.4", 60),
+                   test::sighting("00:11:22:33:44:55", "10.0.0.9", 60)},
+             "eth0");
+  const std::string metrics = render_metrics(inv, CollectorStats{}, test::at(160));
+  CHECK_THAT(metrics, Contains("pifind_fleet_hosts{managed=\"true\"} 2\n"));
+  CHECK_THAT(metrics, Contains("pifind_fleet_hosts{managed=\"false\"} 2\n"));  // the non-Pi is not in the fleet
+  CHECK_THAT(metrics, Contains("pifind_host_drift_ppm{host=\"v6only\",mac=\"dc:a6:32:00:00:01\"} 9.5\n"));
+  CHECK_THAT(metrics, Contains("pifind_host_report_age_seconds{host=\"v6only\",mac=\"dc:a6:32:00:00:01\"} 60\n"));
+  CHECK_THAT(metrics, Contains("pifind_host_last_seen_timestamp_seconds{host=\"pi-000003\",mac=\"b8:27:eb:00:00:03\","
+                               "managed=\"false\"} 1793491250\n"));
+  CHECK_THAT(metrics, Contains("pifind_host_last_seen_timestamp_seconds{host=\"lab\",mac=\"dc:a6:32:00:00:02\","
+                               "managed=\"true\"} 1793491300\n"));
+  CHECK_FALSE(metrics.find("pifind_host_drift_ppm{host=\"pi-000003\"") != std::string::npos);
+  // --no-metrics-hosts: the counts stay, nothing names a host.
+  const std::string anonymous = render_metrics(inv, CollectorStats{}, test::at(160), false);
+  CHECK_THAT(anonymous, Contains("pifind_fleet_hosts{managed=\"false\"} 2\n"));
+  CHECK_FALSE(anonymous.find("host=") != std::string::npos);
+  const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics);
+  INFO(lint.out << lint.err);
+  CHECK(lint.exit_status == 0);
 }
 
 TEST_CASE("Reports queued together are made durable by one write") {

@@ -47,6 +47,22 @@ Inventory hostile_fleet() {
   return inv;
 }
 
+// Managed Pis the collector knows no current IPv4 address for: one reporting over IPv6 only, one whose
+// private address (behind NAT at another site) a second Pi then reported too, one with neither and no usable
+// hostname; and a scan-only Pi whose address went to another device (it has left, so it is not listed).
+Inventory fleet_without_ipv4() {
+  Inventory inv;
+  const auto mac = [](const char* text) { return *MacAddress::parse(text); };
+  merge_report(inv, test::pi_report(mac("dc:a6:32:00:00:01"), 1, "v6only", "2001:db8::21/64", 3.0), test::at(10));
+  merge_report(inv, test::pi_report(mac("dc:a6:32:00:00:02"), 1, "natted", "192.168.1.20/24", 4.0), test::at(10));
+  merge_report(inv, test::pi_report(mac("dc:a6:32:00:00:03"), 1, "other-site", "192.168.1.20/24", 5.0), test::at(20));
+  auto nameless = test::pi_report(mac("dc:a6:32:00:00:04"), 1, "bad name", "fe80::4/64", 6.0);
+  merge_report(inv, nameless, test::at(20));
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:09", "10.0.0.9", 0), test::sighting("b8:27:eb:00:00:0a", "10.0.0.9", 5)},
+             "eth0");
+  return inv;
+}
+
 std::vector<std::string> aliases(const std::vector<FleetHost>& hosts) {
   std::vector<std::string> out;
   for (const auto& h : hosts) out.push_back(h.alias);
@@ -103,6 +119,58 @@ TEST_CASE("pifind ssh-config writes a 0600 file that ssh -G resolves, with no in
   CHECK(ssh_resolved(conf, "pi-000007", "hostname") == "10.0.0.6");
 }
 
+TEST_CASE("Every device whose agent reports is listed, reached by IPv4, else IPv6, else its hostname") {
+  const Inventory inv = fleet_without_ipv4();
+  const auto hosts = list_fleet_hosts(inv, {});
+  REQUIRE(aliases(hosts) == std::vector<std::string>{"natted", "other-site", "pi-000004", "pi-00000a", "v6only"});
+  CHECK(hosts[0].address == "natted");  // its 192.168.1.20 is another Pi's now: the name is all there is
+  CHECK_FALSE(hosts[0].ip);
+  CHECK(hosts[1].address == "192.168.1.20");
+  CHECK(hosts[2].address.empty());  // only a link-local address and an unusable hostname
+  CHECK(hosts[3].address == "10.0.0.9");
+  CHECK_FALSE(hosts[3].managed());
+  CHECK(hosts[4].address == "2001:db8::21");
+  CHECK(hosts[4].managed());
+
+  test::TempDir dir;
+  const auto conf = (dir / "pifind.conf").string();
+  write_file_atomically(conf, render_ssh_config(hosts, {"pi", "", ""}), 0600);
+  CHECK(ssh_resolved(conf, "v6only", "hostname") == "2001:db8::21");
+  CHECK(ssh_resolved(conf, "natted", "hostname") == "natted");
+  CHECK_THAT(read_whole_file(conf), Contains("\n# pi-000004 (dc:a6:32:00:00:04): no address known\n"));
+  CHECK_FALSE(read_whole_file(conf).find("Host pi-000004") != std::string::npos);
+  write_inventory_file(dir / "fleet.json", inv, test::at(30));
+  const auto written = test::run_process(
+      {test::fleet_cli(), "ssh-config", "--inventory", (dir / "fleet.json").string(), "--write", conf});
+  CHECK(written.exit_status == 0);
+  CHECK(written.err == "pifind ssh-config: wrote 4 hosts to " + conf + "; 1 with no known address are comments\n");
+
+  const auto json = nlohmann::json::parse(render_hosts_json(hosts));
+  CHECK(json[4]["ip"].is_null());
+  CHECK(json[4]["ipv6"] == nlohmann::json::array({"2001:db8::21"}));
+  CHECK(json[2]["ipv6"] == nlohmann::json::array({"fe80::4"}));
+  CHECK(json[4]["managed"] == true);
+  CHECK(json[3]["managed"] == false);
+  const auto csv = render_hosts_csv(hosts);
+  CHECK_THAT(csv, Contains(",2001:db8::21,true\r\n"));
+  CHECK_THAT(csv, Contains("\r\npi-00000a,10.0.0.9,"));
+
+  const auto yaml = (dir / "hosts.yml").string();
+  write_file_atomically(yaml, render_ansible_yaml(hosts, {}), 0644);
+  const auto r = test::run_process({"ansible-inventory", "-i", yaml, "--list"});
+  INFO(r.err);
+  REQUIRE(r.exit_status == 0);
+  const auto list = nlohmann::json::parse(r.out);
+  const auto& vars = list.at("_meta").at("hostvars");
+  CHECK(vars.at("v6only").at("ansible_host") == "2001:db8::21");
+  CHECK(vars.at("v6only").at("pifind_ipv6") == nlohmann::json::array({"2001:db8::21"}));
+  CHECK(vars.at("v6only").at("pifind_managed") == true);
+  CHECK(vars.at("natted").at("ansible_host") == "natted");
+  CHECK_FALSE(vars.at("pi-000004").contains("ansible_host"));
+  CHECK(vars.at("pi-00000a").at("pifind_managed") == false);
+  CHECK(list.at("raspberry_pis").at("hosts").size() == 5);
+}
+
 TEST_CASE("ssh-config refuses a user or identity file that could inject options") {
   const Inventory inv = hostile_fleet();
   const auto hosts = list_fleet_hosts(inv, {});
@@ -118,10 +186,10 @@ TEST_CASE("CSV export quotes RFC 4180 style and defuses spreadsheet formulas") {
   Inventory inv = hostile_fleet();
   const auto csv = render_hosts_csv(list_fleet_hosts(inv, {}));
   CHECK(csv.rfind("name,ip,mac,hostname,vendor,model,serial,raspberry_pi,drift_ppm,drift_uncertainty_ppm,last_seen,"
-                  "name_source,site\r\n",
+                  "name_source,site,ipv6,managed\r\n",
                   0) == 0);
   CHECK_THAT(csv, Contains("kitchen,10.0.0.1,b8:27:eb:00:00:01,kitchen,Raspberry Pi Foundation,"
-                           "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z,agent,\r\n"));
+                           "\"Raspberry Pi 4 \"\"B\"\"\nansible_become: yes\",,true,-12.5,0.4,2026-11-01T00:00:00Z,agent,,,false\r\n"));
   CHECK_THAT(csv, Contains(",'-oProxyCommand=sh,"));
   const auto json = nlohmann::json::parse(render_hosts_json(list_fleet_hosts(inv, {})));
   REQUIRE(json.size() == 7);

@@ -35,6 +35,8 @@ InventoryRecord full_record() {
   rec.alias = "kitchen";
   rec.alias_changes = {{"pi-000001", "kitchen", test::at(60)}};
   rec.conflicts = {{"mac", "b8:27:eb:00:00:09", *MacAddress::parse("b8:27:eb:00:00:09"), test::at(70), test::at(80)}};
+  rec.ipv6 = {{*Ipv6Address::parse("2001:db8::5"), rec.id, test::at(50), test::at(100), true},
+              {*Ipv6Address::parse("fe80::ba27:ebff:fe00:1"), rec.id, test::at(50), test::at(60), false}};
   return rec;
 }
 
@@ -61,7 +63,10 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.find_scanner(*MacAddress::parse("b8:27:eb:00:00:01"))->last_counter == 42);
   CHECK(rec.scanners[0].interfaces == std::vector<std::string>{"eth0", "wlan0"});
   CHECK(rec.scanners[1].site.empty());
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.1\""));
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.2\""));
+  REQUIRE(rec.ipv6.size() == 2);
+  CHECK(rec.ipv6[0].ip.to_string() == "2001:db8::5");
+  CHECK_FALSE(rec.ipv6[1].current);
 }
 
 TEST_CASE("A newer major schema is refused with a clear message, a newer minor accepted") {
@@ -88,6 +93,11 @@ TEST_CASE("A broken inventory gives a one-line error and is never overwritten") 
         "ips": [{"ip": "10.0.0.300", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
         "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
        "device b8:27:eb:00:00:01: 'ips[0].ip' is not an IPv4 address"},
+      {R"({"schema": "1.1", "devices": {"b8:27:eb:00:00:01": {"macs": [{"mac": "b8:27:eb:00:00:01",
+        "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}],
+        "ipv6": [{"ip": "fe80::1%eth0", "mac": "b8:27:eb:00:00:01", "first_seen": "2026-11-01T00:00:00Z",
+        "last_seen": "2026-11-01T00:00:00Z"}], "first_seen": "2026-11-01T00:00:00Z", "last_seen": "2026-11-01T00:00:00Z"}}})",
+       "device b8:27:eb:00:00:01: 'ipv6[0].ip' is not an IPv6 address"},
       {R"({"schema": "1.0", "devices": {"b8:27:eb:00:00:01": {"macs": [], "first_seen": "yesterday"}}})",
        "device b8:27:eb:00:00:01: 'first_seen' is not an RFC 3339"},
   };

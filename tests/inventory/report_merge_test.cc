@@ -1,6 +1,9 @@
 #include "inventory/store/report_merge.h"
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "fleet_test_support.h"
 #include "inventory/store/scan_merge.h"
@@ -74,6 +77,55 @@ TEST_CASE("An agent report joins the records scans made for each interface into 
   CHECK(rec.drift_history.size() == 1);
   CHECK(rec.agent->last_counter == 1);
   CHECK(rec.find_mac(*MacAddress::parse("dc:a6:32:00:00:02"))->interface_name == "wlan0");
+  REQUIRE(rec.ipv6.size() == 1);
+  CHECK(rec.ipv6[0].ip.to_string() == "fe80::1");
+  CHECK(rec.ipv6[0].mac == rec.id);
+  CHECK_FALSE(rec.reachable_ipv6());  // link-local only: nothing ssh could use from elsewhere
+}
+
+TEST_CASE("The IPv6 addresses a report lists are kept, current while listed, with first and last seen") {
+  Inventory inv;
+  auto report = two_interface_report(1);
+  report.identity.interfaces[0].addresses = {"2001:db8:1::5/64", "fe80::1%eth0/64", "fd00:1::5/64"};
+  report.identity.interfaces[1].addresses = {"2001:db8:2::7/64"};
+  REQUIRE(merge_report(inv, report, test::at(100)).accepted());
+  const InventoryRecord& rec = inv.records().begin()->second;
+  CHECK_FALSE(rec.current_ip());  // no IPv4 at all: the device is still a device
+  REQUIRE(rec.ipv6.size() == 4);
+  CHECK(rec.ipv6[1].ip.to_string() == "fe80::1");  // the zone is the Pi's own interface name, dropped
+  CHECK(rec.ipv6[3].mac == *MacAddress::parse("dc:a6:32:00:00:02"));
+  // Two global addresses held since the same report: the lower one, stably; never the link-local one.
+  CHECK(rec.reachable_ipv6()->to_string() == "2001:db8:1::5");
+
+  // A day later a privacy address came and the first global one went: the old one is kept, not current.
+  report = two_interface_report(2);
+  report.identity.interfaces[0].addresses = {"2001:db8:1::abcd/64", "fe80::1/64", "fd00:1::5/64"};
+  report.identity.interfaces[1].addresses = {"2001:db8:2::7/64"};
+  REQUIRE(merge_report(inv, report, test::at(86500)).accepted());
+  REQUIRE(rec.ipv6.size() == 5);
+  CHECK_FALSE(rec.ipv6[0].current);
+  CHECK(rec.ipv6[0].last_seen == test::at(100));
+  CHECK(rec.ipv6[3].first_seen == test::at(100));
+  CHECK(rec.ipv6[3].last_seen == test::at(86500));
+  CHECK(rec.ipv6[4].ip.to_string() == "2001:db8:1::abcd");
+  // The address held longest wins over the new privacy address.
+  CHECK(rec.reachable_ipv6()->to_string() == "2001:db8:2::7");
+}
+
+TEST_CASE("A device's IPv6 list stays bounded while privacy addresses come and go") {
+  Inventory inv;
+  for (int day = 0; day < 3 * static_cast<int>(kIpv6AddressesLimit); ++day) {
+    auto report = two_interface_report(static_cast<std::uint64_t>(day + 1));
+    report.identity.interfaces[0].addresses = {"2001:db8::1/64", fmt::format("2001:db8::{:x}/64", 0x1000 + day)};
+    REQUIRE(merge_report(inv, report, test::at(86400LL * day)).accepted());
+  }
+  const InventoryRecord& rec = inv.records().begin()->second;
+  CHECK(rec.ipv6.size() == kIpv6AddressesLimit);
+  // The stable address and today's are current and kept; the ones dropped were the oldest, no longer listed.
+  CHECK(std::count_if(rec.ipv6.begin(), rec.ipv6.end(), [](const Ipv6Assignment& a) { return a.current; }) == 2);
+  CHECK(std::any_of(rec.ipv6.begin(), rec.ipv6.end(),
+                    [](const Ipv6Assignment& a) { return a.ip.to_string() == "2001:db8::1" && a.current; }));
+  CHECK(rec.reachable_ipv6()->to_string() == "2001:db8::1");
 }
 
 TEST_CASE("A report whose counter is not above the last accepted one changes nothing") {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Checks every #include of pifind's own code against the layering the README and inventory/CMakeLists.txt describe: the rooms of inventory/
-# in dependency order (core <- protocol <- store <- outputs <- collector <- cli, and transport on core and protocol
-# beside store..collector, for the agent and cli), the agent on core, protocol and transport only, the scanner on
-# core and store only. Also: the agent includes no pcap or scanner code, the scanner no HTTP.
+# Checks every #include of pifind's own code against the layering the README and inventory/CMakeLists.txt
+# describe: the rooms of inventory/ in dependency order (core <- protocol <- store <- outputs <- collector <- cli,
+# and transport on core and protocol beside store..collector, for the agent and cli), the agent on core, protocol
+# and transport only, the scanner on core and store only. Also: the agent includes no pcap or scanner code, the scanner no HTTP.
 # Prints one line per violation and exits 1; exits 0 when the tree is clean.
 # Usage: tests/layering/check_includes.sh [SOURCE_DIR]
 set -euo pipefail
@@ -27,13 +27,14 @@ allowed_rooms() {
   esac
 }
 
-# The room of a path: inventory/<room>/..., or the top-level folder.
+# Sets $room_of to the room of a path: inventory/<room>/..., or the top-level folder. (A variable, not output:
+# a subshell per include made this check take seconds.)
 room_of() {
   case $1 in
-    inventory/*/*) local rest=${1#inventory/}; echo "inventory/${rest%%/*}" ;;
-    inventory/*) echo "inventory" ;;  # nothing may live directly in inventory/
-    */*) echo "${1%%/*}" ;;
-    *) echo "$1" ;;
+    inventory/*/*) room_of=${1#inventory/}; room_of="inventory/${room_of%%/*}" ;;
+    inventory/*) room_of="inventory" ;;  # nothing may live directly in inventory/
+    */*) room_of="${1%%/*}" ;;
+    *) room_of="$1" ;;
   esac
 }
 
@@ -54,7 +55,8 @@ report() {
 }
 
 while IFS= read -r file; do
-  room=$(room_of "$file")
+  room_of "$file"
+  room=$room_of
   if [ "$room" = inventory ]; then
     report "$file: sources belong in a room of inventory/ (core, protocol, transport, store, outputs, collector, cli)"
     continue
@@ -67,8 +69,8 @@ while IFS= read -r file; do
       */*) ;;
       *) continue ;;  # a header beside the file (tests only)
     esac
-    target_room=$(room_of "$target")
-    [[ " $allowed " == *" $target_room "* ]] ||
+    room_of "$target"
+    [[ " $allowed " == *" $room_of "* ]] ||
       report "$file:$line: includes $target, but $room may include only: $allowed"
   done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$file" || true)
   for rule in "${forbidden_system_includes[@]}"; do
