@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
+#include "tests/support/error_of.h"
 #include "tests/support/processes.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,12 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string error_of(const fs::path& dir) {
-  try {
-    load_or_create_device_key(dir);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
+  return test::error_of([&] { load_or_create_device_key(dir); });
 }
 
 }  // namespace

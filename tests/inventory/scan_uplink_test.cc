@@ -21,9 +21,11 @@
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/scan_merge.h"
 #include "inventory/transport/device_key_file.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
+using test::error_of;
 
 namespace {
 
@@ -46,14 +48,6 @@ ScanReport scan_of(std::size_t hosts, const std::string& site = "berlin") {
   return scan;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
