@@ -268,5 +268,5 @@ TEST_CASE("identity: keys, pending keys, conflicts and alias history survive the
   CHECK(back.records().at(kAttacker).conflicts.size() == 1);
   CHECK(back.pending_keys(SenderKind::kAgent).at(mac("dc:a6:32:00:00:77")).key == pending_key.public_key());
   CHECK(back.pending_keys(SenderKind::kAgent).at(mac("dc:a6:32:00:00:77")).reports == 1);
-  CHECK(nlohmann::json::parse(text)["schema"] == "1.2");
+  CHECK(nlohmann::json::parse(text)["schema"] == "1.3");
 }
