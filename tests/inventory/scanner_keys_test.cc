@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "fleet_test_support.h"
+#include "inventory/outputs/audit.h"
 #include "inventory/store/device_admission.h"
 #include "inventory/store/inventory_json.h"
 #include "inventory/store/report_merge.h"
@@ -315,4 +316,23 @@ TEST_CASE("scanner keys: a scan, from a pinned scanner or a newcomer, never over
     check_agent_facts();
     CHECK_FALSE(inv.find_by_mac(mac("02:00:00:00:09:0a")));
   }
+}
+
+TEST_CASE("scanner keys: the audit lists a scanner's pending key apart from an agent's, with the command for each") {
+  Inventory inv;
+  const auto scanner_key = DevicePrivateKey::generate();
+  REQUIRE(scan(inv, sample(1), &scanner_key, 0, EnrollMode::kManual).refusal == Refusal::kNotEnrolled);
+  const auto agent_key = DevicePrivateKey::generate();
+  REQUIRE(merge_report(inv, test::pi_report(mac("dc:a6:32:00:00:09"), 1, "kitchen", "10.0.0.9/24", 1),
+                       {agent_key.public_key(), EnrollMode::kManual}, test::at(10))
+              .refusal == Refusal::kNotEnrolled);
+  const AuditResult audit = audit_fleet(inv, {}, test::at(20));
+  REQUIRE(audit.identity.size() == 2);
+  CHECK(audit.identity[0].kind == "key-pending");  // newest first
+  CHECK(audit.identity[0].device == "dc:a6:32:00:00:09");
+  CHECK_THAT(audit.identity[0].text, Catch::Contains("`pifind keys approve dc:a6:32:00:00:09` (1 reports"));
+  CHECK(audit.identity[1].device == "scanner 02:00:00:00:00:01");
+  CHECK_THAT(audit.identity[1].text,
+             Catch::Contains("device key " + scanner_key.public_key().fingerprint() +
+                             " waits for `pifind keys approve --scanner 02:00:00:00:00:01` (1 scans"));
 }
