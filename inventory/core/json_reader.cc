@@ -128,6 +128,12 @@ std::uint64_t JsonReader::count(const char* field) const {
   return v.get<std::uint64_t>();
 }
 
+std::uint64_t JsonReader::counter(const char* field) const {
+  const std::uint64_t v = count(field);
+  if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) fail(field, "is out of range");
+  return v;
+}
+
 MacAddress JsonReader::mac(const char* field) const {
   const auto m = MacAddress::parse(text(field));
   if (!m) fail(field, "is not a MAC address");

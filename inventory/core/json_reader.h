@@ -59,6 +59,8 @@ class JsonReader {
   std::optional<std::int64_t> optional_integer(const char* field) const;
   /// A non-negative integer.
   std::uint64_t count(const char* field) const;
+  /// A non-negative integer that also fits in int64: a signed message's counter.
+  std::uint64_t counter(const char* field) const;
   MacAddress mac(const char* field) const;
   /// An RFC 3339 UTC instant (time_text.h).
   TimePoint time(const char* field) const;

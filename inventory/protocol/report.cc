@@ -322,9 +322,7 @@ AgentReport parse_report(std::string_view body) {
   r.schema_major = version.major;
   r.schema_minor = version.minor;
   r.agent_id = top.mac("agent_id");
-  r.counter = top.count("counter");
-  if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    top.fail("counter", "is out of range");
+  r.counter = top.counter("counter");
   r.agent_version = top.text("agent_version");
   r.generated_unix_s = top.optional_number("generated_unix_s");
   r.identity = identity_from_json(top.object("identity"));

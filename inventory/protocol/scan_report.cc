@@ -1,7 +1,6 @@
 #include "inventory/protocol/scan_report.h"
 
 #include <cmath>
-#include <limits>
 #include <set>
 
 #include <fmt/format.h>
@@ -120,9 +119,7 @@ ScanReport parse_scan_report(std::string_view body) {
   r.schema_major = version.major;
   r.schema_minor = version.minor;
   r.scanner_id = top.mac("scanner_id");
-  r.counter = top.count("counter");
-  if (r.counter > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    top.fail("counter", "is out of range");
+  r.counter = top.counter("counter");
   r.scanner_version = top.text("scanner_version");
   r.site = top.text_or_empty("site");
   const json& interfaces = top.array("interfaces", kMaxScanInterfaces);

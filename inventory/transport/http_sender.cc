@@ -2,26 +2,18 @@
 
 #include <charconv>
 
-#include "inventory/core/asio.h"  // before Beast, which includes Asio
-
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 #include <openssl/x509v3.h>
 
 #include "inventory/core/error.h"
 #include "inventory/core/host_port.h"
 #include "inventory/protocol/signing.h"
+#include "inventory/transport/beast.h"
 
 namespace pifind {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using namespace web;
 
 PostResult failure(std::string error) {
   PostResult result;

@@ -96,6 +96,19 @@ Result analyze_text(const std::string& text) {
   return r;
 }
 
+// `pifind-agent analyze` on a log of `spec` written to a file, as a user runs it: exit code and output.
+struct AnalyzeRun {
+  int exit_code;
+  std::string text;
+};
+AnalyzeRun analyze_file(const LogSpec& spec) {
+  TempDir dir;
+  write_file_atomically(dir.path() / "log", adjtimex_compare_log(spec));
+  std::ostringstream out;
+  const int exit_code = run_analyze((dir.path() / "log").string(), false, out);
+  return {exit_code, out.str()};
+}
+
 }  // namespace
 
 TEST_CASE("the generated log has adjtimex's own layout, and adjtimex's own error_ppm column agrees") {
@@ -144,14 +157,11 @@ TEST_CASE("drifts of ±3000, ±10000 and ±50000 ppm at 10 s and 60 s rows: the 
 }
 
 TEST_CASE("analyze on +3000 ppm: one figure, the convention named, adjtimex's per-system-second figure beside it") {
-  TempDir dir;
   LogSpec spec;
   spec.ppm = 3000;
-  write_file_atomically(dir.path() / "log", adjtimex_compare_log(spec));
-  std::ostringstream out;
-  REQUIRE(run_analyze((dir.path() / "log").string(), false, out) == 0);
-  const std::string text = out.str();
+  const auto [exit_code, text] = analyze_file(spec);
   INFO(text);
+  REQUIRE(exit_code == 0);
   CHECK_THAT(text, Catch::Contains("0 step(s)"));
   CHECK_THAT(text, Catch::Contains("drift +3000."));
   CHECK_THAT(text, Catch::Contains("ppm per RTC second"));
@@ -182,14 +192,11 @@ TEST_CASE("a step in time at +10000 ppm is one step, and a step in the very firs
 TEST_CASE("beyond ±100000 ppm there is no figure, and one line says why") {
   for (const double ppm : {150'000.0, -150'000.0}) {
     INFO(ppm);
-    TempDir dir;
     LogSpec spec;
     spec.ppm = ppm;
-    write_file_atomically(dir.path() / "log", adjtimex_compare_log(spec));
-    std::ostringstream out;
-    CHECK(run_analyze((dir.path() / "log").string(), false, out) == 1);
-    const std::string text = out.str();
+    const auto [exit_code, text] = analyze_file(spec);
     INFO(text);
+    CHECK(exit_code == 1);
     CHECK_THAT(text, Catch::Contains("drift: "));
     CHECK_THAT(text, !Catch::Contains(" ppm per RTC second"));
     CHECK_THAT(text, !Catch::Contains("needs at least"));  // the old, self-contradicting message

@@ -14,23 +14,25 @@ TEST_CASE("new-style revision codes decode every field") {
   CHECK(pi4->manufacturer == "Sony UK");
   CHECK(pi4->pcb_revision == 1);
 
-  const auto pi5 = decode_revision("d04170");
-  REQUIRE(pi5);
-  CHECK(pi5->board == "5");
-  CHECK(pi5->processor == "BCM2712");
-  CHECK(pi5->memory_mb == 8192);
-
-  const auto zero2 = decode_revision("902120");
-  REQUIRE(zero2);
-  CHECK(zero2->board == "Zero 2 W");
-  CHECK(zero2->processor == "BCM2837");
-  CHECK(zero2->memory_mb == 512);
-
-  const auto pi3 = decode_revision("a22082");
-  REQUIRE(pi3);
-  CHECK(pi3->board == "3B");
-  CHECK(pi3->manufacturer == "Embest");
-  CHECK(pi3->memory_mb == 1024);
+  // Other boards, makers and memory sizes: code, board, processor, maker, memory in MB.
+  struct Expected {
+    const char* code;
+    const char* board;
+    const char* processor;
+    const char* manufacturer;
+    int memory_mb;
+  };
+  for (const Expected& e : {Expected{"d04170", "5", "BCM2712", "Sony UK", 8192},
+                            Expected{"902120", "Zero 2 W", "BCM2837", "Sony UK", 512},
+                            Expected{"a22082", "3B", "BCM2837", "Embest", 1024}}) {
+    INFO(e.code);
+    const auto decoded = decode_revision(e.code);
+    REQUIRE(decoded);
+    CHECK(decoded->board == e.board);
+    CHECK(decoded->processor == e.processor);
+    CHECK(decoded->manufacturer == e.manufacturer);
+    CHECK(decoded->memory_mb == e.memory_mb);
+  }
 
   const auto unknown = decode_revision("c03ff0");
   REQUIRE(unknown);

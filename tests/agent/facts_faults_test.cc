@@ -55,6 +55,17 @@ void replace_with_symlink(const std::filesystem::path& file, const std::filesyst
   std::filesystem::create_symlink(target, file);
 }
 
+// What a tree whose cpuinfo, model, os-release and uptime cannot be read (empty, endless or dangling) leaves
+// of the identity: empty fields, never a guess.
+void check_identity_unread(const AgentReport& r) {
+  CHECK_FALSE(r.identity.revision);
+  CHECK(r.identity.serial.empty());
+  CHECK(r.identity.model.empty());
+  CHECK(r.identity.os.pretty_name.empty());
+  CHECK(r.identity.os.id.empty());
+  CHECK_FALSE(r.identity.uptime_s);
+}
+
 }  // namespace
 
 TEST_CASE("odd sysfs and procfs: each odd file gives its own empty or marked field, and the report stays valid") {
@@ -96,11 +107,7 @@ TEST_CASE("odd sysfs: empty files read as empty fields") {
   FakeRtcOpener opener;
   opener.devices["rtc0"] = {false, 0, 1'700'000'000, 0, std::nullopt};
   const auto r = gather_at(root, opener);
-  CHECK_FALSE(r.identity.revision);
-  CHECK(r.identity.serial.empty());
-  CHECK(r.identity.model.empty());
-  CHECK(r.identity.os.pretty_name.empty());
-  CHECK_FALSE(r.identity.uptime_s);
+  check_identity_unread(r);
   REQUIRE(r.rtc.devices.size() == 1);
   CHECK(r.rtc.devices[0].driver.empty());
   CHECK_FALSE(r.rtc.devices[0].hctosys.value_or(false));
@@ -122,11 +129,7 @@ TEST_CASE("odd sysfs: huge, endless and dangling files are bounded reads that gi
   replace_with_symlink(sysroot.path("/proc/uptime"), root / "nowhere");
   FakeRtcOpener opener;
   const auto r = gather_at(root, opener);
-  CHECK_FALSE(r.identity.revision);
-  CHECK(r.identity.serial.empty());
-  CHECK(r.identity.model.empty());
-  CHECK(r.identity.os.id.empty());
-  CHECK_FALSE(r.identity.uptime_s);
+  check_identity_unread(r);
   CHECK(r.clocksource.current.empty());  // endless: over read_line's 4 KiB bound
   CHECK(r.clocksource.available == std::vector<std::string>{"timer"});
   // Without a readable /dev/rtc0 the RTC is listed, unreadable, with the reason in its own field.

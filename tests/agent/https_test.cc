@@ -1,17 +1,13 @@
 // The https path: a Beast TLS collector on 127.0.0.1 with a certificate made in the test (names
 // "localhost" and 127.0.0.1). The agent must verify the chain and the name, and refuse otherwise.
-#include "inventory/core/asio.h"  // before Beast, which includes Asio
-
 #include <thread>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "inventory/transport/beast.h"
 #include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent_test_support.h"
@@ -24,11 +20,7 @@ using namespace pifind::test;
 
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace asio = boost::asio;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
+using namespace web;
 
 const std::string kHttpsTestSecret = "https test fleet key, 32 bytes++";
 

@@ -8,17 +8,13 @@
 #include <mutex>
 #include <thread>
 
-#include "inventory/core/asio.h"  // before Beast, which includes Asio
-
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 
+#include "inventory/transport/beast.h"
 #include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "inventory/transport/spool.h"
 #include "agent_test_support.h"
-#include "inventory/core/asio.h"
 #include "inventory/core/error.h"
 #include "inventory/protocol/signing.h"
 #include "tests/support/sample_report.h"
@@ -30,10 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
+using namespace web;
 
 const std::string kSecret = "test fleet key, 32 bytes or more";
 

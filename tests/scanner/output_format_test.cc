@@ -1,9 +1,11 @@
 #include "scanner/output_format.h"
 
-#include <catch2/catch.hpp>
+#include <array>
 #include <csignal>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 using namespace pifind;
 using namespace std::chrono_literals;
@@ -33,6 +35,16 @@ ScanResult sample() {
     if (host.raspberry_pi) host.name = HostName{"pi-rack-1.local", NameSource::kMdns};
   }
   return result;
+}
+
+// The sample's table: its header and its three host rows.
+std::array<std::string, 4> table_of_sample(OutputShape shape) {
+  std::ostringstream out;
+  write_table(out, sample(), shape);
+  std::istringstream lines(out.str());
+  std::array<std::string, 4> header_and_rows;
+  for (auto& line : header_and_rows) std::getline(lines, line);
+  return header_and_rows;
 }
 
 }  // namespace
@@ -97,14 +109,7 @@ TEST_CASE("CSV quotes vendors as RFC 4180 says and defuses formulas") {
 }
 
 TEST_CASE("the table aligns columns and notes conflicts and VLANs") {
-  std::ostringstream out;
-  write_table(out, sample(), OutputShape{true, false});
-  std::istringstream lines(out.str());
-  std::string header, row1, row2, row3;
-  std::getline(lines, header);
-  std::getline(lines, row1);
-  std::getline(lines, row2);
-  std::getline(lines, row3);
+  const auto [header, row1, row2, row3] = table_of_sample(OutputShape{true, false});
   CHECK(header.rfind("IP ", 0) == 0);
   CHECK(header.find("MAC") == 17);     // IP column 15 wide, two spaces
   CHECK(header.find("VENDOR") == 36);  // MAC column 17 wide, two spaces
@@ -125,14 +130,7 @@ TEST_CASE("names appear in every format, null or empty where none was found") {
   CHECK(json["stats"]["names"]["asked"] == 0);
   CHECK(json["stats"]["interrupted_by"].is_null());
 
-  std::ostringstream table_out;
-  write_table(table_out, sample(), OutputShape{true, true});
-  std::istringstream lines(table_out.str());
-  std::string header, row1, row2, row3;
-  std::getline(lines, header);
-  std::getline(lines, row1);
-  std::getline(lines, row2);
-  std::getline(lines, row3);
+  const auto [header, row1, row2, row3] = table_of_sample(OutputShape{true, true});
   CHECK(header.find("NAME") == 36);
   CHECK(header.find("VENDOR") == 36 + 15 + 2);  // "pi-rack-1.local" sets the column's width
   CHECK(row1.find("-") == 36);
