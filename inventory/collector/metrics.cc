@@ -50,15 +50,24 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
              {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
              {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
   header(out, "pifind_reports_refused_total", "counter",
-         "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
-  for (std::size_t i = 1; i < stats.refused.size(); ++i)
-    out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
-                       stats.refused[i]);
+         "Agent reports (sender=\"agent\") and scans (sender=\"scanner\") refused, by reason (403 ones name a "
+         "sender whose key, enrolment or identity is in question).");
+  const auto refused_by = [&out](const char* sender, const auto& refused, bool scans) {
+    for (std::size_t i = 1; i < refused.size(); ++i) {
+      const auto refusal = static_cast<Refusal>(i);
+      if (scans && refusal == Refusal::kIdentityConflict) continue;  // a scanner may run on any device
+      out += fmt::format("pifind_reports_refused_total{{sender=\"{}\",reason=\"{}\"}} {}\n", sender,
+                         refusal_name(refusal), refused[i]);
+    }
+  };
+  refused_by("agent", stats.refused, false);
+  refused_by("scanner", stats.scans_refused, true);
   header(out, "pifind_identity_conflicts_total", "counter",
          "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.");
   out += fmt::format("pifind_identity_conflicts_total {}\n", stats.identity_conflicts);
-  header(out, "pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.");
-  out += fmt::format("pifind_device_keys_pending {}\n", inventory.pending_keys().size());
+  header(out, "pifind_device_keys_pending", "gauge", "Device keys of agents and scanners waiting for `pifind keys approve`.");
+  out += fmt::format("pifind_device_keys_pending {}\n",
+                     inventory.pending_keys(SenderKind::kAgent).size() + inventory.pending_keys(SenderKind::kScanner).size());
   header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
   out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
   header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");

@@ -164,11 +164,15 @@ std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
       notes.push_back({"alias-changed", device,
                        fmt::format("alias changed from {} to {} at {}", a.from, a.to, format_utc(a.at)), a.at});
   }
-  for (const auto& [agent, p] : inventory.pending_keys())
-    notes.push_back({"key-pending", agent.to_string(),
-                     fmt::format("device key {} waits for `pifind keys approve` ({} reports, last {})",
-                                 p.key.fingerprint(), p.reports, format_utc(p.last_seen)),
-                     p.last_seen});
+  for (const SenderKind kind : {SenderKind::kAgent, SenderKind::kScanner}) {
+    const bool scanner = kind == SenderKind::kScanner;
+    for (const auto& [sender, p] : inventory.pending_keys(kind))
+      notes.push_back({"key-pending", (scanner ? "scanner " : "") + sender.to_string(),
+                       fmt::format("device key {} waits for `pifind keys approve {}{}` ({} {}, last {})",
+                                   p.key.fingerprint(), scanner ? "--scanner " : "", sender.to_string(), p.reports,
+                                   scanner ? "scans" : "reports", format_utc(p.last_seen)),
+                       p.last_seen});
+  }
   std::stable_sort(notes.begin(), notes.end(), [](const IdentityNote& a, const IdentityNote& b) { return a.at > b.at; });
   return notes;
 }

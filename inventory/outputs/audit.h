@@ -100,7 +100,7 @@ struct FleetSummary {
 struct IdentityNote {
   /// "conflict", "alias-changed", "key-pending".
   std::string kind;
-  /// The device's alias (or its MAC when it has none yet).
+  /// The device's alias (or its MAC when it has none yet); "scanner MAC" for a scanner's pending key.
   std::string device;
   /// One line, e.g. "claims MAC dc:a6:32:00:00:20 of device dc:a6:32:00:00:20 (last 2026-11-25T12:00:00Z)".
   std::string text;

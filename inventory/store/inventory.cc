@@ -6,6 +6,19 @@
 #include "inventory/core/error.h"
 
 namespace pifind {
+namespace {
+
+// What is kept of an agent or scanner once its device is pruned (or the scanner is displaced) at `at`.
+template <typename State>
+RetiredSender retired_from(const State& state, TimePoint at) {
+  RetiredSender retired;
+  static_cast<PinnedKeys&>(retired) = state;
+  retired.last_counter = state.last_counter;
+  retired.retired = at;
+  return retired;
+}
+
+}  // namespace
 
 InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) {
   const auto it = by_mac_.find(mac);
@@ -180,7 +193,11 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   }
   if (!into.agent && other.agent) into.agent = other.agent;
   for (const auto& s : other.scanners)
-    if (!into.find_scanner(s.id)) into.scanner_for(s.id) = s;
+    if (!into.find_scanner(s.id)) {
+      std::optional<ScannerState> evicted;
+      into.scanner_for(s.id, &evicted) = s;
+      if (evicted) retire(SenderKind::kScanner, evicted->id, retired_from(*evicted, into.last_seen));
+    }
   if (other.seen_name && (!into.seen_name || other.seen_name->origin > into.seen_name->origin))
     into.seen_name = other.seen_name;
   // The site of whichever was seen last.
@@ -212,11 +229,16 @@ void Inventory::unindex_record(const InventoryRecord& record) {
 void Inventory::trim(InventoryRecord& record) {
   // An agent (or a flood of spoofed ARP replies) naming ever new MACs and addresses must not grow one
   // record without bound: the entries seen least recently go first, addresses no longer current before
-  // current ones, and never the device's own identity MAC.
+  // current ones, and never the device's own identity MAC nor one its agent or a scanner is known by (their
+  // counters and keys are found through it).
+  const auto keeps = [&record](const MacAddress& mac) {
+    return mac == record.id || (record.agent && record.agent->agent_id == mac.to_string()) || record.find_scanner(mac);
+  };
   while (record.macs.size() > kMaxMacsPerDevice) {
     auto oldest = record.macs.end();
     for (auto it = record.macs.begin(); it != record.macs.end(); ++it)
-      if (it->mac != record.id && (oldest == record.macs.end() || it->last_seen < oldest->last_seen)) oldest = it;
+      if (!keeps(it->mac) && (oldest == record.macs.end() || it->last_seen < oldest->last_seen)) oldest = it;
+    if (oldest == record.macs.end()) break;
     const auto owner = by_mac_.find(oldest->mac);
     if (owner != by_mac_.end() && owner->second == record.id) by_mac_.erase(owner);
     record.macs.erase(oldest);
@@ -247,6 +269,21 @@ void Inventory::insert_loaded(InventoryRecord record) {
   index_record(records_.emplace(id, std::move(record)).first->second);
 }
 
+ScannerState& Inventory::scanner_for(InventoryRecord& record, const MacAddress& scanner, TimePoint now) {
+  changed_.insert(record.id);
+  std::optional<ScannerState> evicted;
+  ScannerState& state = record.scanner_for(scanner, &evicted);
+  // A scanner added after its retirement (its device was pruned, or displaced it) takes back its key.
+  if (state.last_counter == 0 && !state.key && state.revoked_keys.empty())
+    if (const auto it = retired_[index(SenderKind::kScanner)].find(scanner); it != retired_[index(SenderKind::kScanner)].end()) {
+      static_cast<PinnedKeys&>(state) = it->second;
+      state.last_counter = it->second.last_counter;
+      drop_retired(SenderKind::kScanner, scanner);
+    }
+  if (evicted) retire(SenderKind::kScanner, evicted->id, retired_from(*evicted, now));
+  return state;
+}
+
 std::size_t Inventory::prune_older_than(TimePoint cutoff) {
   std::size_t removed = 0;
   for (auto it = records_.begin(); it != records_.end();) {
@@ -256,8 +293,9 @@ std::size_t Inventory::prune_older_than(TimePoint cutoff) {
     }
     unindex_record(it->second);
     if (const auto& agent = it->second.agent)
-      if (const auto mac = MacAddress::parse(agent->agent_id))
-        retire_agent(*mac, {agent->last_counter, agent->key, agent->revoked_keys, cutoff});
+      if (const auto mac = MacAddress::parse(agent->agent_id)) retire(SenderKind::kAgent, *mac, retired_from(*agent, cutoff));
+    for (const auto& scanner : it->second.scanners)
+      retire(SenderKind::kScanner, scanner.id, retired_from(scanner, cutoff));
     changed_.erase(it->first);
     it = records_.erase(it);
     ++removed;
@@ -290,36 +328,39 @@ void erase_oldest_beyond(Map& map, std::size_t limit, TimeOf time_of) {
 
 }  // namespace
 
-void Inventory::note_pending_key(const MacAddress& agent, const PendingKey& pending) {
+void Inventory::note_pending_key(SenderKind kind, const MacAddress& sender, const PendingKey& pending) {
   sections_changed_ = true;
-  auto it = pending_keys_.find(agent);
-  if (it == pending_keys_.end() || !(it->second.key == pending.key)) {
-    pending_keys_.insert_or_assign(agent, pending);
+  auto& keys = pending_[index(kind)];
+  auto it = keys.find(sender);
+  if (it == keys.end() || !(it->second.key == pending.key)) {
+    keys.insert_or_assign(sender, pending);
   } else {
     PendingKey& known = it->second;
     known.hostname = pending.hostname;
     known.address = pending.address;
+    known.site = pending.site;
     known.first_seen = std::min(known.first_seen, pending.first_seen);
     known.last_seen = std::max(known.last_seen, pending.last_seen);
     known.reports += pending.reports;
   }
-  erase_oldest_beyond(pending_keys_, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
+  erase_oldest_beyond(keys, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
 }
 
-bool Inventory::drop_pending_key(const MacAddress& agent) {
-  const bool dropped = pending_keys_.erase(agent) > 0;
+bool Inventory::drop_pending_key(SenderKind kind, const MacAddress& sender) {
+  const bool dropped = pending_[index(kind)].erase(sender) > 0;
   sections_changed_ = sections_changed_ || dropped;
   return dropped;
 }
 
-void Inventory::retire_agent(const MacAddress& agent, RetiredAgent retired) {
+void Inventory::retire(SenderKind kind, const MacAddress& sender, RetiredSender retired) {
   sections_changed_ = true;
-  retired_[agent] = std::move(retired);
-  erase_oldest_beyond(retired_, kRetiredAgentsLimit, [](const RetiredAgent& r) { return r.retired; });
+  auto& senders = retired_[index(kind)];
+  senders[sender] = std::move(retired);
+  erase_oldest_beyond(senders, kRetiredSendersLimit, [](const RetiredSender& r) { return r.retired; });
 }
 
-bool Inventory::drop_retired_agent(const MacAddress& agent) {
-  const bool dropped = retired_.erase(agent) > 0;
+bool Inventory::drop_retired(SenderKind kind, const MacAddress& sender) {
+  const bool dropped = retired_[index(kind)].erase(sender) > 0;
   sections_changed_ = sections_changed_ || dropped;
   return dropped;
 }

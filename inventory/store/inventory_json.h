@@ -13,7 +13,7 @@
 namespace pifind {
 
 inline constexpr int kInventorySchemaMajor = 1;
-inline constexpr int kInventorySchemaMinor = 2;  // 1.1: keys, aliases, conflicts, sites, names, scanners; 1.2: ipv6
+inline constexpr int kInventorySchemaMinor = 3;  // 1.1: keys, aliases, conflicts, sites, names, scanners; 1.2: ipv6; 1.3: scanner keys
 
 /// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
 /// "drift_history".

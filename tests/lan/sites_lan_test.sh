@@ -6,7 +6,8 @@
 # each segment (as every fresh Pi does) and as "pi-in-hall" on the agent's Pi in paris, and the router scanning both segments in
 # one run (-I eth0 -I eth1). Then one inventory must hold every Pi with its site and name, distinct aliases for
 # the two raspberrypis, the agents' facts untouched by the sightings, and the site in ssh-config, the Ansible
-# export, the audit and /metrics. Needs root; exits 77 without.
+# export, the audit and /metrics. Then berlin's scanner, re-imaged (a new device key), is refused until its old
+# key is forgotten. Needs root; exits 77 without.
 #   sites_lan_test.sh PIFIND PIFIND_AGENT
 set -euo pipefail
 pifind=$(readlink -f "$1")
@@ -145,9 +146,12 @@ done
 # Every address with the site that saw it; the scanners on their own devices, with their counters.
 jq -e '[.devices[] | .ips[] | select(.seen_via | startswith("scan:")) | .site] | unique == ["berlin", "paris"]' \
   "$work/inventory.json" >/dev/null || fail "addresses without their site"
-jq -e '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin", "last_counter": 1,
-       "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan}]' \
-  "$work/inventory.json" >/dev/null || fail "berlin's scanner: $(device 02:00:00:00:01:01)"
+# Each scanner's device key (made in its state directory) pinned on its first scan.
+berlin_key=$("$pifind" keys self --state-dir "$work/scan-state-scanner-berlin" | cut -d' ' -f1)
+jq -e --arg key "$berlin_key" '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin",
+       "last_counter": 1, "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan,
+       "key": $key, "pinned_by": "first-use", "key_pinned": .devices["02:00:00:00:01:01"].scanners[0].key_pinned}]' \
+  "$work/fleet.json" >/dev/null || fail "berlin's scanner (key $berlin_key): $(jq -c '.devices["02:00:00:00:01:01"]' "$work/fleet.json")"
 jq -e '.devices["02:00:00:00:02:01"].scanners[0] | .site == "paris" and .last_counter == 2' \
   "$work/inventory.json" >/dev/null || fail "paris's scanner: $(device 02:00:00:00:02:01)"
 
@@ -184,6 +188,31 @@ curl_collector /metrics >"$work/metrics" || fail "GET /metrics"
 grep -q '^pifind_host_drift_ppm{host="hall",mac="2c:cf:67:02:00:0b",site="paris"} ' "$work/metrics" \
   || fail "metrics: $(grep pifind_host_drift_ppm "$work/metrics")"
 grep -q '^pifind_collector_scans_total{result="accepted"} 3$' "$work/metrics" || fail "scans counted: $(grep scans_total "$work/metrics")"
+
+# --- berlin's scanner re-imaged: a new device key, refused until the operator forgets the old one ----------
+reimaged() {
+  in_ns scanner-berlin timeout 60 "$pifind" -I eth0 --collector "$collector" --key-file "$work/fleet.key" \
+    --site berlin --state-dir "$work/scan-state-reimaged" -N --all --format json >/dev/null 2>"$work/reimaged.err"
+}
+set +e
+reimaged
+status=$?
+set -e
+[ "$status" -ne 0 ] || fail "the re-imaged scanner exited 0: $(cat "$work/reimaged.err")"
+grep -q "^pifind: refused: the collector $collector does not accept this scanner's scans (device key SHA256:.*): \
+scanner 02:00:00:00:01:01 has key SHA256:.* pinned, .*\`pifind keys forget --scanner 02:00:00:00:01:01\`" \
+  "$work/reimaged.err" || fail "the re-imaged scanner's refusal: $(cat "$work/reimaged.err")"
+grep -q 'refused scans from scanner 02:00:00:00:01:01 (key_changed): ' "$work/serve.log" \
+  || fail "no log line for the re-imaged scanner: $(cat "$work/serve.log")"
+curl_collector /metrics | grep -q '^pifind_reports_refused_total{sender="scanner",reason="key_changed"} 1$' \
+  || fail "the refused scan on /metrics: $(curl_collector /metrics | grep refused_total)"
+"$pifind" keys forget --scanner 02:00:00:00:01:01 --inventory "$work/fleet.json" >/dev/null
+for _ in 1 2 3 4 5; do  # the collector re-reads the file within a second
+  sleep 0.5
+  if reimaged; then break; fi
+done
+grep -q "^pifind: collector $collector: 5 sightings delivered (counter [0-9]*)$" "$work/reimaged.err" \
+  || fail "the re-imaged scanner after keys forget: $(cat "$work/reimaged.err")"
 
 # --- the router scans both segments in one run, in parallel ---------------------------------------
 in_ns router timeout 60 "$pifind" -I eth0 -I eth1 -N --all --format json --inventory "$work/router.json" \
