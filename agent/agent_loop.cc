@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "agent/device_key_file.h"
+#include "inventory/transport/device_key_file.h"
 #include "inventory/transport/http_sender.h"
 #include "agent/reporter.h"
 #include "agent/sntp.h"

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "agent/device_key_file.h"
+#include "inventory/transport/device_key_file.h"
 #include "inventory/core/error.h"
 
 namespace pifind::agent {

@@ -56,6 +56,14 @@ const char* json_name(ArpDecodeError error) {
   return "unknown";
 }
 
+// {"reason": count} for counts indexed by a reason enum's values, named by `name_of`.
+template <typename Reason, std::size_t N, typename NameOf>
+nlohmann::json counts_by_reason(const std::array<std::uint64_t, N>& counts, NameOf name_of) {
+  nlohmann::json by_reason = nlohmann::json::object();
+  for (std::size_t i = 0; i < N; ++i) by_reason[std::string(name_of(static_cast<Reason>(i)))] = counts[i];
+  return by_reason;
+}
+
 std::string format_rtt(ScanDuration rtt) { return fmt::format("{:.2f}", to_ms(rtt)); }
 
 double rounded(double value) { return std::round(value * 1000) / 1000; }
@@ -76,10 +84,8 @@ nlohmann::json host_json(const HostEntry& host) {
 
 nlohmann::json names_json(const ScanStats& s) {
   const NameLookupStats& n = s.names;
-  nlohmann::json malformed_by_reason = nlohmann::json::object();
-  for (std::size_t i = 0; i < dns_decode_error_count; ++i) {
-    malformed_by_reason[std::string(to_string(static_cast<DnsDecodeError>(i)))] = n.malformed_by_reason[i];
-  }
+  const auto malformed_by_reason =
+      counts_by_reason<DnsDecodeError>(n.malformed_by_reason, [](DnsDecodeError e) { return to_string(e); });
   return {{"asked", n.asked},
           {"mdns", n.mdns_names},
           {"dns", n.dns_names},
@@ -103,10 +109,7 @@ const char* signal_name(int signal_number) {
 }
 
 nlohmann::json stats_json(const ScanResult& result) {
-  nlohmann::json malformed_by_reason = nlohmann::json::object();
-  for (std::size_t i = 0; i < arp_decode_error_count; ++i) {
-    malformed_by_reason[json_name(static_cast<ArpDecodeError>(i))] = result.stats.malformed_by_reason[i];
-  }
+  const auto malformed_by_reason = counts_by_reason<ArpDecodeError>(result.stats.malformed_by_reason, json_name);
   const ScanStats& s = result.stats;
   return {{"targets", s.targets},
           {"sent", s.sent},

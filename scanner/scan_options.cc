@@ -104,7 +104,8 @@ ParsedCommandLine parse_scan_command_line(int argc, const char* const* argv) {
       ->needs(collector);
   app.add_option("--ca-file", options.ca_file, "Trust these CAs (PEM) for an https --collector")->needs(collector);
   app.add_option("--state-dir", options.state_dir,
-                 "Where the scan counter lives (default: $STATE_DIRECTORY, else /var/lib/pifind-scan)")
+                 "Where the scan counter and the scanner's device key live (default: $STATE_DIRECTORY, else "
+                 "/var/lib/pifind-scan)")
       ->needs(collector);
   app.add_option("--site", options.site, "The site of the scanned segments, kept with every host found");
 

@@ -1,6 +1,7 @@
-// `pifind keys list|approve|forget`: the device keys the collector pinned, the ones waiting for approval
-// (`pifind serve --enroll manual`), and forgetting a re-imaged device's old key. Edits the inventory file
-// under its lock; a running collector picks the change up within a second.
+// `pifind keys list|approve|forget|self`: the device keys the collector pinned to agents and scanners, the
+// ones waiting for approval (`pifind serve --enroll manual`), forgetting a re-imaged sender's old key, and this
+// machine's own scanner key. Edits the inventory file under its lock; a running collector picks the change up
+// within a second.
 #pragma once
 
 namespace pifind {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
+#include "inventory/transport/device_key_file.h"
 
 namespace pifind {
 namespace {
@@ -47,6 +48,7 @@ ScanUplink::ScanUplink(const ScanUplinkOptions& options, std::unique_ptr<ReportS
       key_(FleetKey::load(options.key_file)),
       state_dir_(created_state_dir(options.state_dir)),
       counter_(state_dir_),
+      device_key_(load_or_create_device_key(state_dir_)),
       sender_(std::move(sender)) {
   if (!sender_) sender_ = std::make_unique<BeastSender>(collector_url(options.collector_url), options.ca_file,
                                                        options.timeout, kScanRoute);
@@ -70,7 +72,9 @@ std::string ScanUplink::deliver(const ScanReport& scan) {
     const std::uint64_t counter = document.counter;
     const std::string body = to_body(document);
     const std::string signature = sign_scan(key_, scan.scanner_id, counter, body);
-    const PostResult reply = sender_->post({scan.scanner_id.to_string(), counter, signature, body, {}, {}});
+    const PostResult reply =
+        sender_->post({scan.scanner_id.to_string(), counter, signature, body, device_key().to_string(),
+                       device_key_.sign(scan_message(scan.scanner_id, counter, body))});
     const std::string what = parts > 1 ? fmt::format("scan part {} of {} (counter {})", part + 1, parts, counter)
                                        : fmt::format("scan (counter {})", counter);
     if (reply.status == 0)
@@ -79,6 +83,10 @@ std::string ScanUplink::deliver(const ScanReport& scan) {
       throw Error(fmt::format("{} refused by {} as a replay ({}): the collector has a later counter from this "
                               "scanner than {}/counter holds; set that file above the collector's",
                               what, collector_, first_line(reply.body), state_dir_.string()));
+    if (reply.status == 403)
+      throw Error(fmt::format("refused: the collector {} does not accept this scanner's scans (device key {}): {}; "
+                              "{} not delivered",
+                              collector_, device_key().fingerprint(), first_line(reply.body), what));
     if (reply.status < 200 || reply.status >= 300)
       throw Error(fmt::format("{} refused by {} with HTTP {}: {}", what, collector_, reply.status, first_line(reply.body)));
     if (first_counter == 0) first_counter = counter;

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "inventory/core/error.h"
 #include "inventory/core/file_lock.h"
 #include "inventory/core/whole_file.h"
@@ -35,6 +37,10 @@ void remove_stale_temporaries(const std::filesystem::path& file) {
         std::filesystem::remove(it->path(), ignored);
       }
   }
+}
+
+std::size_t pending_key_count(const Inventory& inventory) {
+  return inventory.pending_keys(SenderKind::kAgent).size() + inventory.pending_keys(SenderKind::kScanner).size();
 }
 
 }  // namespace
@@ -80,12 +86,15 @@ void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
   counters_.clear();
   scan_counters_.clear();
-  for (const auto& [mac, retired] : inventory_.retired_agents()) counters_[mac] = {retired.last_counter, retired.key};
+  for (const auto& [mac, retired] : inventory_.retired(SenderKind::kAgent))
+    counters_[mac] = {retired.last_counter, retired.key};
+  for (const auto& [mac, retired] : inventory_.retired(SenderKind::kScanner))
+    scan_counters_[mac] = {retired.last_counter, retired.key};
   for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id))
         counters_[*mac] = {record.agent->last_counter, record.agent->key};
-    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = scanner.last_counter;
+    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = {scanner.last_counter, scanner.key};
   }
 }
 
@@ -99,39 +108,48 @@ void Collector::log_once(const std::string& key, const std::string& line) {
   log_(line);
 }
 
-void Collector::count_refusal(Refusal refusal, const std::string& agent, const std::string& reason) {
+void Collector::count_refusal(SenderKind kind, Refusal refusal, const std::string& sender, const std::string& reason) {
+  const bool scan = kind == SenderKind::kScanner;
   {
     const std::lock_guard lock(stats_mutex_);
-    ++stats_.refused[static_cast<std::size_t>(refusal)];
+    ++(scan ? stats_.scans_refused : stats_.refused)[static_cast<std::size_t>(refusal)];
     switch (refusal) {
-      case Refusal::kSignature: ++stats_.rejected_signature; break;
-      case Refusal::kReplay: ++stats_.rejected_replay; break;
-      case Refusal::kTooLarge: ++stats_.rejected_too_large; break;
-      case Refusal::kInvalid: ++stats_.rejected_invalid; break;
+      case Refusal::kSignature: ++(scan ? stats_.scans_rejected_signature : stats_.rejected_signature); break;
+      case Refusal::kReplay: ++(scan ? stats_.scans_rejected_replay : stats_.rejected_replay); break;
+      case Refusal::kTooLarge: ++(scan ? stats_.scans_rejected_too_large : stats_.rejected_too_large); break;
+      case Refusal::kInvalid: ++(scan ? stats_.scans_rejected_invalid : stats_.rejected_invalid); break;
+      case Refusal::kCounterJump:
+        if (scan) ++stats_.scans_rejected_replay;  // scans count a counter too far ahead as a replay
+        break;
       default: break;
     }
   }
   // Replays are routine (a resend whose first reply was lost), bad signatures are anyone's: what an
-  // operator must act on is a device refused for its key, its counter or its identity.
+  // operator must act on is a device or scanner refused for its key, its counter or its identity.
   if (refusal_status(refusal) == 403 || refusal == Refusal::kCounterJump)
-    log_once(agent + " " + std::string(refusal_name(refusal)),
-             "refused reports from " + agent + " (" + std::string(refusal_name(refusal)) + "): " + reason +
-                 "; logged once per device");
+    log_once(fmt::format("{} {} {}", sender_kind_name(kind), sender, refusal_name(refusal)),
+             fmt::format("refused {} from {}{} ({}): {}; logged once per {}", scan ? "scans" : "reports",
+                         scan ? "scanner " : "", sender, refusal_name(refusal), reason, scan ? "scanner" : "device"));
+}
+
+std::optional<std::uint64_t> Collector::cached_counter(const std::unordered_map<MacAddress, KnownSender>& known,
+                                                       const SignedHeaders& headers) const {
+  const auto sender = MacAddress::parse(headers.agent);
+  if (!sender) return std::nullopt;
+  const std::lock_guard lock(counters_mutex_);
+  // The counter is that of the pinned key: a report under another key (a re-imaged Pi, or someone
+  // else) is told so at commit time, whatever its counter, rather than "replay".
+  if (const auto it = known.find(*sender);
+      it != known.end() && (!it->second.key || it->second.key->to_string() == headers.device_key))
+    return it->second.last_counter;
+  return std::nullopt;
 }
 
 void Collector::submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
-  std::optional<std::uint64_t> last;
-  if (const auto agent = MacAddress::parse(headers.agent)) {
-    const std::lock_guard lock(counters_mutex_);
-    // The counter is that of the pinned key: a report under another key (a re-imaged Pi, or someone
-    // else) is told so at commit time, whatever its counter, rather than "replay".
-    if (const auto it = counters_.find(*agent);
-        it != counters_.end() && (!it->second.key || it->second.key->to_string() == headers.device_key))
-      last = it->second.last_counter;
-  }
+  const std::optional<std::uint64_t> last = cached_counter(counters_, headers);
   Verification v = verify_report(key_, headers, body, last);
   if (!v.accepted()) {
-    count_refusal(v.refusal, headers.agent.substr(0, 17), v.reason);
+    count_refusal(SenderKind::kAgent, v.refusal, headers.agent.substr(0, 17), v.reason);
     done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
@@ -139,26 +157,14 @@ void Collector::submit(const SignedHeaders& headers, std::string body, std::func
 }
 
 void Collector::submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
-  std::optional<std::uint64_t> last;
-  if (const auto scanner = MacAddress::parse(headers.agent)) {
-    const std::lock_guard lock(counters_mutex_);
-    if (const auto it = scan_counters_.find(*scanner); it != scan_counters_.end()) last = it->second;
-  }
+  const std::optional<std::uint64_t> last = cached_counter(scan_counters_, headers);
   ScanVerification v = verify_scan(key_, headers, body, last);
   if (!v.accepted()) {
-    {
-      const std::lock_guard lock(stats_mutex_);
-      switch (v.http_status) {
-        case 401: ++stats_.scans_rejected_signature; break;
-        case 409: ++stats_.scans_rejected_replay; break;
-        case 413: ++stats_.scans_rejected_too_large; break;
-        default: ++stats_.scans_rejected_invalid; break;
-      }
-    }
+    count_refusal(SenderKind::kScanner, v.refusal, headers.agent.substr(0, 17), v.reason);
     done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
-  enqueue({{}, {}, std::move(*v.report), std::move(done)});
+  enqueue({{}, ReportAuthority{v.device_key, options_.enroll}, std::move(*v.report), std::move(done)});
 }
 
 void Collector::enqueue(Pending pending) {
@@ -267,7 +273,7 @@ void Collector::load_locked() {
   }
   const std::lock_guard lock(stats_mutex_);
   stats_.devices = inventory_.size();
-  stats_.keys_pending = inventory_.pending_keys().size();
+  stats_.keys_pending = pending_key_count(inventory_);
 }
 
 void Collector::reload_locked() {
@@ -329,8 +335,8 @@ void Collector::append_locked(const SnapshotChanges& changes) {
 
 void Collector::commit(std::deque<Pending> batch) {
   std::vector<ReportOutcome> outcomes(batch.size());
-  std::size_t accepted = 0, scans_accepted = 0, scan_replays = 0;
-  std::vector<std::pair<Refusal, std::string>> refusals;
+  std::size_t accepted = 0, scans_accepted = 0;
+  std::vector<std::pair<Refusal, std::string>> refusals(batch.size());
   std::vector<std::string> conflicts;
   bool written = false;
   std::string failure;
@@ -342,13 +348,14 @@ void Collector::commit(std::deque<Pending> batch) {
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (const auto& scan = batch[i].scan) {
-          if (merge_scan_report(inventory_, *scan, received) == ScanMergeResult::kAccepted) {
+          const Admission merged = merge_scan_report(inventory_, *scan, batch[i].authority, received);
+          if (merged.admitted()) {
             outcomes[i] = {204, "", std::nullopt};
             ++scans_accepted;
           } else {
-            outcomes[i] = {409, "counter not above the last accepted scan from this scanner",
-                           last_scan_counter(inventory_, scan->scanner_id)};
-            ++scan_replays;
+            outcomes[i] = {refusal_status(merged.refusal), merged.reason,
+                           merged.refusal == Refusal::kReplay ? merged.last_counter : std::nullopt};
+            refusals[i] = {merged.refusal, merged.reason};
           }
           continue;
         }
@@ -361,8 +368,8 @@ void Collector::commit(std::deque<Pending> batch) {
         } else {
           const bool replay = merged.refusal == Refusal::kReplay;
           outcomes[i] = {refusal_status(merged.refusal), merged.reason,
-                         replay ? last_accepted_counter(inventory_, report.agent_id) : std::nullopt};
-          refusals.emplace_back(merged.refusal, merged.reason);
+                         replay ? last_accepted_counter(inventory_, SenderKind::kAgent, report.agent_id) : std::nullopt};
+          refusals[i] = {merged.refusal, merged.reason};
         }
       }
       // Refusals under --enroll manual note pending keys: those are written too.
@@ -399,22 +406,21 @@ void Collector::commit(std::deque<Pending> batch) {
            " reports were answered 503");
     if (written) failing_reports_ = 0;
     const std::lock_guard lock(counters_mutex_);
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status == 204 && batch[i].scan) {
-        scan_counters_[batch[i].scan->scanner_id] = batch[i].scan->counter;
-      } else if (outcomes[i].http_status == 204) {
-        KnownAgent& known = counters_[batch[i].report.agent_id];
-        known.last_counter = batch[i].report.counter;
-        if (!known.key) known.key = batch[i].authority.key;
-      }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (outcomes[i].http_status != 204) continue;
+      const auto& scan = batch[i].scan;
+      KnownSender& known = scan ? scan_counters_[scan->scanner_id] : counters_[batch[i].report.agent_id];
+      known.last_counter = scan ? scan->counter : batch[i].report.counter;
+      if (!known.key) known.key = batch[i].authority.key;
+    }
   }
   if (failure.empty()) {
-    std::size_t r = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (outcomes[i].http_status != 204 && !batch[i].scan) {
-        count_refusal(refusals[r].first, batch[i].report.agent_id.to_string(), refusals[r].second);
-        ++r;
-      }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (outcomes[i].http_status == 204) continue;
+      const auto& scan = batch[i].scan;
+      count_refusal(scan ? SenderKind::kScanner : SenderKind::kAgent, refusals[i].first,
+                    scan ? scan->scanner_id.to_string() : batch[i].report.agent_id.to_string(), refusals[i].second);
+    }
     for (const auto& c : conflicts) log_once("conflict " + c, "identity conflict, kept apart (see pifind audit): " + c);
   }
   {
@@ -423,17 +429,17 @@ void Collector::commit(std::deque<Pending> batch) {
     if (failure.empty()) {
       stats_.reports_accepted += accepted;
       stats_.scans_accepted += scans_accepted;
-      stats_.scans_rejected_replay += scan_replays;
     } else {
       const auto scans = static_cast<std::uint64_t>(
           std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan.has_value(); }));
       stats_.write_failures += batch.size() - scans;
       stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size() - scans;
       stats_.scan_write_failures += scans;
+      stats_.scans_refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += scans;
     }
     if (written) ++stats_.commits;
     stats_.devices = inventory_.size();
-    stats_.keys_pending = inventory_.pending_keys().size();
+    stats_.keys_pending = pending_key_count(inventory_);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
 }

@@ -47,10 +47,12 @@ struct CollectorStats {
   /// Scans (POST /v1/scans) received, by result as for reports (a counter too far ahead counts as a replay).
   std::uint64_t scans_accepted = 0, scans_rejected_signature = 0, scans_rejected_invalid = 0,
                 scans_rejected_too_large = 0, scans_rejected_replay = 0, scan_write_failures = 0;
+  /// Scans refused, by Refusal as `refused` is for reports (pifind_reports_refused_total{sender="scanner"}).
+  std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> scans_refused{};
   /// Times the file was re-read because another process (a scan, a prune) changed it.
   std::uint64_t reloads = 0;
   std::size_t devices = 0;
-  /// Device keys waiting for `pifind keys approve`, now.
+  /// Device keys of agents and scanners waiting for `pifind keys approve`, now.
   std::size_t keys_pending = 0;
   /// Now: the journals' size, and how long ago the oldest change the file alone does not hold yet was
   /// committed (0 when the file is complete).
@@ -114,6 +116,7 @@ class Collector {
  private:
   struct Pending {
     AgentReport report;  ///< unless `scan` is set
+    /// The device key the report or scan was verified with, and the enrolment mode.
     ReportAuthority authority;
     /// A scan, queued beside the reports.
     std::optional<ScanReport> scan;
@@ -159,8 +162,9 @@ class Collector {
   FileIdentity identify_file() const;
   void rebuild_counter_cache();
   void update_disk_stats();
-  /// Counts a refusal, and logs it the first time this agent is refused for this reason.
-  void count_refusal(Refusal refusal, const std::string& agent, const std::string& reason);
+  /// Counts a refusal of a report (kAgent) or scan (kScanner), and logs it the first time this sender is
+  /// refused for this reason.
+  void count_refusal(SenderKind kind, Refusal refusal, const std::string& sender, const std::string& reason);
   void log_once(const std::string& key, const std::string& line);
 
   const std::filesystem::path file_;
@@ -205,18 +209,22 @@ class Collector {
 
   // Last accepted counter and pinned key per agent, for rejecting replays before they are queued. The
   // authoritative checks are repeated at commit time against the inventory.
-  struct KnownAgent {
+  struct KnownSender {
     std::uint64_t last_counter = 0;
     std::optional<DevicePublicKey> key;
   };
+  /// The counter a report or scan from `sender` is checked against before it is queued: the cached one,
+  /// unless another key than the pinned one signed it (it is told so at commit time, not "replay").
+  std::optional<std::uint64_t> cached_counter(const std::unordered_map<MacAddress, KnownSender>& known,
+                                              const SignedHeaders& headers) const;
   mutable std::mutex counters_mutex_;
-  std::unordered_map<MacAddress, KnownAgent> counters_;
-  /// The same for scanners, whose counters are their own.
-  std::unordered_map<MacAddress, std::uint64_t> scan_counters_;
+  std::unordered_map<MacAddress, KnownSender> counters_;
+  /// The same for scanners, whose counters and keys are their own.
+  std::unordered_map<MacAddress, KnownSender> scan_counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;
-  /// "<agent> <reason>" already logged, so each device's refusal is logged once (bounded).
+  /// "<kind> <sender> <reason>" already logged, so each sender's refusal is logged once (bounded).
   std::set<std::string> logged_;
 };
 

@@ -54,14 +54,23 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
     out += fmt::format("{} {}\n", name, value);
   };
   header(out, "pifind_reports_refused_total", "counter",
-         "Reports refused, by reason (403 ones name a device whose key, enrolment or identity is in question).");
-  for (std::size_t i = 1; i < stats.refused.size(); ++i)
-    out += fmt::format("pifind_reports_refused_total{{reason=\"{}\"}} {}\n", refusal_name(static_cast<Refusal>(i)),
-                       stats.refused[i]);
+         "Agent reports (sender=\"agent\") and scans (sender=\"scanner\") refused, by reason (403 ones name a "
+         "sender whose key, enrolment or identity is in question).");
+  const auto refused_by = [&out](const char* sender, const auto& refused, bool scans) {
+    for (std::size_t i = 1; i < refused.size(); ++i) {
+      const auto refusal = static_cast<Refusal>(i);
+      if (scans && refusal == Refusal::kIdentityConflict) continue;  // a scanner may run on any device
+      out += fmt::format("pifind_reports_refused_total{{sender=\"{}\",reason=\"{}\"}} {}\n", sender,
+                         refusal_name(refusal), refused[i]);
+    }
+  };
+  refused_by("agent", stats.refused, false);
+  refused_by("scanner", stats.scans_refused, true);
   sample("pifind_identity_conflicts_total", "counter",
          "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.",
          stats.identity_conflicts);
-  sample("pifind_device_keys_pending", "gauge", "Device keys waiting for `pifind keys approve`.", stats.keys_pending);
+  sample("pifind_device_keys_pending", "gauge", "Device keys of agents and scanners waiting for `pifind keys approve`.",
+         stats.keys_pending);
   sample("pifind_collector_commits_total", "counter",
          "Group commits (journal frames or whole-file writes); each makes many reports durable.", stats.commits);
   sample("pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.", stats.fsyncs);

@@ -47,8 +47,8 @@ class Ipv6Address {
 template <>
 struct std::hash<pifind::Ipv6Address> {
   std::size_t operator()(const pifind::Ipv6Address& ip) const noexcept {
-    std::size_t h = 14695981039346656037ull;  // FNV-1a
+    std::uint64_t h = 14695981039346656037ull;  // 64-bit FNV-1a, folded to size_t (32 bits on armhf)
     for (const auto b : ip.bytes()) h = (h ^ b) * 1099511628211ull;
-    return h;
+    return std::hash<std::uint64_t>{}(h);
   }
 };

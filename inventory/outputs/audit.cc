@@ -152,7 +152,7 @@ std::string HostAudit::verdict() const { return problems.empty() ? "ok" : proble
 namespace {
 
 // The notes the records carry (conflicts and alias changes), and the keys waiting for approval.
-std::vector<IdentityNote> identity_notes(RecordsView records, const std::map<MacAddress, PendingKey>& pending_keys) {
+std::vector<IdentityNote> identity_notes(RecordsView records, const Inventory::PendingKeys& pending_keys) {
   std::vector<IdentityNote> notes;
   for (const InventoryRecord* pointer : records) {
     const InventoryRecord& record = *pointer;
@@ -166,11 +166,15 @@ std::vector<IdentityNote> identity_notes(RecordsView records, const std::map<Mac
       notes.push_back({"alias-changed", device,
                        fmt::format("alias changed from {} to {} at {}", a.from, a.to, format_utc(a.at)), a.at});
   }
-  for (const auto& [agent, p] : pending_keys)
-    notes.push_back({"key-pending", agent.to_string(),
-                     fmt::format("device key {} waits for `pifind keys approve` ({} reports, last {})",
-                                 p.key.fingerprint(), p.reports, format_utc(p.last_seen)),
-                     p.last_seen});
+  for (const SenderKind kind : {SenderKind::kAgent, SenderKind::kScanner}) {
+    const bool scanner = kind == SenderKind::kScanner;
+    for (const auto& [sender, p] : pending_keys[Inventory::index(kind)])
+      notes.push_back({"key-pending", (scanner ? "scanner " : "") + sender.to_string(),
+                       fmt::format("device key {} waits for `pifind keys approve {}{}` ({} {}, last {})",
+                                   p.key.fingerprint(), scanner ? "--scanner " : "", sender.to_string(), p.reports,
+                                   scanner ? "scans" : "reports", format_utc(p.last_seen)),
+                       p.last_seen});
+  }
   std::stable_sort(notes.begin(), notes.end(), [](const IdentityNote& a, const IdentityNote& b) { return a.at > b.at; });
   return notes;
 }
@@ -179,10 +183,10 @@ std::vector<IdentityNote> identity_notes(RecordsView records, const std::map<Mac
 
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site) {
-  return audit_fleet(inventory.record_list(), inventory.pending_keys(), thresholds, now, site);
+  return audit_fleet(inventory.record_list(), inventory.all_pending_keys(), thresholds, now, site);
 }
 
-AuditResult audit_fleet(RecordsView records, const std::map<MacAddress, PendingKey>& pending_keys,
+AuditResult audit_fleet(RecordsView records, const Inventory::PendingKeys& pending_keys,
                         const AuditThresholds& thresholds, TimePoint now, const std::string& site) {
   AuditResult audit;
   audit.thresholds = thresholds;

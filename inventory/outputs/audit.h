@@ -4,7 +4,6 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,7 +100,7 @@ struct FleetSummary {
 struct IdentityNote {
   /// "conflict", "alias-changed", "key-pending".
   std::string kind;
-  /// The device's alias (or its MAC when it has none yet).
+  /// The device's alias (or its MAC when it has none yet); "scanner MAC" for a scanner's pending key.
   std::string device;
   /// One line, e.g. "claims MAC dc:a6:32:00:00:20 of device dc:a6:32:00:00:20 (last 2026-11-25T12:00:00Z)".
   std::string text;
@@ -130,7 +129,7 @@ struct AuditResult {
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site = {});
 /// The same for records and the keys pending approval as a collector's snapshot holds them.
-AuditResult audit_fleet(RecordsView records, const std::map<MacAddress, PendingKey>& pending_keys,
+AuditResult audit_fleet(RecordsView records, const Inventory::PendingKeys& pending_keys,
                         const AuditThresholds& thresholds, TimePoint now, const std::string& site = {});
 
 /// Aligned text table, one audited host per line (a SITE column when any host has a site), then the summary

@@ -31,12 +31,12 @@
 //   X-Pifind-Scanner: 02:00:00:00:00:01         the scan's scanner_id (its first interface's MAC)
 //   X-Pifind-Counter: 7                         the scan's counter, strictly increasing per scanner
 //   X-Pifind-Signature: sha256=<64 lowercase hex>
+//   X-Pifind-Device-Key, X-Pifind-Device-Signature   the scanner's own key, as an agent's
 //
 //   message   = "pifind-scan-v1\n" + scanner + "\n" + counter + "\n" + body
 //
-// with the same counter rules and replies (413 above kMaxScanBytes). Scanner counters are kept apart from
-// agent counters: a Pi that scans and reports holds one of each. Device keys are pinned for agents only
-// (device_admission.h); a scan's device signature, when it carries one, is verified all the same.
+// with the same counter rules and replies (413 above kMaxScanBytes). Scanner counters and pinned keys are kept
+// apart from an agent's (device_admission.h): a Pi that scans and reports holds one of each.
 #pragma once
 
 #include <cstdint>
@@ -65,7 +65,8 @@ inline constexpr std::string_view kLastCounterHeader = "X-Pifind-Last-Counter";
 /// at 2^63-1 that would freeze the device's record for good is refused.
 inline constexpr std::uint64_t kMaxCounterJump = std::uint64_t{1} << 32;
 
-/// Why a report was refused; each has a label on /metrics (pifind_reports_refused_total{reason=...}).
+/// Why a report or scan was refused; each has a label on /metrics
+/// (pifind_reports_refused_total{sender=...,reason=...}).
 enum class Refusal {
   kNone,
   kTooLarge,          ///< 413

@@ -6,6 +6,19 @@
 #include "inventory/core/error.h"
 
 namespace pifind {
+namespace {
+
+// What is kept of an agent or scanner once its device is pruned (or the scanner is displaced) at `at`.
+template <typename State>
+RetiredSender retired_from(const State& state, TimePoint at) {
+  RetiredSender retired;
+  static_cast<PinnedKeys&>(retired) = state;
+  retired.last_counter = state.last_counter;
+  retired.retired = at;
+  return retired;
+}
+
+}  // namespace
 
 const InventoryRecord* find_record(RecordsView records, const MacAddress& id) {
   const auto it = std::lower_bound(records.begin(), records.end(), id,
@@ -193,7 +206,11 @@ void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
   }
   if (!into.agent && other.agent) into.agent = other.agent;
   for (const auto& s : other.scanners)
-    if (!into.find_scanner(s.id)) into.scanner_for(s.id) = s;
+    if (!into.find_scanner(s.id)) {
+      std::optional<ScannerState> evicted;
+      into.scanner_for(s.id, &evicted) = s;
+      if (evicted) retire(SenderKind::kScanner, evicted->id, retired_from(*evicted, into.last_seen));
+    }
   if (other.seen_name && (!into.seen_name || other.seen_name->origin > into.seen_name->origin))
     into.seen_name = other.seen_name;
   // The site of whichever was seen last.
@@ -225,11 +242,16 @@ void Inventory::unindex_record(const InventoryRecord& record) {
 void Inventory::trim(InventoryRecord& record) {
   // An agent (or a flood of spoofed ARP replies) naming ever new MACs and addresses must not grow one
   // record without bound: the entries seen least recently go first, addresses no longer current before
-  // current ones, and never the device's own identity MAC.
+  // current ones, and never the device's own identity MAC nor one its agent or a scanner is known by (their
+  // counters and keys are found through it).
+  const auto keeps = [&record](const MacAddress& mac) {
+    return mac == record.id || (record.agent && record.agent->agent_id == mac.to_string()) || record.find_scanner(mac);
+  };
   while (record.macs.size() > kMaxMacsPerDevice) {
     auto oldest = record.macs.end();
     for (auto it = record.macs.begin(); it != record.macs.end(); ++it)
-      if (it->mac != record.id && (oldest == record.macs.end() || it->last_seen < oldest->last_seen)) oldest = it;
+      if (!keeps(it->mac) && (oldest == record.macs.end() || it->last_seen < oldest->last_seen)) oldest = it;
+    if (oldest == record.macs.end()) break;
     const auto owner = by_mac_.find(oldest->mac);
     if (owner != by_mac_.end() && owner->second == record.id) by_mac_.erase(owner);
     record.macs.erase(oldest);
@@ -269,14 +291,31 @@ bool Inventory::remove(const MacAddress& id) {
   return true;
 }
 
+ScannerState& Inventory::scanner_for(InventoryRecord& record, const MacAddress& scanner, TimePoint now) {
+  touch(record.id);
+  std::optional<ScannerState> evicted;
+  ScannerState& state = record.scanner_for(scanner, &evicted);
+  // A scanner added after its retirement (its device was pruned, or displaced it) takes back its key.
+  if (state.last_counter == 0 && !state.key && state.revoked_keys.empty())
+    if (const auto it = retired_[index(SenderKind::kScanner)].find(scanner); it != retired_[index(SenderKind::kScanner)].end()) {
+      static_cast<PinnedKeys&>(state) = it->second;
+      state.last_counter = it->second.last_counter;
+      drop_retired(SenderKind::kScanner, scanner);
+    }
+  if (evicted) retire(SenderKind::kScanner, evicted->id, retired_from(*evicted, now));
+  return state;
+}
+
 std::size_t Inventory::prune_older_than(TimePoint cutoff) {
   std::vector<MacAddress> old;
   for (const auto& [id, record] : records_)
     if (record.last_seen < cutoff) old.push_back(id);
   for (const auto& id : old) {
-    if (const auto& agent = records_.at(id).agent)
+    const InventoryRecord& record = records_.at(id);
+    if (const auto& agent = record.agent)
       if (const auto mac = MacAddress::parse(agent->agent_id))
-        retire_agent(*mac, {agent->last_counter, agent->key, agent->revoked_keys, cutoff});
+        retire(SenderKind::kAgent, *mac, retired_from(*agent, cutoff));
+    for (const auto& scanner : record.scanners) retire(SenderKind::kScanner, scanner.id, retired_from(scanner, cutoff));
     remove(id);
   }
   return old.size();
@@ -297,7 +336,7 @@ void Inventory::touch(const MacAddress& id) {
 
 void Inventory::touch_sections() {
   sections_changed_ = true;
-  if (undo_ && !undo_sections_) undo_sections_.emplace(pending_keys_, retired_);
+  if (undo_ && !undo_sections_) undo_sections_.emplace(pending_, retired_);
 }
 
 void Inventory::begin_undo() {
@@ -308,7 +347,7 @@ void Inventory::begin_undo() {
 void Inventory::roll_back() {
   if (!undo_) return;
   if (undo_sections_) {
-    pending_keys_ = std::move(undo_sections_->first);
+    pending_ = std::move(undo_sections_->first);
     retired_ = std::move(undo_sections_->second);
     undo_sections_.reset();
   }
@@ -344,45 +383,48 @@ void erase_oldest_beyond(Map& map, std::size_t limit, TimeOf time_of) {
 
 }  // namespace
 
-void Inventory::note_pending_key(const MacAddress& agent, const PendingKey& pending) {
+void Inventory::note_pending_key(SenderKind kind, const MacAddress& sender, const PendingKey& pending) {
   touch_sections();
-  auto it = pending_keys_.find(agent);
-  if (it == pending_keys_.end() || !(it->second.key == pending.key)) {
-    pending_keys_.insert_or_assign(agent, pending);
+  auto& keys = pending_[index(kind)];
+  auto it = keys.find(sender);
+  if (it == keys.end() || !(it->second.key == pending.key)) {
+    keys.insert_or_assign(sender, pending);
   } else {
     PendingKey& known = it->second;
     known.hostname = pending.hostname;
     known.address = pending.address;
+    known.site = pending.site;
     known.first_seen = std::min(known.first_seen, pending.first_seen);
     known.last_seen = std::max(known.last_seen, pending.last_seen);
     known.reports += pending.reports;
   }
-  erase_oldest_beyond(pending_keys_, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
+  erase_oldest_beyond(keys, kPendingKeysLimit, [](const PendingKey& p) { return p.last_seen; });
 }
 
-bool Inventory::drop_pending_key(const MacAddress& agent) {
-  if (!pending_keys_.count(agent)) return false;
+bool Inventory::drop_pending_key(SenderKind kind, const MacAddress& sender) {
+  if (!pending_[index(kind)].count(sender)) return false;
   touch_sections();
-  pending_keys_.erase(agent);
+  pending_[index(kind)].erase(sender);
   return true;
 }
 
-void Inventory::retire_agent(const MacAddress& agent, RetiredAgent retired) {
+void Inventory::retire(SenderKind kind, const MacAddress& sender, RetiredSender retired) {
   touch_sections();
-  retired_[agent] = std::move(retired);
-  erase_oldest_beyond(retired_, kRetiredAgentsLimit, [](const RetiredAgent& r) { return r.retired; });
+  auto& senders = retired_[index(kind)];
+  senders[sender] = std::move(retired);
+  erase_oldest_beyond(senders, kRetiredSendersLimit, [](const RetiredSender& r) { return r.retired; });
 }
 
-bool Inventory::drop_retired_agent(const MacAddress& agent) {
-  if (!retired_.count(agent)) return false;
+bool Inventory::drop_retired(SenderKind kind, const MacAddress& sender) {
+  if (!retired_[index(kind)].count(sender)) return false;
   touch_sections();
-  retired_.erase(agent);
+  retired_[index(kind)].erase(sender);
   return true;
 }
 
-void Inventory::replace_sections(std::map<MacAddress, PendingKey> pending, std::map<MacAddress, RetiredAgent> retired) {
+void Inventory::replace_sections(PendingKeys pending, RetiredSenders retired) {
   touch_sections();
-  pending_keys_ = std::move(pending);
+  pending_ = std::move(pending);
   retired_ = std::move(retired);
 }
 

@@ -1,8 +1,9 @@
 // The whole fleet in memory: records keyed by identity MAC, with indexes from every interface MAC, every
 // current IPv4 address (per site), alias and serial to its record; device keys waiting for approval and the
-// agents of pruned devices. All changes that move MACs, IPs, aliases or serials go through here.
+// agents and scanners of pruned devices. All changes that move MACs, IPs, aliases or serials go through here.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -26,28 +27,33 @@ using RecordsView = std::span<const InventoryRecord* const>;
 /// The record whose identity is `id` in `records`, or null.
 const InventoryRecord* find_record(RecordsView records, const MacAddress& id);
 
-/// A device key seen in a report under `pifind serve --enroll manual`, waiting for `pifind keys approve`.
+/// A device key seen in a report or scan under `pifind serve --enroll manual`, waiting for
+/// `pifind keys approve`.
 struct PendingKey {
   DevicePublicKey key;
-  /// What the refused report said of itself, to help the operator recognise it (already validated text).
+  /// What the refused report or scan said of itself, to help the operator recognise it (already validated
+  /// text): an agent's hostname and first address; a scanner's first interface's address and its site.
   std::string hostname;
   std::string address;
+  std::string site;
   TimePoint first_seen{};
   TimePoint last_seen{};
+  /// Reports (or scans) refused with this key.
   std::uint64_t reports = 0;
 };
+/// Per kind of sender.
 inline constexpr std::size_t kPendingKeysLimit = 1024;
 
-/// What the inventory remembers of a pruned device's agent, so an old report cannot bring it back and its
+/// What the inventory remembers of a sender (an agent, a scanner) whose device was pruned, or of a scanner its
+/// device no longer keeps (beyond kScannersPerDevice), so an old report or scan cannot bring it back and its
 /// key stays pinned should it return.
-struct RetiredAgent {
+struct RetiredSender : PinnedKeys {
   std::uint64_t last_counter = 0;
-  std::optional<DevicePublicKey> key;
-  std::vector<DevicePublicKey> revoked_keys;
-  /// The cutoff of the prune that removed the device.
+  /// The cutoff of the prune that removed the device (or when the scanner moved out of it).
   TimePoint retired{};
 };
-inline constexpr std::size_t kRetiredAgentsLimit = 65536;
+/// Per kind of sender.
+inline constexpr std::size_t kRetiredSendersLimit = 65536;
 
 class Inventory {
  public:
@@ -87,32 +93,44 @@ class Inventory {
   bool assign_ip(InventoryRecord& record, const MacAddress& mac, const Ipv4Address& ip, const std::string& seen_via,
                  TimePoint seen, const std::string& site = {});
 
+  /// The scanner `scanner` of `record` (which must be in this inventory), added if the record has none of
+  /// that identity. The one it displaces beyond kScannersPerDevice is retired at `now`, keeping its counter
+  /// and key, so no scanner's pinned key is lost to a flood of new scanner identities.
+  ScannerState& scanner_for(InventoryRecord& record, const MacAddress& scanner, TimePoint now);
+
   /// Inserts a fully formed record (from the file); throws Error if one of its MACs already belongs to another.
   void insert_loaded(InventoryRecord record);
-  /// Removes every record last seen before `cutoff`, remembering each agent's counter and keys in
-  /// retired_agents(); returns how many.
+  /// Removes every record last seen before `cutoff`, remembering the counter and keys of its agent and of
+  /// each of its scanners in retired(); returns how many.
   std::size_t prune_older_than(TimePoint cutoff);
   /// Removes the records identified by `ids` (those that exist), then inserts `records` as insert_loaded()
   /// does: how a journal frame or a rollback puts a consistent set of records in place. Throws Error (and
   /// may leave the inventory part-way) if a record's MAC belongs to a record not named in `ids`.
   void replace(const std::vector<MacAddress>& ids, std::vector<InventoryRecord> records);
 
-  /// Keys waiting for approval, by agent MAC.
-  const std::map<MacAddress, PendingKey>& pending_keys() const { return pending_keys_; }
+  /// The pending keys and the retired senders of both kinds, indexed by index(kind).
+  using PendingKeys = std::array<std::map<MacAddress, PendingKey>, 2>;
+  using RetiredSenders = std::array<std::map<MacAddress, RetiredSender>, 2>;
+  static constexpr std::size_t index(SenderKind kind) { return kind == SenderKind::kScanner ? 1 : 0; }
+
+  /// Keys waiting for approval, by the sender's MAC (an agent's id, a scanner's identity).
+  const std::map<MacAddress, PendingKey>& pending_keys(SenderKind kind) const { return pending_[index(kind)]; }
+  /// Those of both kinds.
+  const PendingKeys& all_pending_keys() const { return pending_; }
   /// Adds a pending key, or merges `pending` into the entry for the same key (times widened, reports
   /// added; a different key replaces it). Beyond kPendingKeysLimit the one seen least recently goes.
-  void note_pending_key(const MacAddress& agent, const PendingKey& pending);
+  void note_pending_key(SenderKind kind, const MacAddress& sender, const PendingKey& pending);
   /// Removes a pending key; true if there was one.
-  bool drop_pending_key(const MacAddress& agent);
-  /// Agents of pruned devices, by agent MAC.
-  const std::map<MacAddress, RetiredAgent>& retired_agents() const { return retired_; }
-  /// Adds (from the file) or replaces a retired agent; beyond kRetiredAgentsLimit the oldest goes.
-  void retire_agent(const MacAddress& agent, RetiredAgent retired);
-  /// Removes a retired agent; true if there was one.
-  bool drop_retired_agent(const MacAddress& agent);
-  /// Replaces the pending keys and the retired agents wholesale (a journal frame that carries them).
-  void replace_sections(std::map<MacAddress, PendingKey> pending, std::map<MacAddress, RetiredAgent> retired);
-  /// True when pending keys or retired agents changed since the last call.
+  bool drop_pending_key(SenderKind kind, const MacAddress& sender);
+  /// Senders of pruned devices (and scanners their device no longer keeps), by MAC.
+  const std::map<MacAddress, RetiredSender>& retired(SenderKind kind) const { return retired_[index(kind)]; }
+  /// Adds (from the file) or replaces a retired sender; beyond kRetiredSendersLimit the oldest goes.
+  void retire(SenderKind kind, const MacAddress& sender, RetiredSender retired);
+  /// Removes a retired sender; true if there was one.
+  bool drop_retired(SenderKind kind, const MacAddress& sender);
+  /// Replaces the pending keys and the retired senders wholesale (a journal frame that carries them).
+  void replace_sections(PendingKeys pending, RetiredSenders retired);
+  /// True when pending keys or retired senders changed since the last call.
   bool take_sections_changed();
 
   /// Identities of the records that may have changed or been removed since the last call (every non-const
@@ -135,7 +153,7 @@ class Inventory {
   void index_record(const InventoryRecord& record);
   /// Records that `id` is about to change (or be created or removed): for take_changed() and the undo log.
   void touch(const MacAddress& id);
-  /// The same for the pending keys and retired agents.
+  /// The same for the pending keys and retired senders.
   void touch_sections();
   /// Removes the record `id` and its index entries; false if there is none.
   bool remove(const MacAddress& id);
@@ -161,13 +179,13 @@ class Inventory {
   std::unordered_map<std::string, MacAddress> by_alias_;
   std::unordered_map<std::string, MacAddress> by_serial_;
   std::unordered_set<MacAddress> changed_;
-  std::map<MacAddress, PendingKey> pending_keys_;
-  std::map<MacAddress, RetiredAgent> retired_;
+  PendingKeys pending_;
+  RetiredSenders retired_;
   bool sections_changed_ = false;
   /// Before-images since begin_undo(): the record as it was, or nothing if it did not exist.
   std::optional<std::unordered_map<MacAddress, std::optional<InventoryRecord>>> undo_;
-  /// Since begin_undo(), the pending keys and retired agents as they were before their first change.
-  std::optional<std::pair<std::map<MacAddress, PendingKey>, std::map<MacAddress, RetiredAgent>>> undo_sections_;
+  /// Since begin_undo(), the pending keys and retired senders as they were before their first change.
+  std::optional<std::pair<PendingKeys, RetiredSenders>> undo_sections_;
 };
 
 }  // namespace pifind

@@ -68,16 +68,31 @@ json device_keys_to_json(const std::vector<DevicePublicKey>& keys) {
   return out;
 }
 
+// "key", "key_pinned", "pinned_by" and "revoked_keys", of an agent, a scanner or a retired sender.
+void pinned_keys_from_json(const JsonReader& r, PinnedKeys& keys) {
+  if (r.has("key")) {
+    keys.key = device_key(r, "key");
+    if (r.has("key_pinned")) keys.key_pinned = r.time("key_pinned");
+    const std::string by = r.text_or_empty("pinned_by");
+    if (!by.empty() && by != "first-use" && by != "operator")
+      r.fail("pinned_by", "is neither \"first-use\" nor \"operator\"");
+    keys.pinned_by = by == "operator" ? PinnedBy::kOperator : PinnedBy::kFirstUse;
+  }
+  keys.revoked_keys = device_keys(r, "revoked_keys");
+}
+
+void pinned_keys_to_json(const PinnedKeys& keys, json& j) {
+  if (keys.key) {
+    j["key"] = keys.key->to_string();
+    j["key_pinned"] = format_utc(keys.key_pinned);
+    j["pinned_by"] = pinned_by_name(keys.pinned_by);
+  }
+  if (!keys.revoked_keys.empty()) j["revoked_keys"] = device_keys_to_json(keys.revoked_keys);
+}
+
 AgentState agent_from_json(const JsonReader& a) {
   AgentState agent(a.text_or_empty("id"), a.count("last_counter"), a.time("last_report"));
-  if (a.has("key")) {
-    agent.key = device_key(a, "key");
-    agent.key_pinned = a.time("key_pinned");
-    const std::string by = a.text_or_empty("pinned_by");
-    if (by != "first-use" && by != "operator") a.fail("pinned_by", "is neither \"first-use\" nor \"operator\"");
-    agent.pinned_by = by == "operator" ? PinnedBy::kOperator : PinnedBy::kFirstUse;
-  }
-  agent.revoked_keys = device_keys(a, "revoked_keys");
+  pinned_keys_from_json(a, agent);
   return agent;
 }
 
@@ -85,12 +100,7 @@ json agent_to_json(const AgentState& agent) {
   json j = {{"id", agent.agent_id},
             {"last_counter", agent.last_counter},
             {"last_report", format_utc(agent.last_report)}};
-  if (agent.key) {
-    j["key"] = agent.key->to_string();
-    j["key_pinned"] = format_utc(agent.key_pinned);
-    j["pinned_by"] = pinned_by_name(agent.pinned_by);
-  }
-  if (!agent.revoked_keys.empty()) j["revoked_keys"] = device_keys_to_json(agent.revoked_keys);
+  pinned_keys_to_json(agent, j);
   return j;
 }
 
@@ -128,27 +138,43 @@ void identity_to_json(const InventoryRecord& rec, json& j) {
   }
 }
 
+// The top-level sections of each kind of sender: its pending keys and its retired senders.
+struct SenderSections {
+  SenderKind kind;
+  const char* pending;
+  const char* retired;
+};
+constexpr SenderSections kSenderSections[] = {{SenderKind::kAgent, "pending_keys", "retired_agents"},
+                                              {SenderKind::kScanner, "pending_scanner_keys", "retired_scanners"}};
+
 }  // namespace
 
 void sections_from_json(const json& document, Inventory& inventory) {
   const JsonReader top(document, "inventory");
-  if (const auto pending = top.optional_object("pending_keys"))
-    for (const auto& [key, value] : document.at("pending_keys").items()) {
-      const auto agent = MacAddress::parse(key);
-      if (!agent) pending->fail(key, "is not a MAC address");
-      const JsonReader p(value, "pending key " + agent->to_string());
-      inventory.note_pending_key(*agent, {device_key(p, "key"), p.text_or_empty("hostname"), p.text_or_empty("address"),
-                                          p.time("first_seen"), p.time("last_seen"), p.count("reports")});
-    }
-  if (const auto retired = top.optional_object("retired_agents"))
-    for (const auto& [key, value] : document.at("retired_agents").items()) {
-      const auto agent = MacAddress::parse(key);
-      if (!agent) retired->fail(key, "is not a MAC address");
-      const JsonReader r(value, "retired agent " + agent->to_string());
-      RetiredAgent a{r.count("last_counter"), std::nullopt, device_keys(r, "revoked_keys"), r.time("retired")};
-      if (r.has("key")) a.key = device_key(r, "key");
-      inventory.retire_agent(*agent, std::move(a));
-    }
+  for (const auto& sections : kSenderSections) {
+    const std::string kind = sender_kind_name(sections.kind);
+    if (const auto pending = top.optional_object(sections.pending))
+      for (const auto& [key, value] : document.at(sections.pending).items()) {
+        const auto sender = MacAddress::parse(key);
+        if (!sender) pending->fail(key.c_str(), "is not a MAC address");
+        const JsonReader p(value, "pending key of " + kind + " " + sender->to_string());
+        inventory.note_pending_key(sections.kind, *sender,
+                                   {device_key(p, "key"), p.text_or_empty("hostname"), p.text_or_empty("address"),
+                                    p.text_or_empty("site"), p.time("first_seen"), p.time("last_seen"),
+                                    p.count("reports")});
+      }
+    if (const auto retired = top.optional_object(sections.retired))
+      for (const auto& [key, value] : document.at(sections.retired).items()) {
+        const auto sender = MacAddress::parse(key);
+        if (!sender) retired->fail(key.c_str(), "is not a MAC address");
+        const JsonReader r(value, "retired " + kind + " " + sender->to_string());
+        RetiredSender entry;
+        pinned_keys_from_json(r, entry);
+        entry.last_counter = r.count("last_counter");
+        entry.retired = r.time("retired");
+        inventory.retire(sections.kind, *sender, std::move(entry));
+      }
+  }
   inventory.take_sections_changed();
 }
 
@@ -226,6 +252,7 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
     scanner.last_scan = sc.time("last_scan");
     scanner.site = sc.text_or_empty("site");
     if (sc.has("interfaces")) scanner.interfaces = sc.texts("interfaces", kMaxScanInterfaces);
+    pinned_keys_from_json(sc, scanner);
   }
   rec.first_seen = r.time("first_seen");
   rec.last_seen = r.time("last_seen");
@@ -304,6 +331,7 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
                       {"last_scan", format_utc(s.last_scan)},
                       {"interfaces", s.interfaces}};
       if (!s.site.empty()) scanner["site"] = s.site;
+      pinned_keys_to_json(s, scanner);
       scanners.push_back(std::move(scanner));
     }
     j["scanners"] = std::move(scanners);
@@ -311,32 +339,37 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
   return j;
 }
 
+// The pending keys and retired senders of each kind, each section only when it holds something.
 json sections_to_json(const Inventory& inventory) {
-  json sections = json::object();
-  if (!inventory.pending_keys().empty()) {
-    json pending = json::object();
-    for (const auto& [agent, p] : inventory.pending_keys())
-      pending[agent.to_string()] = {{"key", p.key.to_string()},       {"hostname", p.hostname},
-                                    {"address", p.address},           {"first_seen", format_utc(p.first_seen)},
-                                    {"last_seen", format_utc(p.last_seen)}, {"reports", p.reports}};
-    sections["pending_keys"] = std::move(pending);
-  }
-  if (!inventory.retired_agents().empty()) {
-    json retired = json::object();
-    for (const auto& [agent, r] : inventory.retired_agents()) {
-      json e = {{"last_counter", r.last_counter}, {"retired", format_utc(r.retired)}};
-      if (r.key) e["key"] = r.key->to_string();
-      if (!r.revoked_keys.empty()) e["revoked_keys"] = device_keys_to_json(r.revoked_keys);
-      retired[agent.to_string()] = std::move(e);
+  json out = json::object();
+  for (const auto& sections : kSenderSections) {
+    if (!inventory.pending_keys(sections.kind).empty()) {
+      json pending = json::object();
+      for (const auto& [sender, p] : inventory.pending_keys(sections.kind)) {
+        json e = {{"key", p.key.to_string()},       {"hostname", p.hostname},
+                  {"address", p.address},           {"first_seen", format_utc(p.first_seen)},
+                  {"last_seen", format_utc(p.last_seen)}, {"reports", p.reports}};
+        if (!p.site.empty()) e["site"] = p.site;
+        pending[sender.to_string()] = std::move(e);
+      }
+      out[sections.pending] = std::move(pending);
     }
-    sections["retired_agents"] = std::move(retired);
+    if (!inventory.retired(sections.kind).empty()) {
+      json retired = json::object();
+      for (const auto& [sender, r] : inventory.retired(sections.kind)) {
+        json e = {{"last_counter", r.last_counter}, {"retired", format_utc(r.retired)}};
+        pinned_keys_to_json(r, e);
+        retired[sender.to_string()] = std::move(e);
+      }
+      out[sections.retired] = std::move(retired);
+    }
   }
-  return sections;
+  return out;
 }
 
 std::string sections_text(const Inventory& inventory) {
-  if (inventory.pending_keys().empty() && inventory.retired_agents().empty()) return {};
-  return sections_to_json(inventory).dump();
+  const json sections = sections_to_json(inventory);
+  return sections.empty() ? std::string() : sections.dump();
 }
 
 json inventory_to_json(const Inventory& inventory, TimePoint updated) {

@@ -17,8 +17,9 @@ namespace pifind {
 
 inline constexpr int kInventorySchemaMajor = 1;
 /// 1.1 added device keys, aliases, conflicts, pending keys and retired agents; site, seen_name, scanners and
-/// ips[].site; "generation" and the journal beside the file (pifind-inventory(5)). 1.2 added ipv6.
-inline constexpr int kInventorySchemaMinor = 2;
+/// ips[].site; "generation" and the journal beside the file (pifind-inventory(5)). 1.2 added ipv6, 1.3 the
+/// scanners' keys.
+inline constexpr int kInventorySchemaMinor = 3;
 
 /// One record as its JSON object (the MAC key is not repeated inside); `with_history` false leaves out
 /// "drift_history".
@@ -31,11 +32,13 @@ nlohmann::json inventory_to_json(const Inventory& inventory, TimePoint updated);
 /// One device as the file holds it, on one line: `"b8:27:eb:00:00:01": {...}` (no separator, no newline).
 std::string device_line(const MacAddress& id, const InventoryRecord& record);
 
-/// "pending_keys" and "retired_agents", each only when it holds something.
+/// "pending_keys", "retired_agents", "pending_scanner_keys" and "retired_scanners", each only when it holds
+/// something.
 nlohmann::json sections_to_json(const Inventory& inventory);
-/// sections_to_json() as text, or "" when both are empty.
+/// sections_to_json() as text, or "" when all are empty.
 std::string sections_text(const Inventory& inventory);
-/// Adds the pending keys and retired agents of `document` (an object that may hold either) to `inventory`.
+/// Adds the pending keys and retired senders of `document` (an object that may hold any of them) to
+/// `inventory`.
 void sections_from_json(const nlohmann::json& document, Inventory& inventory);
 
 /// The text of a document whose device lines are given one by one (an inventory, or a snapshot of one),

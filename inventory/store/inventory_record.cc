@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 namespace pifind {
 
@@ -82,16 +83,23 @@ const ScannerState* InventoryRecord::find_scanner(const MacAddress& scanner) con
   return nullptr;
 }
 
-ScannerState& InventoryRecord::scanner_for(const MacAddress& scanner) {
+ScannerState* InventoryRecord::find_scanner(const MacAddress& scanner) {
+  return const_cast<ScannerState*>(std::as_const(*this).find_scanner(scanner));
+}
+
+ScannerState& InventoryRecord::scanner_for(const MacAddress& scanner, std::optional<ScannerState>* evicted) {
   for (auto& s : scanners)
     if (s.id == scanner) return s;
   if (scanners.size() >= kScannersPerDevice) {
-    scanners.erase(std::min_element(scanners.begin(), scanners.end(), [](const ScannerState& a, const ScannerState& b) {
+    const auto oldest = std::min_element(scanners.begin(), scanners.end(), [](const ScannerState& a, const ScannerState& b) {
       return a.last_scan < b.last_scan;
-    }));
+    });
+    if (evicted) *evicted = std::move(*oldest);
+    scanners.erase(oldest);
   }
-  scanners.push_back({scanner, 0, {}, {}, {}});
-  return scanners.back();
+  ScannerState& added = scanners.emplace_back();
+  added.id = scanner;
+  return added;
 }
 
 void InventoryRecord::add_drift_sample(const DriftSample& sample) {
@@ -106,6 +114,8 @@ void InventoryRecord::add_drift_sample(const DriftSample& sample) {
 namespace pifind {
 
 const char* pinned_by_name(PinnedBy how) { return how == PinnedBy::kOperator ? "operator" : "first-use"; }
+
+const char* sender_kind_name(SenderKind kind) { return kind == SenderKind::kScanner ? "scanner" : "agent"; }
 
 void InventoryRecord::note_conflict(const std::string& kind, const std::string& value, const MacAddress& owner,
                                     TimePoint seen) {

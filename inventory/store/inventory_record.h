@@ -52,19 +52,6 @@ struct SeenName {
   TimePoint last_seen{};
 };
 
-/// A scanner a device runs (`pifind --collector` from it), and the counter of its last accepted scan: kept
-/// apart from an agent's, so a Pi that scans and reports holds one of each.
-struct ScannerState {
-  /// The scanner's identity: the MAC of the first interface its scans ran on.
-  MacAddress id;
-  std::uint64_t last_counter = 0;
-  TimePoint last_scan{};
-  /// The site its last scan named ("" for none).
-  std::string site;
-  /// The interfaces its last scan ran on.
-  std::vector<std::string> interfaces;
-};
-
 /// An IPv6 address the device's agent listed (scans see only IPv4). Kept after the agent stops listing it,
 /// with `current` cleared: each report lists all of a device's addresses.
 struct Ipv6Assignment {
@@ -119,16 +106,36 @@ struct TimeFacts {
   std::optional<bool> ntp_synchronised;
 };
 
+/// Who signs what the collector is sent: a device's agent (its reports) or a scanner (its scans). Each kind
+/// has its own counters, keys, pending keys and retired state, also when one Pi runs both under one MAC.
+enum class SenderKind { kAgent, kScanner };
+/// "agent", "scanner".
+const char* sender_kind_name(SenderKind kind);
+
 /// How a device key came to be pinned.
 enum class PinnedBy {
-  kFirstUse,  ///< the first report that carried it (`pifind serve --enroll first-use`)
+  kFirstUse,  ///< the first report or scan that carried it (`pifind serve --enroll first-use`)
   kOperator,  ///< `pifind keys approve`
 };
 /// "first-use", "operator".
 const char* pinned_by_name(PinnedBy how);
 
+/// A sender's (an agent's, a scanner's) Ed25519 key: once pinned, everything it sends must carry its
+/// signature; the keys an operator forgot for it are refused for good.
+struct PinnedKeys {
+  /// Nothing for a sender that has never sent one (an older agent or scanner), which anything signed with
+  /// the fleet key may still pin.
+  std::optional<DevicePublicKey> key;
+  TimePoint key_pinned{};
+  PinnedBy pinned_by = PinnedBy::kFirstUse;
+  /// Keys an operator forgot (`pifind keys forget`), newest last: refused for good, so an old image's
+  /// captured reports or scans cannot pin themselves again. At most kRevokedKeysLimit.
+  std::vector<DevicePublicKey> revoked_keys;
+};
+inline constexpr std::size_t kRevokedKeysLimit = 8;
+
 /// The agent behind a device, its pinned key, and the replay counter of its last accepted report.
-struct AgentState {
+struct AgentState : PinnedKeys {
   AgentState() = default;
   AgentState(std::string id, std::uint64_t counter, TimePoint last)
       : agent_id(std::move(id)), last_counter(counter), last_report(last) {}
@@ -137,16 +144,21 @@ struct AgentState {
   std::uint64_t last_counter = 0;
   /// The epoch for an agent an operator approved that has not reported yet.
   TimePoint last_report{};
-  /// The device's Ed25519 key: every report for this device must carry its signature. Nothing for an
-  /// agent that has never sent one (an older agent), which any report with the fleet key may still pin.
-  std::optional<DevicePublicKey> key;
-  TimePoint key_pinned{};
-  PinnedBy pinned_by = PinnedBy::kFirstUse;
-  /// Keys an operator forgot for this device (`pifind keys forget`), newest last: refused for good, so an
-  /// old image's captured reports cannot pin themselves again. At most kRevokedKeysLimit.
-  std::vector<DevicePublicKey> revoked_keys;
 };
-inline constexpr std::size_t kRevokedKeysLimit = 8;
+
+/// A scanner a device runs (`pifind --collector` from it), its pinned key, and the counter of its last
+/// accepted scan: kept apart from an agent's, so a Pi that scans and reports holds one of each.
+struct ScannerState : PinnedKeys {
+  /// The scanner's identity: the MAC of the first interface its scans ran on.
+  MacAddress id;
+  std::uint64_t last_counter = 0;
+  /// The epoch for a scanner an operator approved that has not scanned yet.
+  TimePoint last_scan{};
+  /// The site its last scan named ("" for none).
+  std::string site;
+  /// The interfaces its last scan ran on.
+  std::vector<std::string> interfaces;
+};
 
 /// A device's alias moved (its hostname changed, or it was given one for the first time after a scan).
 struct AliasChange {
@@ -211,9 +223,11 @@ struct InventoryRecord {
   std::optional<NameOrigin> name_origin() const;
   /// The scanner `id`, or null.
   const ScannerState* find_scanner(const MacAddress& id) const;
-  /// The scanner `id`, added if the device has none of that identity (dropping the least recent beyond the
-  /// limit).
-  ScannerState& scanner_for(const MacAddress& id);
+  ScannerState* find_scanner(const MacAddress& id);
+  /// The scanner `id`, added if the device has none of that identity. Beyond kScannersPerDevice the one
+  /// that scanned least recently moves out into `*evicted` (the inventory retires it, keeping its counter
+  /// and key), or is dropped when `evicted` is null.
+  ScannerState& scanner_for(const MacAddress& id, std::optional<ScannerState>* evicted = nullptr);
 
   /// The most recently seen current address, if any.
   std::optional<Ipv4Address> current_ip() const;

@@ -35,7 +35,7 @@ void PublishedInventory::reset(const Inventory& inventory, std::unordered_map<Ma
                              : std::make_shared<const SnapshotDevice>(SnapshotDevice{record, std::move(line->second)}));
   }
   auto sections = std::make_shared<const std::string>(sections_text(inventory));
-  auto pending_keys = std::make_shared<const std::map<MacAddress, PendingKey>>(inventory.pending_keys());
+  auto pending_keys = std::make_shared<const Inventory::PendingKeys>(inventory.all_pending_keys());
   const std::lock_guard lock(mutex_);  // released before `devices`, now the old ones, is freed
   devices_.swap(devices);
   sections_ = std::move(sections);
@@ -48,7 +48,7 @@ SnapshotChanges PublishedInventory::prepare(const Inventory& inventory, const st
   SnapshotChanges changes;
   if (sections_changed) {
     changes.sections = sections_text(inventory);
-    changes.pending_keys = inventory.pending_keys();
+    changes.pending_keys = inventory.all_pending_keys();
   }
   for (const auto& id : ids) {
     const auto it = inventory.records().find(id);
@@ -66,8 +66,7 @@ void PublishedInventory::publish(const SnapshotChanges& changes) {
   for (const auto& id : changes.removed) devices_.erase(id);
   for (const auto& d : changes.changed) devices_.insert_or_assign(d->record.id, d);
   if (changes.sections) sections_ = std::make_shared<const std::string>(*changes.sections);
-  if (changes.pending_keys)
-    pending_keys_ = std::make_shared<const std::map<MacAddress, PendingKey>>(*changes.pending_keys);
+  if (changes.pending_keys) pending_keys_ = std::make_shared<const Inventory::PendingKeys>(*changes.pending_keys);
   previous = std::move(cached_);
 }
 

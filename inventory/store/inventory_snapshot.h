@@ -28,10 +28,10 @@ struct SnapshotDevice {
 /// The devices at one moment, in MAC order, and the other sections.
 struct InventorySnapshot {
   std::vector<std::shared_ptr<const SnapshotDevice>> devices;
-  /// sections_text(): the pending keys and retired agents ("" for none).
+  /// sections_text(): the pending keys and retired senders ("" for none).
   std::shared_ptr<const std::string> sections;
-  /// The pending keys themselves, for the audit's identity notes.
-  std::shared_ptr<const std::map<MacAddress, PendingKey>> pending_keys;
+  /// The pending keys themselves (agents' and scanners'), for the audit's identity notes.
+  std::shared_ptr<const Inventory::PendingKeys> pending_keys;
   /// The same records, as the outputs (audit, metrics, dashboard) take them.
   std::vector<const InventoryRecord*> records;
   /// Every device's line, for DocumentPieces.
@@ -42,9 +42,9 @@ struct InventorySnapshot {
 struct SnapshotChanges {
   std::vector<std::shared_ptr<const SnapshotDevice>> changed;
   std::vector<MacAddress> removed;
-  /// sections_text() and the pending keys when the commit changed the pending keys or retired agents.
+  /// sections_text() and the pending keys when the commit changed the pending keys or retired senders.
   std::optional<std::string> sections;
-  std::optional<std::map<MacAddress, PendingKey>> pending_keys;
+  std::optional<Inventory::PendingKeys> pending_keys;
   /// The changed devices' lines, for a journal frame.
   std::vector<std::string_view> lines() const;
 };
@@ -70,8 +70,7 @@ class PublishedInventory {
   mutable std::mutex mutex_;
   std::map<MacAddress, std::shared_ptr<const SnapshotDevice>> devices_;
   std::shared_ptr<const std::string> sections_ = std::make_shared<const std::string>();
-  std::shared_ptr<const std::map<MacAddress, PendingKey>> pending_keys_ =
-      std::make_shared<const std::map<MacAddress, PendingKey>>();
+  std::shared_ptr<const Inventory::PendingKeys> pending_keys_ = std::make_shared<const Inventory::PendingKeys>();
   mutable std::shared_ptr<const InventorySnapshot> cached_;
 };
 

@@ -24,23 +24,25 @@ void merge_name(InventoryRecord& record, const ScanSighting& s) {
   record.seen_name = SeenName{s.name, *s.name_origin, s.seen};
 }
 
-// The scanner's own device: its first interface's MAC, with its other interfaces unless another device holds
-// them (a scan speaks for its sightings and its scanner, never for another device).
-void record_scanner(Inventory& inventory, const ScanReport& scan, TimePoint received) {
+// The scanner's own device: its first interface's MAC. On a device with no agent, also its other interfaces
+// unless another device holds them (a scan speaks for its sightings and its scanner, never for another device);
+// an agent's device keeps the interfaces its agent listed, whose addresses the scan refreshes as a sighting would.
+void record_scanner(Inventory& inventory, const ScanReport& scan, const ReportAuthority& authority, TimePoint received) {
   InventoryRecord& self = inventory.record_for_mac(scan.scanner_id, received);
   std::vector<std::string> interfaces;
   for (const auto& i : scan.interfaces) {
     interfaces.push_back(i.name);
     const InventoryRecord* owner = inventory.find_by_mac(i.mac);
-    if (owner && owner != &self) continue;
-    inventory.attach_mac(self, i.mac, i.name, received);
+    if ((owner && owner != &self) || (!owner && self.agent)) continue;
+    inventory.attach_mac(self, i.mac, self.agent ? "" : i.name, received);
     if (i.address) inventory.assign_ip(self, i.mac, *i.address, "scanner", received, scan.site);
   }
-  ScannerState& state = self.scanner_for(scan.scanner_id);
+  ScannerState& state = inventory.scanner_for(self, scan.scanner_id, received);
   state.last_counter = std::max(state.last_counter, scan.counter);
   state.last_scan = received;
   state.site = scan.site;
   state.interfaces = std::move(interfaces);
+  record_scanner_key(inventory, state, authority, received);
   if (!scan.site.empty()) self.site = scan.site;
   self.last_seen = std::max(self.last_seen, received);
 }
@@ -67,7 +69,6 @@ MergeSummary merge_scan(Inventory& inventory, const std::vector<ScanSighting>& s
     if (s.seen >= record.last_seen || record.site.empty()) record.site = site;
     record.last_seen = std::max(record.last_seen, s.seen);
     if (is_fleet_member(record)) give_alias(inventory, record, s.seen);
-    if (is_fleet_member(record)) give_alias(inventory, record, s.seen);
     if (created)
       ++summary.new_devices;
     else
@@ -84,18 +85,12 @@ MergeSummary merge_scan_into_inventory(const std::filesystem::path& file, const 
   return summary;
 }
 
-std::optional<std::uint64_t> last_scan_counter(const Inventory& inventory, const MacAddress& scanner) {
-  const InventoryRecord* record = inventory.find_by_mac(scanner);
-  const ScannerState* state = record ? record->find_scanner(scanner) : nullptr;
-  if (!state || state->last_counter == 0) return std::nullopt;
-  return state->last_counter;
-}
-
-ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,
-                                  MergeSummary* summary) {
+Admission merge_scan_report(Inventory& inventory, const ScanReport& scan, const ReportAuthority& authority,
+                            TimePoint received, MergeSummary* summary) {
+  Admission admission;
   if (scan.counter != 0) {
-    if (const auto last = last_scan_counter(inventory, scan.scanner_id); last && scan.counter <= *last)
-      return ScanMergeResult::kStaleCounter;
+    admission = admit_scan(inventory, scan, authority, received);
+    if (!admission.admitted()) return admission;
   }
   std::vector<ScanSighting> sightings;
   sightings.reserve(scan.sightings.size());
@@ -106,8 +101,8 @@ ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, 
   const MergeSummary merged = merge_scan(inventory, sightings, "", scan.site);
   if (summary) *summary = merged;
   // A signed scan's counter lives on its scanner's device; a file merge (no counter) records no scanner.
-  if (scan.counter != 0) record_scanner(inventory, scan, received);
-  return ScanMergeResult::kAccepted;
+  if (scan.counter != 0) record_scanner(inventory, scan, authority, received);
+  return admission;
 }
 
 MergeSummary merge_scan_report_into_inventory(const std::filesystem::path& file, const ScanReport& scan,

@@ -15,6 +15,7 @@
 #include "inventory/core/ipv4_address.h"
 #include "inventory/core/mac_address.h"
 #include "inventory/protocol/scan_report.h"
+#include "inventory/store/device_admission.h"
 #include "inventory/store/inventory.h"
 
 namespace pifind {
@@ -49,23 +50,26 @@ MergeSummary merge_scan(Inventory& inventory, const std::vector<ScanSighting>& s
 MergeSummary merge_scan_into_inventory(const std::filesystem::path& file, const std::vector<ScanSighting>& sightings,
                                        const std::string& interface_name, const std::string& site = {});
 
-/// The counter of the last scan accepted from `scanner`, if the inventory knows that scanner.
-std::optional<std::uint64_t> last_scan_counter(const Inventory& inventory, const MacAddress& scanner);
+/// The counter of the last scan accepted from `scanner` (also when its device was pruned), if known.
+inline std::optional<std::uint64_t> last_scan_counter(const Inventory& inventory, const MacAddress& scanner) {
+  return last_accepted_counter(inventory, SenderKind::kScanner, scanner);
+}
 
-/// What merging a scan report did.
-enum class ScanMergeResult {
-  kAccepted,
-  /// Its counter is not above the last one accepted from this scanner (a replay or a resend).
-  kStaleCounter,
-};
-
-/// Merges a scan report (verified and validated; counter 0 for a local --inventory merge, which is not
-/// checked) received at `received`: its sightings as merge_scan() does, at the scan's site, each dated by the
-/// receiver's clock (`received` minus its age). A signed scan (counter above 0) also records its scanner on
-/// the device of the scanner's identity (its first interface's MAC, with the interfaces no other device
-/// holds): the last counter, time, site and interfaces of that scanner. `summary` gets what the sightings changed.
-ScanMergeResult merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,
-                                  MergeSummary* summary = nullptr);
+/// Merges a scan report (verified and validated; counter 0 for a local --inventory merge, which is neither
+/// admitted nor recorded) received at `received`: its sightings as merge_scan() does, at the scan's site, each
+/// dated by the receiver's clock (`received` minus its age). A signed scan (counter above 0) is admitted first
+/// (admit_scan(): its scanner's pinned key, `authority`'s enrolment mode, its counter), and a refused one
+/// changes nothing but a pending key. An admitted one also records its scanner on the device of the scanner's
+/// identity (its first interface's MAC): the last counter, time, site and interfaces, and its key on first
+/// use; on a device with no agent, also the scanner's interfaces no other device holds and their addresses (an
+/// agent lists its own device's interfaces). `summary` gets what the sightings changed.
+Admission merge_scan_report(Inventory& inventory, const ScanReport& scan, const ReportAuthority& authority,
+                            TimePoint received, MergeSummary* summary = nullptr);
+/// The same for a scan without a device key, under --enroll first-use (and for a local --inventory merge).
+inline Admission merge_scan_report(Inventory& inventory, const ScanReport& scan, TimePoint received,
+                                   MergeSummary* summary = nullptr) {
+  return merge_scan_report(inventory, scan, ReportAuthority{}, received, summary);
+}
 
 /// merge_scan_report() into the inventory file under its lock (creating it if absent); throws Error.
 MergeSummary merge_scan_report_into_inventory(const std::filesystem::path& file, const ScanReport& scan,

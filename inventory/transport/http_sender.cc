@@ -62,7 +62,7 @@ PostResult exchange(asio::io_context& io, Stream& stream, const http::request<ht
   ec = run_step(io, [&](auto done) { http::async_read(stream, buffer, parser, done); });
   if (ec) return failure("no valid reply from the collector: " + ec.message());
   result.status = static_cast<int>(parser.get().result_int());
-  result.body = parser.get().body().substr(0, 200);
+  result.body = parser.get().body().substr(0, kMaxReplyBodyBytes);
   const auto last = parser.get().find(beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()));
   if (last != parser.get().end()) {
     std::uint64_t value = 0;

@@ -38,10 +38,14 @@ struct SignedRoute {
 inline constexpr SignedRoute kReportRoute{kReportsPath, kAgentHeader, "pifind-agent"};
 inline constexpr SignedRoute kScanRoute{kScansPath, kScannerHeader, "pifind"};
 
+inline constexpr std::size_t kMaxReplyBodyBytes = 512;
+
 /// The collector's reply; `status` 0 means no HTTP reply at all (`error` says why).
 struct PostResult {
   int status = 0;
   std::string error;
+  /// The reply's body, at most kMaxReplyBodyBytes of it: a refusal's one-line reason, which names the two
+  /// key fingerprints and the command that lets a new key in.
   std::string body;
   /// X-Pifind-Last-Counter of a 409 reply: the last counter the collector accepted from this agent.
   std::optional<std::uint64_t> last_counter;

@@ -26,6 +26,15 @@ class FixedKernelTime final : public KernelTimeSource {
   }
 };
 
+/// An RTC without voltage flags or an update interrupt (the agent polls it), as many chips are: a test's
+/// RTC gives only read_time().
+class PollingOnlyRtc : public RtcDevice {
+ public:
+  std::optional<std::uint32_t> read_voltage_low_flags() override { return std::nullopt; }
+  bool enable_update_interrupt() override { return false; }
+  bool wait_update_interrupt(int) override { return false; }
+};
+
 /// An RTC whose every read returns `unix_s` (or fails with `error`), with `vl_flags`.
 struct FakeRtcBehaviour {
   bool busy = false;

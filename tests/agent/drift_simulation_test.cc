@@ -211,16 +211,13 @@ TEST_CASE("setting the RTC mid-run starts a new segment instead of bending the f
 namespace {
 
 // An RTC that never advances, or whose reads fail.
-class BrokenRtc final : public RtcDevice {
+class BrokenRtc final : public PollingOnlyRtc {
  public:
   explicit BrokenRtc(SimulatedWorld& world, int error) : world_(world), error_(error) {}
   RtcReading read_time() override {
     world_.take_read();
     return error_ ? RtcReading{std::nullopt, error_} : RtcReading{1'700'000'000, 0};
   }
-  std::optional<std::uint32_t> read_voltage_low_flags() override { return std::nullopt; }
-  bool enable_update_interrupt() override { return false; }
-  bool wait_update_interrupt(int) override { return false; }
 
  private:
   SimulatedWorld& world_;

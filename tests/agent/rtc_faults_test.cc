@@ -30,7 +30,7 @@ namespace {
 enum class Fault { kNone, kBusy, kOpenDenied, kReadIo, kReadInvalid, kStopped, kFast };
 
 // A simulated RTC with a switchable fault.
-class FaultyRtc final : public RtcDevice {
+class FaultyRtc final : public PollingOnlyRtc {
  public:
   FaultyRtc(SimulatedWorld& world, const Fault& fault, std::int64_t frozen_s)
       : world_(world), rtc_(world), fault_(fault), frozen_s_(frozen_s) {}
@@ -49,9 +49,6 @@ class FaultyRtc final : public RtcDevice {
     }
     return rtc_.read_time();
   }
-  std::optional<std::uint32_t> read_voltage_low_flags() override { return std::nullopt; }
-  bool enable_update_interrupt() override { return false; }
-  bool wait_update_interrupt(int) override { return false; }
 
  private:
   SimulatedWorld& world_;

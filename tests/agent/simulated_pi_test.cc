@@ -4,8 +4,10 @@
 
 #include "agent/simulated_pi.h"
 #include "inventory/core/error.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
+using namespace pifind::test;
 using namespace pifind::agent;
 
 TEST_CASE("a simulation spec sets the drift schedule, the RTC's rate, the speed and the seed") {
@@ -32,14 +34,7 @@ TEST_CASE("an empty simulation spec is a perfect Pi in real time") {
 }
 
 TEST_CASE("a bad simulation spec is refused with the item named") {
-  auto refused = [](const char* text) {
-    try {
-      parse_simulation_spec(text);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
+  const auto refused = [](const char* text) { return error_of([&] { parse_simulation_spec(text); }, "accepted"); };
   CHECK(refused("drift") == "--simulate: 'drift' is not key=value");
   CHECK(refused("drift=fast") == "--simulate: 'drift=fast' needs a number after '='");
   CHECK(refused("drift=nan") == "--simulate: 'drift=nan' needs a number after '='");

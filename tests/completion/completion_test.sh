@@ -73,7 +73,7 @@ offers_all_options() {
 
 offers_all_options "$pifind"
 for sub in serve audit ssh-config export "inventory show" "inventory prune" "keys list" "keys approve" \
-  "keys forget"; do
+  "keys forget" "keys self"; do
   offers_all_options "$pifind" $sub  # unquoted: "inventory show" is two words
 done
 offers_all_options "$agent"
@@ -81,7 +81,7 @@ offers_all_options "$agent" analyze
 
 expect "subcommands" $'serve\nkeys\naudit\nssh-config\nexport\ninventory' pifind ''
 expect "subcommands" $'serve\nssh-config' pifind s
-expect "keys commands" $'list\napprove\nforget' pifind keys ''
+expect "keys commands" $'list\napprove\nforget\nself' pifind keys ''
 expect "enrolment modes" $'first-use\nmanual' pifind serve --enroll ''
 expect "interfaces" "$(command ls /sys/class/net)" pifind -I ''
 expect "interfaces" "lo" pifind --interface l
@@ -105,6 +105,7 @@ expect "target file" $'fleet.json\nstate\ntargets.txt' pifind -f ''
 expect "inventory file" "fleet.json" pifind --inventory fl
 expect "serve key file" "targets.txt" pifind serve --key-file t
 expect "state directory" "state" pifind-agent --state-dir ''
+expect "scanner state directory" "state" pifind keys self --state-dir ''
 expect "log to analyze" "targets.txt" pifind-agent analyze t
 
 [ "$failures" -eq 0 ] || fail "$failures problems"

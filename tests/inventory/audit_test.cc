@@ -195,8 +195,10 @@ TEST_CASE("The audit's JSON text, written a host at a time, is the JSON document
   for (int n = 20; n <= 22; ++n) add_pi(inv, n, fmt::format("scan-only-{}", n), now, std::chrono::minutes(n), std::nullopt);
   auto& fast = *inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:04"));
   fast.conflicts.push_back({"serial", "10000000cafe0001", *MacAddress::parse("b8:27:eb:00:00:01"), now, now});
-  inv.note_pending_key(*MacAddress::parse("dc:a6:32:00:00:77"),
-                       {DevicePrivateKey::generate().public_key(), "newcomer", "10.0.0.77", now, now, 2});
+  inv.note_pending_key(SenderKind::kAgent, *MacAddress::parse("dc:a6:32:00:00:77"),
+                       {DevicePrivateKey::generate().public_key(), "newcomer", "10.0.0.77", "", now, now, 2});
+  inv.note_pending_key(SenderKind::kScanner, *MacAddress::parse("dc:a6:32:00:00:78"),
+                       {DevicePrivateKey::generate().public_key(), "", "10.0.0.78", "lab", now, now, 1});
   const auto audit = audit_fleet(inv, {}, now);
   REQUIRE(audit.unmanaged.size() >= 3);
   for (const char* kind : {"conflict", "key-pending"})

@@ -1,6 +1,7 @@
 // Issue 14's table, against `pifind serve` as a real process on loopback: every attack an agent holding the
 // fleet key tried on another device's record is now refused, kept as a conflict, or bounded, and the victim's
-// record is unchanged. (The ssh half of the alias attack runs real ssh and sshd: tests/inventory/ssh_takeover_test.sh.)
+// record is unchanged; a scanner is held to its own key the same way. (The ssh half of the alias attack runs real
+// ssh and sshd: tests/inventory/ssh_takeover_test.sh.)
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,8 @@
 #include <thread>
 
 #include "collector_fixture.h"
+#include "inventory/cli/scan_uplink.h"
+#include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/inventory_json.h"
@@ -34,6 +37,11 @@ class Server {
         dir_ / "fleet.json", dir_ / "fleet.key", dir_ / "serve.log", 0, std::move(extra_args), 0});
   }
   std::filesystem::path file() const { return dir_ / "fleet.json"; }
+  // A scanner (`pifind --collector`) of this fleet with its own state directory, as the real scan posts.
+  ScanUplink scanner(const std::string& state) const {
+    return ScanUplink({fmt::format("http://127.0.0.1:{}", serve_->port()), dir_ / "fleet.key", dir_ / state,
+                       std::nullopt, std::chrono::seconds(5)});
+  }
   test::ServeProcess& process() { return *serve_; }
 
   test::Reply post(const AgentReport& report, const DevicePrivateKey* key) {
@@ -57,7 +65,7 @@ class Server {
     const auto it = inventory.records().find(mac);
     return it == inventory.records().end() ? "" : record_to_json(it->second).dump();
   }
-  // The value of one sample of /metrics, e.g. `pifind_reports_refused_total{reason="key_changed"}`.
+  // The value of one sample of /metrics, e.g. `pifind_reports_refused_total{sender="agent",reason="key_changed"}`.
   double metric(const std::string& sample) {
     const auto reply = test::http_request(serve_->port(), "GET", "/metrics");
     const auto at = reply.body.find("\n" + sample + " ");
@@ -91,6 +99,34 @@ class Server {
   test::TempDir dir_;
   std::unique_ptr<test::ServeProcess> serve_;
 };
+
+// What delivering `scan` said: its line, or the one-line error.
+std::string deliver(ScanUplink& uplink, const ScanReport& scan) {
+  try {
+    return uplink.deliver(scan);
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
+// Delivers until accepted or 3 s passed (a CLI's change reaches the collector within a second).
+std::string deliver_until_accepted(ScanUplink& uplink, const ScanReport& scan) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  std::string said;
+  do {
+    said = deliver(uplink, scan);
+    if (said.find(" delivered (") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return said;
+}
+
+// A scan at "lab" that saw one Pi.
+ScanReport lab_scan() {
+  ScanReport scan = test::empty_scan(0, "lab");
+  scan.sightings = {test::scanned_host("dc:a6:32:aa:bb:77", "10.0.0.77")};
+  return scan;
+}
 
 AgentReport report(const MacAddress& agent, std::uint64_t counter, const std::string& hostname,
                    const std::string& cidr) {
@@ -137,9 +173,9 @@ TEST_CASE("serve: reports as the victim's agent are refused, whatever their coun
   CHECK(server.device(kVictim) == before);
 
   CHECK(server.post(report(kVictim, 2, "kitchen", "10.0.0.5/24"), &victim_key).status == 204);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"counter_jump\"}") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"key_changed\"}") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"unsigned\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"counter_jump\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"unsigned\"}") == 1);
   CHECK(server.log_lines_with("refused reports from dc:a6:32:aa:bb:05 (key_changed)") == 1);
 }
 
@@ -179,7 +215,7 @@ TEST_CASE("serve: a re-imaged Pi is refused with a reason until `pifind keys for
     CHECK_THAT(r.body, Contains("pifind keys forget dc:a6:32:aa:bb:05"));
   }
   CHECK(server.log_lines_with("(key_changed)") == 1);
-  CHECK(server.metric("pifind_reports_refused_total{reason=\"key_changed\"}") == 3);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 3);
 
   const auto list = server.cli({"keys", "list"});
   CHECK_THAT(list.out, Contains(old_key.public_key().fingerprint()));
@@ -344,4 +380,67 @@ TEST_CASE("serve: --read-listen serves reads on their own address, and --no-metr
   CHECK_THAT(metrics.body, Contains("pifind_devices 1"));
   CHECK(metrics.body.find("pifind_host_") == std::string::npos);
   CHECK(metrics.body.find("dc:a6:32") == std::string::npos);
+}
+
+TEST_CASE("serve: a re-imaged scanner is refused with a reason, logged once, until `pifind keys forget`") {
+  Server server;
+  ScanUplink original = server.scanner("scan-state");
+  REQUIRE_THAT(deliver(original, lab_scan()), Contains("1 sighting delivered"));
+  const std::string fingerprint = original.device_key().fingerprint();
+  const auto self = test::run_process(
+      {test::fleet_cli(), "keys", "self", "--state-dir", (server.file().parent_path() / "scan-state").string()});
+  REQUIRE(self.exit_status == 0);
+  CHECK(self.out == original.device_key().to_string() + " " + fingerprint + "\n");
+  const auto none = test::run_process({test::fleet_cli(), "keys", "self", "--state-dir", server.file().parent_path().string()});
+  CHECK(none.exit_status == 2);
+  CHECK_THAT(none.err, Contains("no device key in " + server.file().parent_path().string() + " yet"));
+  CHECK_FALSE(std::filesystem::exists(server.file().parent_path() / "device.key"));  // printing makes none
+  const auto list = server.cli({"keys", "list"});
+  CHECK_THAT(list.out, Contains("scanner  02:00:00:00:00:01  pinned    " + fingerprint));
+
+  ScanUplink reimaged = server.scanner("new-image");
+  for (int i = 0; i < 3; ++i) {
+    const std::string refused = deliver(reimaged, lab_scan());
+    CHECK_THAT(refused, Contains("refused: the collector") && Contains("`pifind keys forget --scanner 02:00:00:00:00:01`"));
+  }
+  CHECK(server.log_lines_with("refused scans from scanner 02:00:00:00:00:01 (key_changed)") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"scanner\",reason=\"key_changed\"}") == 3);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 0);
+
+  // No agent has that MAC: `forget` means the scanner without being told --scanner.
+  const auto forget = server.cli({"keys", "forget", "02:00:00:00:00:01"});
+  REQUIRE(forget.exit_status == 0);
+  CHECK(forget.out == "forgot " + fingerprint + " of scanner 02:00:00:00:00:01; its next signed scan pins its new key\n");
+  CHECK_THAT(deliver_until_accepted(reimaged, lab_scan()), Contains("1 sighting delivered"));
+  // The old image's key stays out for good.
+  CHECK_THAT(deliver(original, lab_scan()), Contains("refused: ") && Contains("was forgotten by an operator"));
+}
+
+TEST_CASE("serve: --enroll manual holds a scanner's key until `pifind keys approve --scanner`") {
+  Server server({"--enroll", "manual"});
+  ScanUplink uplink = server.scanner("scan-state");
+  const std::string waits = deliver(uplink, lab_scan());
+  CHECK_THAT(waits, Contains("refused: the collector") &&
+                        Contains("waits for approval: `pifind keys approve --scanner 02:00:00:00:00:01`"));
+  CHECK(server.device(*MacAddress::parse("dc:a6:32:aa:bb:77")).empty());  // nothing of the scan merged
+  CHECK(server.metric("pifind_device_keys_pending") == 1);
+  CHECK(server.metric("pifind_reports_refused_total{sender=\"scanner\",reason=\"not_enrolled\"}") == 1);
+  const auto list = server.cli({"keys", "list", "--format", "json"});
+  REQUIRE(list.exit_status == 0);
+  const auto rows = nlohmann::json::parse(list.out);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["kind"] == "scanner");
+  CHECK(rows[0]["id"] == "02:00:00:00:00:01");
+  CHECK(rows[0]["state"] == "pending");
+  CHECK(rows[0]["key"] == uplink.device_key().to_string());
+  CHECK_THAT(rows[0]["detail"].get<std::string>(), Contains("10.0.0.1/24 at lab scans:1"));
+
+  const auto approve = server.cli({"keys", "approve", "--scanner", "02:00:00:00:00:01"});
+  REQUIRE(approve.exit_status == 0);
+  CHECK(approve.out == "pinned " + uplink.device_key().fingerprint() + " to scanner 02:00:00:00:00:01\n");
+  CHECK_THAT(deliver_until_accepted(uplink, lab_scan()), Contains("1 sighting delivered"));
+  CHECK_FALSE(server.device(*MacAddress::parse("dc:a6:32:aa:bb:77")).empty());
+  // Another machine holding the fleet key cannot post as this scanner.
+  ScanUplink stranger = server.scanner("stranger-state");
+  CHECK_THAT(deliver(stranger, lab_scan()), Contains("has key " + uplink.device_key().fingerprint() + " pinned"));
 }

@@ -13,9 +13,9 @@
 
 using namespace pifind;
 
-namespace {
+using test::mac;
 
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+namespace {
 
 const MacAddress kVictim = mac("dc:a6:32:aa:bb:05");
 const MacAddress kAttacker = mac("dc:a6:32:aa:bb:02");
@@ -72,12 +72,12 @@ TEST_CASE("identity: a re-imaged Pi is refused until the operator forgets its ol
   const auto new_key = DevicePrivateKey::generate();
   CHECK(merge(inv, test::minimal_report(kVictim, 1, "kitchen"), &new_key, 10).refusal == Refusal::kKeyChanged);
 
-  REQUIRE(forget_device_key(inv, kVictim) == old_key.public_key());
+  REQUIRE(forget_device_key(inv, SenderKind::kAgent, kVictim) == old_key.public_key());
   CHECK(merge(inv, test::minimal_report(kVictim, 1, "kitchen"), &new_key, 20).accepted());
   CHECK(inv.records().at(kVictim).agent->key == new_key.public_key());
   // The forgotten key never comes back, not even with a fresh counter (a captured old report replayed).
   CHECK(merge(inv, test::minimal_report(kVictim, 501, "kitchen"), &old_key, 30).refusal == Refusal::kKeyRevoked);
-  CHECK_THROWS_WITH(forget_device_key(inv, mac("dc:a6:32:00:00:99")), Catch::Contains("knows no agent"));
+  CHECK_THROWS_WITH(forget_device_key(inv, SenderKind::kAgent, mac("dc:a6:32:00:00:99")), Catch::Contains("knows no agent dc:a6:32:00:00:99"));
 }
 
 TEST_CASE("identity: --enroll manual keeps unknown keys pending until an operator approves one") {
@@ -87,17 +87,17 @@ TEST_CASE("identity: --enroll manual keeps unknown keys pending until an operato
   const auto pending = merge(inv, r, &key, 0, EnrollMode::kManual);
   CHECK(pending.refusal == Refusal::kNotEnrolled);
   CHECK(inv.size() == 0);
-  REQUIRE(inv.pending_keys().count(kVictim) == 1);
-  CHECK(inv.pending_keys().at(kVictim).hostname == "kitchen");
-  CHECK(inv.pending_keys().at(kVictim).address == "10.0.0.5/24");
+  REQUIRE(inv.pending_keys(SenderKind::kAgent).count(kVictim) == 1);
+  CHECK(inv.pending_keys(SenderKind::kAgent).at(kVictim).hostname == "kitchen");
+  CHECK(inv.pending_keys(SenderKind::kAgent).at(kVictim).address == "10.0.0.5/24");
   CHECK(merge(inv, r, nullptr, 1, EnrollMode::kManual).refusal == Refusal::kUnsigned);
 
   // Approving another key than the pending one (given on the command line) pins that one instead.
   const auto other = DevicePrivateKey::generate();
-  CHECK(approve_device_key(inv, kVictim, std::nullopt, test::at(5)) == key.public_key());
-  CHECK(inv.pending_keys().empty());
+  CHECK(approve_device_key(inv, SenderKind::kAgent, kVictim, std::nullopt, test::at(5)) == key.public_key());
+  CHECK(inv.pending_keys(SenderKind::kAgent).empty());
   CHECK(inv.records().at(kVictim).agent->pinned_by == PinnedBy::kOperator);
-  CHECK_THROWS_WITH(approve_device_key(inv, kVictim, other.public_key(), test::at(6)), Catch::Contains("forget"));
+  CHECK_THROWS_WITH(approve_device_key(inv, SenderKind::kAgent, kVictim, other.public_key(), test::at(6)), Catch::Contains("forget"));
   // Written and read back before its first report, it is not given a placeholder name to be renamed from.
   const std::string approved_text = inventory_to_text(inv, test::at(7));
   INFO(approved_text);
@@ -108,8 +108,8 @@ TEST_CASE("identity: --enroll manual keeps unknown keys pending until an operato
   CHECK(inv.records().at(kVictim).alias_changes.empty());
   CHECK(merge(inv, test::minimal_report(kVictim, 3, "kitchen"), &other, 11, EnrollMode::kManual).refusal ==
         Refusal::kKeyChanged);
-  CHECK_THROWS_WITH(approve_device_key(inv, mac("dc:a6:32:00:00:42"), std::nullopt, test::at(12)),
-                    Catch::Contains("no key of dc:a6:32:00:00:42 waits"));
+  CHECK_THROWS_WITH(approve_device_key(inv, SenderKind::kAgent, mac("dc:a6:32:00:00:42"), std::nullopt, test::at(12)),
+                    Catch::Contains("no key of agent dc:a6:32:00:00:42 waits"));
 }
 
 TEST_CASE("identity: a report listing other devices' MACs gets conflicts, never their records") {
@@ -196,15 +196,15 @@ TEST_CASE("identity: a pruned device's counter and key are remembered, so an old
   REQUIRE(inv.prune_older_than(test::at(100)) == 1);
   // The file keeps what was remembered.
   Inventory reloaded = inventory_from_text(inventory_to_text(inv, test::at(100)));
-  REQUIRE(reloaded.retired_agents().count(kVictim) == 1);
-  CHECK(reloaded.retired_agents().at(kVictim).last_counter == 9);
+  REQUIRE(reloaded.retired(SenderKind::kAgent).count(kVictim) == 1);
+  CHECK(reloaded.retired(SenderKind::kAgent).at(kVictim).last_counter == 9);
 
   CHECK(merge(reloaded, old_report, &key, 200).refusal == Refusal::kReplay);
   const auto stranger = DevicePrivateKey::generate();
   CHECK(merge(reloaded, test::minimal_report(kVictim, 10), &stranger, 200).refusal == Refusal::kKeyChanged);
   CHECK(reloaded.size() == 0);
   REQUIRE(merge(reloaded, test::minimal_report(kVictim, 10, "kitchen"), &key, 300).accepted());
-  CHECK(reloaded.retired_agents().empty());
+  CHECK(reloaded.retired(SenderKind::kAgent).empty());
   CHECK(reloaded.records().at(kVictim).agent->key == key.public_key());
 }
 
@@ -259,7 +259,7 @@ TEST_CASE("identity: keys, pending keys, conflicts and alias history survive the
   REQUIRE(merge(inv, claim, nullptr, 10).accepted());
   const auto pending_key = DevicePrivateKey::generate();
   merge(inv, test::minimal_report(mac("dc:a6:32:00:00:77"), 1, "new"), &pending_key, 20, EnrollMode::kManual);
-  REQUIRE(forget_device_key(inv, kAttacker) == std::nullopt);
+  REQUIRE(forget_device_key(inv, SenderKind::kAgent, kAttacker) == std::nullopt);
 
   const std::string text = inventory_to_text(inv, test::at(30));
   const Inventory back = inventory_from_text(text);
@@ -267,7 +267,7 @@ TEST_CASE("identity: keys, pending keys, conflicts and alias history survive the
   CHECK(back.records().at(kVictim).agent->key == key.public_key());
   CHECK(back.records().at(kVictim).alias_changes.size() == 1);
   CHECK(back.records().at(kAttacker).conflicts.size() == 1);
-  CHECK(back.pending_keys().at(mac("dc:a6:32:00:00:77")).key == pending_key.public_key());
-  CHECK(back.pending_keys().at(mac("dc:a6:32:00:00:77")).reports == 1);
-  CHECK(nlohmann::json::parse(text)["schema"] == "1.2");
+  CHECK(back.pending_keys(SenderKind::kAgent).at(mac("dc:a6:32:00:00:77")).key == pending_key.public_key());
+  CHECK(back.pending_keys(SenderKind::kAgent).at(mac("dc:a6:32:00:00:77")).reports == 1);
+  CHECK(nlohmann::json::parse(text)["schema"] == "1.3");
 }

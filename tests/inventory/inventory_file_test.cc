@@ -26,8 +26,8 @@ InventoryRecord full_record() {
   rec.site = "berlin";
   rec.ips[0].site = "berlin";
   rec.seen_name = SeenName{"kitchen.local", NameOrigin::kMdns, test::at(90)};
-  rec.scanners = {ScannerState{*MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
-                  ScannerState{*MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
+  rec.scanners = {ScannerState{{}, *MacAddress::parse("b8:27:eb:00:00:01"), 42, test::at(95), "berlin", {"eth0", "wlan0"}},
+                  ScannerState{{}, *MacAddress::parse("b8:27:eb:00:00:02"), 7, test::at(96), "", {"wlan0"}}};
   rec.agent->key = DevicePrivateKey::generate().public_key();
   rec.agent->key_pinned = test::at(50);
   rec.agent->pinned_by = PinnedBy::kOperator;
@@ -63,7 +63,7 @@ TEST_CASE("Every field of a record survives a write and a read") {
   CHECK(rec.find_scanner(*MacAddress::parse("b8:27:eb:00:00:01"))->last_counter == 42);
   CHECK(rec.scanners[0].interfaces == std::vector<std::string>{"eth0", "wlan0"});
   CHECK(rec.scanners[1].site.empty());
-  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.2\""));
+  CHECK_THAT(read_whole_file(dir / "fleet.json"), Contains("\"schema\": \"1.3\""));
   REQUIRE(rec.ipv6.size() == 2);
   CHECK(rec.ipv6[0].ip.to_string() == "2001:db8::5");
   CHECK_FALSE(rec.ipv6[1].current);

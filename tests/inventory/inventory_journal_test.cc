@@ -236,13 +236,24 @@ TEST_CASE("A failed commit is rolled back in memory: absorbed records come back,
   CHECK(inventory.find_by_mac(agent_mac(9)) == nullptr);
 }
 
-TEST_CASE("Pending keys and retired agents travel in the frame of a commit that changed them, and roll back") {
+// A retired sender whose key is `key`, last counter `counter`, retired at `at`.
+RetiredSender retired_sender(const std::optional<DevicePublicKey>& key, std::uint64_t counter, TimePoint at) {
+  RetiredSender retired;
+  retired.key = key;
+  retired.last_counter = counter;
+  retired.retired = at;
+  return retired;
+}
+
+TEST_CASE("Pending keys and retired senders travel in the frame of a commit that changed them, and roll back") {
   const auto key = DevicePublicKey::parse("ed25519=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
   REQUIRE(key);
   Inventory before = scanned(2);
   Inventory after = scanned(2);
-  after.note_pending_key(agent_mac(7), {*key, "pi7", "10.0.0.7", test::at(1), test::at(1), 1});
-  after.retire_agent(agent_mac(8), {5, key, {}, test::at(2)});
+  after.note_pending_key(SenderKind::kAgent, agent_mac(7), {*key, "pi7", "10.0.0.7", "", test::at(1), test::at(1), 1});
+  after.note_pending_key(SenderKind::kScanner, agent_mac(6), {*key, "", "10.0.0.6", "lab", test::at(1), test::at(1), 2});
+  after.retire(SenderKind::kAgent, agent_mac(8), retired_sender(key, 5, test::at(2)));
+  after.retire(SenderKind::kScanner, agent_mac(5), retired_sender(std::nullopt, 9, test::at(2)));
   REQUIRE(after.take_sections_changed());
   const SnapshotChanges changes = PublishedInventory::prepare(after, after.take_changed(), true);
   REQUIRE(changes.sections);
@@ -251,19 +262,24 @@ TEST_CASE("Pending keys and retired agents travel in the frame of a commit that 
   const auto journal = scan_journal(text);
   REQUIRE(journal);
   apply_journal_frame(before, journal->frames.at(0));
-  CHECK(before.pending_keys().size() == 1);
-  CHECK(before.retired_agents().at(agent_mac(8)).last_counter == 5);
+  CHECK(before.pending_keys(SenderKind::kAgent).size() == 1);
+  CHECK(before.pending_keys(SenderKind::kScanner).at(agent_mac(6)).site == "lab");
+  CHECK(before.retired(SenderKind::kAgent).at(agent_mac(8)).last_counter == 5);
+  CHECK(before.retired(SenderKind::kScanner).at(agent_mac(5)).last_counter == 9);
   CHECK(text_of(before) == text_of(after));
   // A frame without sections leaves them alone.
   const std::string plain = journal_header(1) + journal_frame(lines, changes.removed);
   apply_journal_frame(before, scan_journal(plain)->frames.at(0));
-  CHECK(before.pending_keys().size() == 1);
+  CHECK(before.pending_keys(SenderKind::kAgent).size() == 1);
+  CHECK(before.pending_keys(SenderKind::kScanner).size() == 1);
 
   // A failed commit takes its section changes back too.
   const std::string kept = text_of(after);
   after.begin_undo();
-  after.drop_pending_key(agent_mac(7));
-  after.retire_agent(agent_mac(9), {1, std::nullopt, {}, test::at(3)});
+  after.drop_pending_key(SenderKind::kAgent, agent_mac(7));
+  after.drop_pending_key(SenderKind::kScanner, agent_mac(6));
+  after.retire(SenderKind::kAgent, agent_mac(9), retired_sender(std::nullopt, 1, test::at(3)));
+  after.drop_retired(SenderKind::kScanner, agent_mac(5));
   after.roll_back();
   CHECK(text_of(after) == kept);
 }

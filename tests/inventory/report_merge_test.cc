@@ -131,7 +131,7 @@ TEST_CASE("A device's IPv6 list stays bounded while privacy addresses come and g
 TEST_CASE("A report whose counter is not above the last accepted one changes nothing") {
   Inventory inv;
   REQUIRE(merge_report(inv, two_interface_report(5), test::at(0)).accepted());
-  CHECK(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:01")) == 5u);
+  CHECK(last_accepted_counter(inv, SenderKind::kAgent, *MacAddress::parse("dc:a6:32:00:00:01")) == 5u);
   auto replay = two_interface_report(5);
   replay.identity.hostname = "evil";
   CHECK(merge_report(inv, replay, test::at(10)).refusal == Refusal::kReplay);
@@ -140,7 +140,7 @@ TEST_CASE("A report whose counter is not above the last accepted one changes not
   CHECK(inv.records().begin()->second.drift_history.size() == 1);
   CHECK(merge_report(inv, two_interface_report(9), test::at(20)).accepted());
   CHECK(inv.records().begin()->second.drift_history.size() == 2);
-  CHECK_FALSE(last_accepted_counter(inv, *MacAddress::parse("dc:a6:32:00:00:02")));
+  CHECK_FALSE(last_accepted_counter(inv, SenderKind::kAgent, *MacAddress::parse("dc:a6:32:00:00:02")));
 }
 
 TEST_CASE("A report without a finished estimate keeps the previous drift") {

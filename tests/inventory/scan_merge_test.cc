@@ -220,7 +220,7 @@ TEST_CASE("A scan report merges as a scan does, dated by the receiver's clock mi
                     test::scanned_host("00:50:56:00:00:02", "10.0.0.6")};
   scan.sightings[0].age_s = 30;
   MergeSummary summary;
-  REQUIRE(merge_scan_report(inv, scan, test::at(1000), &summary) == ScanMergeResult::kAccepted);
+  REQUIRE(merge_scan_report(inv, scan, test::at(1000), &summary).admitted());
   CHECK(summary.new_devices == 2);
   const InventoryRecord& pi = *inv.find_by_mac(kPi);
   CHECK(pi.last_seen == test::at(970));
@@ -239,12 +239,12 @@ TEST_CASE("A scan report merges as a scan does, dated by the receiver's clock mi
   CHECK(scanner->ips[0].seen_via == "scanner");
   CHECK(last_scan_counter(inv, test::sample_scanner()) == 7u);
   // Not above the last counter: refused, nothing changes.
-  CHECK(merge_scan_report(inv, scan, test::at(2000)) == ScanMergeResult::kStaleCounter);
+  CHECK(merge_scan_report(inv, scan, test::at(2000)).refusal == Refusal::kReplay);
   CHECK(pi.last_seen == test::at(970));
   // A file merge (counter 0) merges the sightings and records no scanner.
   Inventory local;
   scan.counter = 0;
-  REQUIRE(merge_scan_report(local, scan, test::at(1000)) == ScanMergeResult::kAccepted);
+  REQUIRE(merge_scan_report(local, scan, test::at(1000)).admitted());
   CHECK(local.size() == 2);
   CHECK_FALSE(local.find_by_mac(test::sample_scanner()));
 }
@@ -255,7 +255,7 @@ TEST_CASE("A scanner claims only the interfaces no other device holds, and its c
   REQUIRE(merge_report(inv, test::pi_report(agent_mac, 50, "other", "10.0.0.9/24", 1), test::at(0)).accepted());
   ScanReport scan = test::empty_scan(1);
   scan.interfaces.push_back({"wlan0", agent_mac, Ipv4Address::parse("10.0.0.99"), 24});
-  REQUIRE(merge_scan_report(inv, scan, test::at(10)) == ScanMergeResult::kAccepted);
+  REQUIRE(merge_scan_report(inv, scan, test::at(10)).admitted());
   const InventoryRecord* agent = inv.find_by_mac(agent_mac);
   CHECK(agent->id == agent_mac);
   CHECK(agent->current_ip() == Ipv4Address::parse("10.0.0.9"));
@@ -265,9 +265,9 @@ TEST_CASE("A scanner claims only the interfaces no other device holds, and its c
   ScanReport from_agent = test::empty_scan(3);
   from_agent.scanner_id = agent_mac;
   from_agent.interfaces = {{"eth0", agent_mac, Ipv4Address::parse("10.0.0.9"), 24}};
-  REQUIRE(merge_scan_report(inv, from_agent, test::at(20)) == ScanMergeResult::kAccepted);
+  REQUIRE(merge_scan_report(inv, from_agent, test::at(20)).admitted());
   CHECK(last_scan_counter(inv, agent_mac) == 3u);
-  CHECK(last_accepted_counter(inv, agent_mac) == 50u);
+  CHECK(last_accepted_counter(inv, SenderKind::kAgent, agent_mac) == 50u);
 }
 
 TEST_CASE("Two scanners of one device (pifind-scan@eth0 and @wlan0) keep a counter each") {
@@ -277,19 +277,19 @@ TEST_CASE("Two scanners of one device (pifind-scan@eth0 and @wlan0) keep a count
   // One run over both interfaces makes wlan0 the scanner device's too.
   ScanReport both = test::empty_scan(1);
   both.interfaces.push_back({"wlan0", wlan0, Ipv4Address::parse("10.1.0.1"), 24});
-  REQUIRE(merge_scan_report(inv, both, test::at(0)) == ScanMergeResult::kAccepted);
+  REQUIRE(merge_scan_report(inv, both, test::at(0)).admitted());
   REQUIRE(inv.find_by_mac(wlan0) == inv.find_by_mac(eth0));
   // Then a timer per interface, sharing one counter file: eth0 gets 2, 4; wlan0 3, 5.
   ScanReport from_wlan0 = test::empty_scan(3);
   from_wlan0.scanner_id = wlan0;
   from_wlan0.interfaces = {{"wlan0", wlan0, Ipv4Address::parse("10.1.0.1"), 24}};
-  CHECK(merge_scan_report(inv, test::empty_scan(2), test::at(10)) == ScanMergeResult::kAccepted);
-  CHECK(merge_scan_report(inv, from_wlan0, test::at(20)) == ScanMergeResult::kAccepted);
-  CHECK(merge_scan_report(inv, test::empty_scan(4), test::at(30)) == ScanMergeResult::kAccepted);
+  CHECK(merge_scan_report(inv, test::empty_scan(2), test::at(10)).admitted());
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(20)).admitted());
+  CHECK(merge_scan_report(inv, test::empty_scan(4), test::at(30)).admitted());
   from_wlan0.counter = 5;
-  CHECK(merge_scan_report(inv, from_wlan0, test::at(40)) == ScanMergeResult::kAccepted);
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(40)).admitted());
   CHECK(last_scan_counter(inv, eth0) == 4u);
   CHECK(last_scan_counter(inv, wlan0) == 5u);
-  CHECK(merge_scan_report(inv, from_wlan0, test::at(50)) == ScanMergeResult::kStaleCounter);
+  CHECK(merge_scan_report(inv, from_wlan0, test::at(50)).refusal == Refusal::kReplay);
   CHECK(inv.find_by_mac(eth0)->scanners.size() == 2);
 }

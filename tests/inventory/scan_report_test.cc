@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inventory/core/error.h"
 #include "inventory/protocol/signing.h"
+#include "tests/support/error_of.h"
 #include "tests/support/sample_report.h"
 #include "tests/support/sample_scan.h"
 
@@ -35,13 +35,8 @@ std::string with(const ScanReport& scan, const std::string& field, const nlohman
   return j.dump();
 }
 
-std::string error_of(const std::string& body) {
-  try {
-    parse_scan_report(body);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+std::string parse_error(const std::string& body) {
+  return test::error_of([&] { parse_scan_report(body); }, "");
 }
 
 }  // namespace
@@ -73,29 +68,29 @@ TEST_CASE("a scan report survives its JSON round trip") {
 
 TEST_CASE("a scan report outside its bounds is refused with a one-line reason") {
   const ScanReport scan = two_sightings(3);
-  CHECK_THAT(error_of(with(scan, "mac", "01:00:5e:00:00:01")), Catch::Contains("not a unicast address"));
-  CHECK_THAT(error_of(with(scan, "ip", "10.0.0.300")), Catch::Contains("'sightings[0].ip' is not an IPv4 address"));
-  CHECK_THAT(error_of(with(scan, "interface", "wlan0")), Catch::Contains("not among the scanned interfaces"));
-  CHECK_THAT(error_of(with(scan, "interface", "bad\nname")), Catch::Contains("interface '?'"));
-  CHECK_THAT(error_of(with(scan, "name_source", "agent")), Catch::Contains("is not mdns or dns"));
-  CHECK_THAT(error_of(with(scan, "name_source", "nis")), Catch::Contains("is not mdns or dns"));
-  CHECK_THAT(error_of(with(scan, "name", "")), Catch::Contains("a source without a name"));
-  CHECK_THAT(error_of(with(scan, "name", "pi\x1b[2Jrack")), Catch::Contains("name that is too long or not printable"));
-  CHECK_THAT(error_of(with(scan, "name", std::string(254, 'a'))), Catch::Contains("too long"));
-  CHECK_THAT(error_of(with(scan, "vendor", std::string(129, 'v'))), Catch::Contains("vendor"));
-  CHECK_THAT(error_of(with(scan, "age_s", -1)), Catch::Contains("age_s outside"));
-  CHECK_THAT(error_of(with(scan, "age_s", 90000)), Catch::Contains("age_s outside"));
-  CHECK_THAT(error_of(with(scan, "raspberry_pi", "yes")), Catch::Contains("raspberry_pi"));
-  CHECK_THAT(error_of(with(scan, "site", "site a", false)), Catch::Contains("site must be"));
-  CHECK_THAT(error_of(with(scan, "site", "-a", false)), Catch::Contains("site must be"));
-  CHECK_THAT(error_of(with(scan, "site", std::string(65, 's'), false)), Catch::Contains("site must be"));
-  CHECK_THAT(error_of(with(scan, "schema", "2.0", false)), Catch::Contains("newer than this reader understands"));
-  CHECK_THAT(error_of(with(scan, "scanner_id", "02:00:00:00:00:09", false)),
+  CHECK_THAT(parse_error(with(scan, "mac", "01:00:5e:00:00:01")), Catch::Contains("not a unicast address"));
+  CHECK_THAT(parse_error(with(scan, "ip", "10.0.0.300")), Catch::Contains("'sightings[0].ip' is not an IPv4 address"));
+  CHECK_THAT(parse_error(with(scan, "interface", "wlan0")), Catch::Contains("not among the scanned interfaces"));
+  CHECK_THAT(parse_error(with(scan, "interface", "bad\nname")), Catch::Contains("interface '?'"));
+  CHECK_THAT(parse_error(with(scan, "name_source", "agent")), Catch::Contains("is not mdns or dns"));
+  CHECK_THAT(parse_error(with(scan, "name_source", "nis")), Catch::Contains("is not mdns or dns"));
+  CHECK_THAT(parse_error(with(scan, "name", "")), Catch::Contains("a source without a name"));
+  CHECK_THAT(parse_error(with(scan, "name", "pi\x1b[2Jrack")), Catch::Contains("name that is too long or not printable"));
+  CHECK_THAT(parse_error(with(scan, "name", std::string(254, 'a'))), Catch::Contains("too long"));
+  CHECK_THAT(parse_error(with(scan, "vendor", std::string(129, 'v'))), Catch::Contains("vendor"));
+  CHECK_THAT(parse_error(with(scan, "age_s", -1)), Catch::Contains("age_s outside"));
+  CHECK_THAT(parse_error(with(scan, "age_s", 90000)), Catch::Contains("age_s outside"));
+  CHECK_THAT(parse_error(with(scan, "raspberry_pi", "yes")), Catch::Contains("raspberry_pi"));
+  CHECK_THAT(parse_error(with(scan, "site", "site a", false)), Catch::Contains("site must be"));
+  CHECK_THAT(parse_error(with(scan, "site", "-a", false)), Catch::Contains("site must be"));
+  CHECK_THAT(parse_error(with(scan, "site", std::string(65, 's'), false)), Catch::Contains("site must be"));
+  CHECK_THAT(parse_error(with(scan, "schema", "2.0", false)), Catch::Contains("newer than this reader understands"));
+  CHECK_THAT(parse_error(with(scan, "scanner_id", "02:00:00:00:00:09", false)),
              Catch::Contains("scanner_id is not the MAC of any scanned interface"));
-  CHECK_THAT(error_of(with(scan, "interfaces", nlohmann::json::array(), false)), Catch::Contains("interfaces is empty"));
-  CHECK_THAT(error_of("[1]"), Catch::Contains("not a JSON object"));
-  CHECK_THAT(error_of("{\"schema\": "), Catch::Contains("not valid JSON"));
-  for (const auto& e : {error_of(with(scan, "name", "pi\nrack")), error_of(with(scan, "vendor", "a\nb"))})
+  CHECK_THAT(parse_error(with(scan, "interfaces", nlohmann::json::array(), false)), Catch::Contains("interfaces is empty"));
+  CHECK_THAT(parse_error("[1]"), Catch::Contains("not a JSON object"));
+  CHECK_THAT(parse_error("{\"schema\": "), Catch::Contains("not valid JSON"));
+  for (const auto& e : {parse_error(with(scan, "name", "pi\nrack")), parse_error(with(scan, "vendor", "a\nb"))})
     CHECK(e.find('\n') == std::string::npos);
 
   ScanReport twice = scan;
@@ -104,7 +99,7 @@ TEST_CASE("a scan report outside its bounds is refused with a one-line reason") 
 
   ScanReport many = empty_scan(1);
   many.sightings.assign(kMaxScanSightings + 1, scanned_host("b8:27:eb:00:00:01", "10.0.0.5"));
-  CHECK_THAT(error_of(to_body(many)), Catch::Contains("'sightings' has 1025 entries, at most 1024 allowed"));
+  CHECK_THAT(parse_error(to_body(many)), Catch::Contains("'sightings' has 1025 entries, at most 1024 allowed"));
   many.sightings.pop_back();
   CHECK_FALSE(validate(many));
 }

@@ -1,10 +1,15 @@
-// `pifind --collector`'s uplink against a real collector on 127.0.0.1: a scan delivered and merged, a large one
-// split under the document bounds with a counter each, and every failure one line that says what to do: the
-// collector down (the counter is spent, the next scan goes on), a wrong key, a counter the collector is past,
-// an unsafe key file, a bad URL, a state directory that cannot be made.
+// `pifind --collector`'s uplink against a real collector on 127.0.0.1: a scan delivered and merged, signed with
+// the scanner's own device key (made in its state directory, pinned on first use), a large one split under the
+// document bounds with a counter each, and every failure one line that says what to do: the collector down (the
+// counter is spent, the next scan goes on), a wrong key, a counter the collector is past, a re-imaged scanner
+// whose new device key is refused until forgotten, an unsafe key file, a bad URL, a state directory that cannot
+// be made.
 #include "inventory/cli/scan_uplink.h"
 
 #include <stdlib.h>
+
+#include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -12,11 +17,15 @@
 #include "collector_fixture.h"
 #include "inventory/core/error.h"
 #include "inventory/core/whole_file.h"
+#include "inventory/store/device_admission.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/scan_merge.h"
+#include "inventory/transport/device_key_file.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
 using Catch::Matchers::Contains;
+using test::error_of;
 
 namespace {
 
@@ -39,14 +48,6 @@ ScanReport scan_of(std::size_t hosts, const std::string& site = "berlin") {
   return scan;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
@@ -63,6 +64,66 @@ TEST_CASE("A scan goes to the collector signed, with the next counter, and is me
   CHECK(last_scan_counter(inv, test::sample_scanner()) == 2u);
   // A scan that found nothing still tells the collector the scanner ran.
   CHECK_THAT(uplink.deliver(scan_of(0)), Contains("0 sightings delivered (counter 3)"));
+}
+
+TEST_CASE("A scanner signs with its own device key, made 0600 in its state directory and pinned on first use") {
+  test::CollectorFixture fx;
+  test::TempDir dir;
+  const auto options = options_for(dir, fx.port());
+  DevicePublicKey key = ScanUplink(options).device_key();
+  const auto key_file = options.state_dir / kDeviceKeyFile;
+  CHECK((std::filesystem::status(key_file).permissions() & std::filesystem::perms::mask) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  ScanUplink uplink(options);
+  CHECK(uplink.device_key() == key);  // made once, loaded after
+  REQUIRE_THAT(uplink.deliver(scan_of(2)), Contains("2 sightings delivered (counter 1)"));
+  const auto inv = read_inventory_file(fx.file());
+  CHECK(pinned_key(inv, SenderKind::kScanner, test::sample_scanner()) == key);
+  const ScannerState* state = inv.find_by_mac(test::sample_scanner())->find_scanner(test::sample_scanner());
+  REQUIRE(state);
+  CHECK(state->pinned_by == PinnedBy::kFirstUse);
+  // A scanner is not an agent: its key pins nothing for an agent of its MAC.
+  CHECK_FALSE(pinned_key(inv, SenderKind::kAgent, test::sample_scanner()));
+}
+
+TEST_CASE("A re-imaged scanner (new state directory, new key) is refused in one line until its old key is forgotten") {
+  test::CollectorFixture fx;
+  test::TempDir dir;
+  ScanUplinkOptions options = options_for(dir, fx.port());
+  const DevicePublicKey old_key = ScanUplink(options).device_key();
+  REQUIRE_THAT(ScanUplink(options).deliver(scan_of(1)), Contains("delivered"));
+  const std::string before = read_whole_file(fx.file());
+
+  options.state_dir = dir / "reimaged";
+  ScanUplink reimaged(options);
+  const std::string refused = error_of([&] { reimaged.deliver(scan_of(3)); });
+  CHECK_THAT(refused, Contains(fmt::format("refused: the collector http://127.0.0.1:{} does not accept this scanner's "
+                                           "scans (device key {})", fx.port(), reimaged.device_key().fingerprint())));
+  CHECK_THAT(refused, Contains("scanner 02:00:00:00:00:01 has key " + old_key.fingerprint() + " pinned") &&
+                          Contains("`pifind keys forget --scanner 02:00:00:00:00:01`") &&
+                          Contains("scan (counter 1) not delivered"));
+  CHECK(refused.find('\n') == std::string::npos);
+  CHECK(read_whole_file(fx.file()) == before);  // none of its sightings merged
+  CHECK(fx.collector().stats().scans_refused[static_cast<std::size_t>(Refusal::kKeyChanged)] == 1);
+  const auto metrics = test::http_request(fx.port(), "GET", "/metrics").body;
+  CHECK_THAT(metrics, Contains("pifind_reports_refused_total{sender=\"scanner\",reason=\"key_changed\"} 1\n") &&
+                          Contains("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"} 0\n"));
+
+  update_inventory_file(fx.file(), [&](Inventory& inventory) {
+    REQUIRE(forget_device_key(inventory, SenderKind::kScanner, test::sample_scanner()) == old_key);
+  });
+  // The collector re-reads the file within a second; each try spends a counter, as a timer's scans would.
+  std::string delivered;
+  for (int attempt = 0; attempt < 30 && delivered.empty(); ++attempt) {
+    try {
+      delivered = reimaged.deliver(scan_of(3));
+    } catch (const Error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  CHECK_THAT(delivered, Contains("3 sightings delivered"));
+  CHECK(pinned_key(read_inventory_file(fx.file()), SenderKind::kScanner, test::sample_scanner()) ==
+        reimaged.device_key());
 }
 
 TEST_CASE("A scan with more sightings than a document holds goes out in parts, a counter each") {

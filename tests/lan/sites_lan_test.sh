@@ -6,7 +6,8 @@
 # each segment (as every fresh Pi does) and as "pi-in-hall" on the agent's Pi in paris, and the router scanning both segments in
 # one run (-I eth0 -I eth1). Then one inventory must hold every Pi with its site and name, distinct aliases for
 # the two raspberrypis, the agents' facts untouched by the sightings, and the site in ssh-config, the Ansible
-# export, the audit and /metrics. Needs root; exits 77 without.
+# export, the audit and /metrics. Then berlin's scanner, re-imaged (a new device key), is refused until its old
+# key is forgotten. Needs root; exits 77 without.
 #   sites_lan_test.sh PIFIND PIFIND_AGENT
 set -euo pipefail
 pifind=$(readlink -f "$1")
@@ -52,6 +53,8 @@ in_ns collector "$pifind" serve --inventory "$work/fleet.json" --listen 198.18.1
   2>"$work/serve.log" &
 for _ in $(seq 50); do grep -q 'http://198.18.1.2:9477' "$work/serve.log" && break; sleep 0.1; done
 grep -q 'http://198.18.1.2:9477' "$work/serve.log" || fail "pifind serve did not start: $(cat "$work/serve.log")"
+# What the collector holds: the file alone is up to --compact-after behind its journal (pifind-inventory(5)).
+curl_collector() { in_ns collector curl -sf --max-time 5 "$collector$1"; }
 # ARP does not cross the router: paris reaches berlin's collector by IP only.
 in_ns scanner-paris curl -sf --max-time 5 "$collector/healthz" >/dev/null || fail "paris cannot reach the collector"
 
@@ -77,7 +80,7 @@ run_agent() {
 }
 run_agent pi-berlin-agent kitchen dc:a6:32:01:00:0b 198.18.1.11/24 drift=12.5,rtc=1.5
 run_agent pi-paris-agent hall 2c:cf:67:02:00:0b 198.18.2.11/24 drift=-3.25,rtc=0.25
-jq -S '.devices["dc:a6:32:01:00:0b"], .devices["2c:cf:67:02:00:0b"]' "$work/fleet.json" >"$work/agents.before"
+curl_collector /v1/inventory | jq -S '.devices["dc:a6:32:01:00:0b"], .devices["2c:cf:67:02:00:0b"]' >"$work/agents.before"
 
 # --- a scanner on each segment ----------------------------------------------------------------------
 # scan HOST SITE [OPTIONS...]: the scan into the collector, with its own state directory
@@ -121,7 +124,6 @@ jq -e -s '.[-1].stats.interrupted_by == "SIGTERM" and .[-1].stats.sent < 253' "$
   || fail "the interrupted scan was not cut short: $(tail -1 "$work/term.jsonl")"
 
 # --- one inventory: every Pi with its site and name, the agents' facts as they reported them --------------
-curl_collector() { in_ns collector curl -sf --max-time 5 "$collector$1"; }
 curl_collector /v1/inventory >"$work/inventory.json" || fail "GET /v1/inventory"
 device() { jq -c --arg mac "$1" '.devices[$mac]' "$work/inventory.json"; }
 expect_device() {  # MAC SITE NAME SOURCE
@@ -145,23 +147,26 @@ done
 # Every address with the site that saw it; the scanners on their own devices, with their counters.
 jq -e '[.devices[] | .ips[] | select(.seen_via | startswith("scan:")) | .site] | unique == ["berlin", "paris"]' \
   "$work/inventory.json" >/dev/null || fail "addresses without their site"
-jq -e '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin", "last_counter": 1,
-       "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan}]' \
-  "$work/inventory.json" >/dev/null || fail "berlin's scanner: $(device 02:00:00:00:01:01)"
+# Each scanner's device key (made in its state directory) pinned on its first scan.
+berlin_key=$("$pifind" keys self --state-dir "$work/scan-state-scanner-berlin" | cut -d' ' -f1)
+jq -e --arg key "$berlin_key" '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin",
+       "last_counter": 1, "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan,
+       "key": $key, "pinned_by": "first-use", "key_pinned": .devices["02:00:00:00:01:01"].scanners[0].key_pinned}]' \
+  "$work/inventory.json" >/dev/null || fail "berlin's scanner (key $berlin_key): $(device 02:00:00:00:01:01)"
 jq -e '.devices["02:00:00:00:02:01"].scanners[0] | .site == "paris" and .last_counter == 2' \
   "$work/inventory.json" >/dev/null || fail "paris's scanner: $(device 02:00:00:00:02:01)"
 
 # The sightings changed nothing the agents said about their own Pis: only when they were seen, and where.
 for mac in dc:a6:32:01:00:0b 2c:cf:67:02:00:0b; do
   jq -S --arg mac "$mac" '.devices[$mac] | {hostname, model, serial, time, drift, agent, drift_history}' \
-    "$work/fleet.json" >"$work/after"
+    "$work/inventory.json" >"$work/after"
   jq -S --arg mac "$mac" '.devices[$mac] | {hostname, model, serial, time, drift, agent, drift_history}' \
     <(jq -s '{devices: {"dc:a6:32:01:00:0b": .[0], "2c:cf:67:02:00:0b": .[1]}}' "$work/agents.before") \
     >"$work/before"
   diff -u "$work/before" "$work/after" || fail "a scan changed what the agent on $mac reported"
 done
-jq -e '.devices["dc:a6:32:01:00:0b"].drift.drift_ppm | (. > 10.9 and . < 11.1)' "$work/fleet.json" >/dev/null \
-  || fail "kitchen's drift: $(jq -c '.devices["dc:a6:32:01:00:0b"].drift' "$work/fleet.json")"
+jq -e '.devices["dc:a6:32:01:00:0b"].drift.drift_ppm | (. > 10.9 and . < 11.1)' "$work/inventory.json" >/dev/null \
+  || fail "kitchen's drift: $(jq -c '.devices["dc:a6:32:01:00:0b"].drift' "$work/inventory.json")"
 
 # --- the outputs: aliases, site filters and groups, the audit's site, /metrics' site label --------------
 "$pifind" export --inventory "$work/fleet.json" --format json >"$work/export.json"
@@ -185,6 +190,35 @@ grep -q '^pifind_host_drift_ppm{host="hall",mac="2c:cf:67:02:00:0b",site="paris"
   || fail "metrics: $(grep pifind_host_drift_ppm "$work/metrics")"
 grep -q '^pifind_collector_scans_total{result="accepted"} 3$' "$work/metrics" || fail "scans counted: $(grep scans_total "$work/metrics")"
 
+# --- berlin's scanner re-imaged: a new device key, refused until the operator forgets the old one ----------
+reimaged() {
+  in_ns scanner-berlin timeout 60 "$pifind" -I eth0 --collector "$collector" --key-file "$work/fleet.key" \
+    --site berlin --state-dir "$work/scan-state-reimaged" -N --all --format json >/dev/null 2>"$work/reimaged.err"
+}
+set +e
+reimaged
+status=$?
+set -e
+[ "$status" -ne 0 ] || fail "the re-imaged scanner exited 0: $(cat "$work/reimaged.err")"
+grep -q "^pifind: refused: the collector $collector does not accept this scanner's scans (device key SHA256:.*): \
+scanner 02:00:00:00:01:01 has key SHA256:.* pinned, .*\`pifind keys forget --scanner 02:00:00:00:01:01\`" \
+  "$work/reimaged.err" || fail "the re-imaged scanner's refusal: $(cat "$work/reimaged.err")"
+grep -q 'refused scans from scanner 02:00:00:00:01:01 (key_changed): ' "$work/serve.log" \
+  || fail "no log line for the re-imaged scanner: $(cat "$work/serve.log")"
+for _ in 1 2 3 4 5; do  # /metrics is rendered at most once a second
+  curl_collector /metrics | grep -q '^pifind_reports_refused_total{sender="scanner",reason="key_changed"} 1$' && break
+  sleep 0.3
+done
+curl_collector /metrics | grep -q '^pifind_reports_refused_total{sender="scanner",reason="key_changed"} 1$' \
+  || fail "the refused scan on /metrics: $(curl_collector /metrics | grep refused_total)"
+"$pifind" keys forget --scanner 02:00:00:00:01:01 --inventory "$work/fleet.json" >/dev/null
+for _ in 1 2 3 4 5; do  # the collector re-reads the file within a second
+  sleep 0.5
+  if reimaged; then break; fi
+done
+grep -q "^pifind: collector $collector: 5 sightings delivered (counter [0-9]*)$" "$work/reimaged.err" \
+  || fail "the re-imaged scanner after keys forget: $(cat "$work/reimaged.err")"
+
 # --- the router scans both segments in one run, in parallel ---------------------------------------
 in_ns router timeout 60 "$pifind" -I eth0 -I eth1 -N --all --format json --inventory "$work/router.json" \
   --site hq >"$work/both.json" 2>"$work/both.err" || fail "-I eth0 -I eth1: exit $?: $(cat "$work/both.err")"
@@ -194,4 +228,4 @@ jq -e '.interface == "eth0,eth1"
   "$work/both.json" >/dev/null || fail "-I eth0 -I eth1 found: $(jq -c '[.hosts[] | {ip, interface}]' "$work/both.json")"
 jq -e '[.devices[] | .ips[].seen_via] | unique == ["scan:eth0", "scan:eth1"]' "$work/router.json" >/dev/null \
   || fail "the two interfaces' sightings in --inventory: $(jq -c '[.devices[] | .ips[].seen_via]' "$work/router.json")"
-echo "PASS: two sites, one inventory: $(jq '.devices | length' "$work/fleet.json") devices, 4 Pis with their sites and names"
+echo "PASS: two sites, one inventory: $(jq '.devices | length' "$work/inventory.json") devices, 4 Pis with their sites and names"

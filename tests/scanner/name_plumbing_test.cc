@@ -10,8 +10,10 @@
 #include "scanner/resolv_conf.h"
 #include "scanner/scan_rounds.h"
 #include "scanner/writable_file.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
+using namespace pifind::test;
 
 TEST_CASE("resolv.conf gives up to three nameservers, as glibc reads it") {
   std::istringstream conf(
@@ -48,28 +50,22 @@ TEST_CASE("rounds count probes by try and credit first answers to the try they a
 }
 
 TEST_CASE("the progress line stays below what is printed") {
-  std::ostringstream terminal;
-  ProgressLine progress(terminal, true);
-  progress.show("3 probes");
-  progress.print_above(terminal, "row 1");
-  progress.clear();
-  CHECK(terminal.str() == "\r\033[K3 probes\r\033[Krow 1\n3 probes\r\033[K");
-  std::ostringstream pipe;
-  ProgressLine off(pipe, false);
-  off.show("3 probes");
-  off.print_above(pipe, "row 1");
-  off.clear();
-  CHECK(pipe.str() == "row 1\n");
+  // A progress line, a row printed above it, the line cleared: what reaches a terminal, or a pipe.
+  const auto written = [](bool terminal) {
+    std::ostringstream out;
+    ProgressLine progress(out, terminal);
+    progress.show("3 probes");
+    progress.print_above(out, "row 1");
+    progress.clear();
+    return out.str();
+  };
+  CHECK(written(true) == "\r\033[K3 probes\r\033[Krow 1\n3 probes\r\033[K");
+  CHECK(written(false) == "row 1\n");
 }
 
 TEST_CASE("the path of --inventory is checked before the scan") {
   const auto message_of = [](const std::filesystem::path& file) {
-    try {
-      check_file_writable(file, "--inventory");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return error_of([&] { check_file_writable(file, "--inventory"); });
   };
   const auto dir = std::filesystem::temp_directory_path() / "pifind-writable-test";
   std::filesystem::create_directories(dir);

@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "inventory/core/error.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
+using namespace pifind::test;
 using namespace std::chrono_literals;
 
 namespace {
@@ -81,14 +83,7 @@ TEST_CASE("arp-scan's habits: -O/--ouifile, -x, -N, -v, -S, -Q, -W") {
 }
 
 TEST_CASE("intervals and bandwidths are range-checked before any conversion") {
-  const auto message_of = [](auto parse_text, const char* text) {
-    try {
-      parse_text(text);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto message_of = [](auto parse_text, const char* text) { return error_of([&] { parse_text(text); }); };
   for (const char* huge : {"1e30", "1e15", "1e15u", "10001", "nan", "inf", "0.0001"}) {
     INFO(huge);
     CHECK(message_of(parse_interval, huge).find("interval") != std::string::npos);

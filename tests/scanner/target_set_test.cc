@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include "inventory/core/error.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
+using namespace pifind::test;
 
 namespace {
 Ipv4Address ip(const char* text) { return *Ipv4Address::parse(text); }
@@ -30,14 +32,7 @@ TEST_CASE("ranges and single addresses are taken as given") {
 }
 
 TEST_CASE("malformed targets say what is wrong") {
-  const auto message_of = [](const char* text) {
-    try {
-      parse_target(text);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto message_of = [](const char* text) { return error_of([&] { parse_target(text); }); };
   CHECK(message_of("10.0.0.0/33") == "malformed target '10.0.0.0/33': the prefix length must be 0-32");
   CHECK(message_of("10.0.0.300") == "malformed target '10.0.0.300': '10.0.0.300' is not an IPv4 address");
   CHECK(message_of("10.0.0.9-10.0.0.5") == "malformed target '10.0.0.9-10.0.0.5': the range ends before it starts");

@@ -5,8 +5,10 @@
 #include <fstream>
 
 #include "inventory/core/error.h"
+#include "tests/support/error_of.h"
 
 using namespace pifind;
+using namespace pifind::test;
 
 namespace {
 
@@ -99,12 +101,7 @@ TEST_CASE("an oui file adds Pi prefixes and names the line of a bad one") {
 TEST_CASE("an oui file is read within bounds: a vendor registry or a huge line is refused, not echoed") {
   VendorTable table;
   const auto message_of = [&](const std::filesystem::path& file) {
-    try {
-      load_pi_prefix_file(table, file);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
+    return error_of([&] { load_pi_prefix_file(table, file); });
   };
   std::string registry;
   while (registry.size() <= (1u << 20)) registry += "0050C27D5\tDEUTA-WERKE GmbH\n";
