@@ -41,10 +41,11 @@ std::string default_inventory_path() {
   return env && *env ? env : "fleet.json";
 }
 
-CLI::Validator duration_validator() {
+CLI::Validator duration_validator(bool allow_zero) {
   return CLI::Validator(
-      [](std::string& text) -> std::string {
-        return parse_duration(text) ? std::string{} : "'" + text + "' is not a duration such as 90s, 15m, 1h, 30d";
+      [allow_zero](std::string& text) -> std::string {
+        return parse_duration(text, allow_zero) ? std::string{}
+                                                : "'" + text + "' is not a duration such as 90s, 15m, 1h, 30d";
       },
       "DURATION");
 }

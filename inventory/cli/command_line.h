@@ -22,6 +22,6 @@ int run_reporting_errors(const std::string& name, const std::function<int()>& bo
 std::string default_inventory_path();
 
 /// A CLI11 validator accepting durations such as "90s", "15m", "1h", "30d", "2w".
-CLI::Validator duration_validator();
+CLI::Validator duration_validator(bool allow_zero = false);
 
 }  // namespace pifind

@@ -67,6 +67,12 @@ int run_serve_command(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--stale", stale, "Dashboard audit: report age that fails")->check(duration_validator());
   app.add_flag("--require-agent", thresholds.require_agent, "Dashboard audit: fail the Pis without an agent");
+  std::string compact_after = "60s";
+  app.add_option("--compact-after", compact_after,
+                 "Fold the journal into the inventory file once its oldest change is this old (0s: at once); "
+                 "the file alone is at most this much (plus one compaction) behind")
+      ->check(duration_validator(true))
+      ->capture_default_str();
   std::string read_token_file, read_users_file, read_listen;
   bool metrics_public = false, no_metrics_hosts = false;
   app.add_option("--read-token-file", read_token_file,
@@ -86,6 +92,8 @@ int run_serve_command(int argc, char** argv) {
       ->capture_default_str();
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   thresholds.stale = *parse_duration(stale);
+  CompactionPolicy compaction;
+  compaction.after = *parse_duration(compact_after, true);
   limits.io_timeout = std::max(std::chrono::seconds(1), *parse_duration(request_timeout));
 
   return run_reporting_errors("pifind serve", [&] {
@@ -105,20 +113,17 @@ int run_serve_command(int argc, char** argv) {
       log_line("--max-connections " + std::to_string(limits.max_connections) + " is more than the file descriptor " +
                "limit leaves room for (" + std::to_string(budget) + "); idle connections will be dropped when they run out");
     }
-    Collector collector(file, fleet_key,
-                        CollectorOptions{enroll == "manual" ? EnrollMode::kManual : EnrollMode::kFirstUse});
+    CollectorOptions options{enroll == "manual" ? EnrollMode::kManual : EnrollMode::kFirstUse, compaction};
+    Collector collector(file, fleet_key, options);
     collector.set_log(log_line);
     boost::asio::io_context io;
-    RouteOptions routes{thresholds, &access, true, !read_endpoint, !no_metrics_hosts};
-    HttpServer server(io, endpoint, make_collector_handler(collector, routes), limits, tls, log_line);
+    // After io: its renders post their replies there, so it goes first.
+    CollectorRoutes routes(collector, RouteOptions{thresholds, &access, true, !read_endpoint, !no_metrics_hosts});
+    HttpServer server(io, endpoint, routes.handler(), limits, tls, log_line);
     std::unique_ptr<HttpServer> read_server;
-    if (read_endpoint) {
-      RouteOptions reads = routes;
-      reads.reports = false;
-      reads.reads = true;
-      read_server = std::make_unique<HttpServer>(io, *read_endpoint, make_collector_handler(collector, reads), limits,
-                                                 tls, log_line);
-    }
+    if (read_endpoint)
+      read_server =
+          std::make_unique<HttpServer>(io, *read_endpoint, routes.handler(false, true), limits, tls, log_line);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) {
       server.stop();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "inventory/collector/connection_table.h"
+#include "inventory/collector/pieces_body.h"
 #include "inventory/core/asio.h"
 
 #include <boost/asio/ssl.hpp>
@@ -22,7 +23,8 @@
 namespace pifind {
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
-using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+/// A response body is a string, or pieces streamed from where they are (PiecesBody).
+using HttpResponse = boost::beast::http::response<PiecesBody>;
 /// Called once per request on the io_context thread; must call `reply` exactly once (from any thread).
 using HttpHandler = std::function<void(const HttpRequest&, std::function<void(HttpResponse)> reply)>;
 /// Receives one-line operational messages (file descriptors exhausted, recovered); called on the io thread.

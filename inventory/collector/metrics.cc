@@ -31,10 +31,10 @@ std::string escape_label_value(const std::string& value) {
   return out;
 }
 
-std::string render_metrics(const Inventory& inventory, const CollectorStats& stats, TimePoint now, bool with_hosts) {
+std::string render_metrics(RecordsView records, const CollectorStats& stats, TimePoint now, bool with_hosts) {
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
-  out += fmt::format("pifind_devices {}\n", inventory.size());
+  out += fmt::format("pifind_devices {}\n", records.size());
   // Reports and scans alike: a counter per result.
   auto by_result = [&out](const char* name, const char* help,
                           std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
@@ -49,6 +49,10 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
             {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
              {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
              {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
+  auto sample = [&out](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    out += fmt::format("{} {}\n", name, value);
+  };
   header(out, "pifind_reports_refused_total", "counter",
          "Agent reports (sender=\"agent\") and scans (sender=\"scanner\") refused, by reason (403 ones name a "
          "sender whose key, enrolment or identity is in question).");
@@ -62,22 +66,28 @@ std::string render_metrics(const Inventory& inventory, const CollectorStats& sta
   };
   refused_by("agent", stats.refused, false);
   refused_by("scanner", stats.scans_refused, true);
-  header(out, "pifind_identity_conflicts_total", "counter",
-         "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.");
-  out += fmt::format("pifind_identity_conflicts_total {}\n", stats.identity_conflicts);
-  header(out, "pifind_device_keys_pending", "gauge", "Device keys of agents and scanners waiting for `pifind keys approve`.");
-  out += fmt::format("pifind_device_keys_pending {}\n",
-                     inventory.pending_keys(SenderKind::kAgent).size() + inventory.pending_keys(SenderKind::kScanner).size());
-  header(out, "pifind_collector_commits_total", "counter", "Inventory file writes; each makes many reports durable.");
-  out += fmt::format("pifind_collector_commits_total {}\n", stats.commits);
-  header(out, "pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.");
-  out += fmt::format("pifind_collector_fsyncs_total {}\n", stats.fsyncs);
-  header(out, "pifind_collector_reloads_total", "counter", "Re-reads of the inventory file after another process changed it.");
-  out += fmt::format("pifind_collector_reloads_total {}\n", stats.reloads);
+  sample("pifind_identity_conflicts_total", "counter",
+         "Interfaces or serial numbers reports claimed from another device; kept apart, listed by pifind audit.",
+         stats.identity_conflicts);
+  sample("pifind_device_keys_pending", "gauge", "Device keys of agents and scanners waiting for `pifind keys approve`.",
+         stats.keys_pending);
+  sample("pifind_collector_commits_total", "counter",
+         "Group commits (journal frames or whole-file writes); each makes many reports durable.", stats.commits);
+  sample("pifind_collector_fsyncs_total", "counter", "fsync calls made by inventory writes.", stats.fsyncs);
+  sample("pifind_collector_compactions_total", "counter",
+         "New generations of the inventory file written, each folding the journal into it.", stats.compactions);
+  sample("pifind_collector_compaction_failures_total", "counter", "Compactions that failed and were retried.",
+         stats.compaction_failures);
+  sample("pifind_collector_journal_bytes", "gauge", "Size of the inventory's journal files.", stats.journal_bytes);
+  sample("pifind_collector_file_behind_seconds", "gauge",
+         "Age of the oldest committed change the inventory file alone does not hold yet (0: it is complete).",
+         fmt::format("{:.3f}", stats.file_behind_s));
+  sample("pifind_collector_reloads_total", "counter",
+         "Re-reads of the inventory file after another process changed it.", stats.reloads);
 
   // Every fleet member, named as ssh-config and the exports name it; the per-host clock series are for the
   // managed ones (their agent reports), whatever addresses they have.
-  const std::vector<FleetHost> fleet = list_fleet_hosts(inventory, {});
+  const std::vector<FleetHost> fleet = list_fleet_hosts(records, {});
   std::vector<FleetHost> hosts;
   for (const auto& h : fleet)
     if (h.managed()) hosts.push_back(h);

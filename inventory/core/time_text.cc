@@ -21,13 +21,34 @@ bool read_number(std::string_view text, std::size_t at, std::size_t digits, int&
 
 }  // namespace
 
-std::string format_utc(TimePoint t) {
+void append_utc(std::string& out, TimePoint t) {
   const auto days = std::chrono::floor<std::chrono::days>(t);
   const std::chrono::year_month_day date{days};
   const std::chrono::hh_mm_ss time{std::chrono::floor<std::chrono::seconds>(t - days)};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", static_cast<int>(date.year()),
-                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
-                     time.minutes().count(), time.seconds().count());
+  const int year = static_cast<int>(date.year());
+  if (year < 0 || year > 9999) {  // not a year the inventory holds (parse_utc refuses them); kept readable
+    out += fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", year, static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()), time.hours().count(), time.minutes().count(),
+                       time.seconds().count());
+    return;
+  }
+  char text[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', 'Z'};
+  auto put = [&text](std::size_t at, std::size_t digits, long long value) {
+    for (std::size_t i = at + digits; i-- > at; value /= 10) text[i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, 4, year);
+  put(5, 2, static_cast<unsigned>(date.month()));
+  put(8, 2, static_cast<unsigned>(date.day()));
+  put(11, 2, time.hours().count());
+  put(14, 2, time.minutes().count());
+  put(17, 2, time.seconds().count());
+  out.append(text, sizeof text);
+}
+
+std::string format_utc(TimePoint t) {
+  std::string out;
+  append_utc(out, t);
+  return out;
 }
 
 std::optional<TimePoint> parse_utc(std::string_view text) {
@@ -56,11 +77,12 @@ std::optional<TimePoint> parse_utc(std::string_view text) {
   return TimePoint{instant};
 }
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+std::optional<std::chrono::seconds> parse_duration(std::string_view text, bool allow_zero) {
   if (text.size() < 2) return std::nullopt;
   long long count = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size() - 1, count);
-  if (ec != std::errc{} || end != text.data() + text.size() - 1 || count <= 0) return std::nullopt;
+  if (ec != std::errc{} || end != text.data() + text.size() - 1 || count < 0 || (count == 0 && !allow_zero))
+    return std::nullopt;
   long long unit_s = 0;
   switch (text.back()) {
     case 's': unit_s = 1; break;

@@ -41,7 +41,8 @@ void sync_directory(const std::filesystem::path& dir) {
   if (::fsync(d.fd) != 0) throw Error(system_error_text("cannot sync directory " + dir.string(), errno));
 }
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content, unsigned mode) {
+std::filesystem::path write_temporary_beside(const std::filesystem::path& path,
+                                             std::span<const std::string_view> pieces, unsigned mode) {
   const auto dir = path.parent_path();
   std::string tmp_template = (dir.empty() ? std::filesystem::path(".") : dir).string() + "/." +
                              path.filename().string() + ".tmp.XXXXXX";
@@ -54,23 +55,57 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     throw Error(system_error_text(what + " " + path.string(), saved));
   };
   if (::fchmod(f.fd, mode) != 0) fail("cannot set the mode of");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(f.fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write");
+  auto write_all = [&](std::string_view content) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+      const ssize_t n = ::write(f.fd, content.data() + done, content.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("cannot write");
+      }
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
+  };
+  // An inventory is 100,000 short lines: gather them into large writes rather than one system call each.
+  constexpr std::size_t kGather = 1 << 20;
+  std::string buffer;
+  for (const std::string_view content : pieces) {
+    if (buffer.size() + content.size() > kGather) {
+      write_all(buffer);
+      buffer.clear();
+    }
+    if (content.size() >= kGather)
+      write_all(content);
+    else
+      buffer.append(content);
   }
+  write_all(buffer);
   if (::fsync(f.fd) != 0) fail("cannot sync");
   if (::close(f.fd) != 0) {
     f.fd = -1;
     fail("cannot close");
   }
   f.fd = -1;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot replace");
-  sync_directory(dir);
+  return tmp;
+}
+
+void install_temporary(const std::filesystem::path& temporary, const std::filesystem::path& path) {
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int saved = errno;
+    ::unlink(temporary.c_str());
+    throw Error(system_error_text("cannot replace " + path.string(), saved));
+  }
+  sync_directory(path.parent_path());
+}
+
+bool is_temporary_of(const std::filesystem::path& path, const std::string& name) {
+  const std::string prefix = "." + path.filename().string() + ".tmp.";
+  return name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content, unsigned mode) {
+  const std::string_view pieces[] = {content};
+  install_temporary(write_temporary_beside(path, pieces, mode), path);
 }
 
 std::optional<std::string> read_small_file(const std::filesystem::path& path, std::size_t max_bytes) {
@@ -93,6 +128,26 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path, st
       throw Error(fmt::format("{} is larger than the {} bytes expected", path.string(), max_bytes));
   }
   return out;
+}
+
+std::string read_descriptor(int fd, const std::filesystem::path& name) {
+  constexpr std::size_t kChunk = 1 << 20;
+  std::string out;
+  struct stat st {};
+  // Room for the whole file and the read that finds its end: growing past it would double a 48 MB string.
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<std::size_t>(st.st_size) + kChunk);
+  for (;;) {
+    const std::size_t at = out.size();
+    out.resize(at + kChunk);
+    const ssize_t n = ::read(fd, out.data() + at, kChunk);
+    if (n < 0) {
+      out.resize(at);
+      if (errno == EINTR) continue;
+      throw Error(system_error_text("cannot read " + name.string(), errno));
+    }
+    out.resize(at + static_cast<std::size_t>(n));
+    if (n == 0) return out;
+  }
 }
 
 std::string read_whole_file(const std::filesystem::path& file) {

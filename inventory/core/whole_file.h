@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -14,12 +15,26 @@ namespace pifind {
 /// The file gets exactly mode `mode` (the umask does not apply: callers that want it use process_umask()). Throws pifind::Error (one line) on any failed step.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content, unsigned mode = 0600);
 
+/// The first half of write_file_atomically(), for a writer that prepares a large file without holding the
+/// lock that guards `path`: writes `pieces` one after another to a new ".NAME.tmp.XXXXXX" beside `path`
+/// (mode `mode`), fsyncs it and returns its path. On failure nothing is left behind and Error is thrown.
+std::filesystem::path write_temporary_beside(const std::filesystem::path& path,
+                                             std::span<const std::string_view> pieces, unsigned mode);
+/// The second half: renames `temporary` over `path` and fsyncs the directory. On failure `temporary` is
+/// removed and Error is thrown.
+void install_temporary(const std::filesystem::path& temporary, const std::filesystem::path& path);
+/// True if `name` is a temporary file write_temporary_beside() makes for `path`: what a writer killed
+/// between the two halves leaves behind.
+bool is_temporary_of(const std::filesystem::path& path, const std::string& name);
+
 /// The whole file if it exists and is at most `max_bytes`; nothing if it does not exist.
 /// Throws pifind::Error if it cannot be read or is larger than `max_bytes`.
 std::optional<std::string> read_small_file(const std::filesystem::path& path, std::size_t max_bytes);
 
 /// The whole content of `file`, however large; throws Error when it cannot be opened or read.
 std::string read_whole_file(const std::filesystem::path& file);
+/// Everything from the current offset of the open descriptor `fd` to its end; `name` is for the error.
+std::string read_descriptor(int fd, const std::filesystem::path& name);
 
 /// The process's file mode creation mask, read without changing it (/proc/self/status; umask(2) twice
 /// on kernels before 4.7).

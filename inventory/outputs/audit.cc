@@ -100,7 +100,7 @@ std::string age_text(const std::optional<std::chrono::seconds>& age) {
 }
 
 // The offset histories of the kHistoryHosts hosts with the largest |drift|.
-std::vector<OffsetHistory> worst_histories(const AuditResult& audit, const Inventory& inventory) {
+std::vector<OffsetHistory> worst_histories(const AuditResult& audit, RecordsView records) {
   std::vector<const HostAudit*> worst;
   for (const auto& h : audit.hosts)
     if (h.drift_ppm) worst.push_back(&h);
@@ -111,7 +111,7 @@ std::vector<OffsetHistory> worst_histories(const AuditResult& audit, const Inven
   std::vector<OffsetHistory> histories;
   for (const HostAudit* h : worst) {
     if (histories.size() == kHistoryHosts) break;
-    const InventoryRecord* record = inventory.find_by_mac(h->mac);
+    const InventoryRecord* record = find_record(records, h->mac);
     if (record && !record->drift_history.empty()) histories.push_back({h->alias, record->drift_history});
   }
   return histories;
@@ -151,10 +151,12 @@ std::string HostAudit::verdict() const { return problems.empty() ? "ok" : proble
 
 namespace {
 
-std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
+// The notes the records carry (conflicts and alias changes), and the keys waiting for approval.
+std::vector<IdentityNote> identity_notes(RecordsView records, const Inventory::PendingKeys& pending_keys) {
   std::vector<IdentityNote> notes;
-  for (const auto& [id, record] : inventory.records()) {
-    const std::string device = record.alias.empty() ? id.to_string() : record.alias;
+  for (const InventoryRecord* pointer : records) {
+    const InventoryRecord& record = *pointer;
+    const std::string device = record.alias.empty() ? record.id.to_string() : record.alias;
     for (const auto& c : record.conflicts)
       notes.push_back({"conflict", device,
                        fmt::format("claims {} {} of device {} (first {}, last {})", c.kind == "mac" ? "MAC" : c.kind,
@@ -166,7 +168,7 @@ std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
   }
   for (const SenderKind kind : {SenderKind::kAgent, SenderKind::kScanner}) {
     const bool scanner = kind == SenderKind::kScanner;
-    for (const auto& [sender, p] : inventory.pending_keys(kind))
+    for (const auto& [sender, p] : pending_keys[Inventory::index(kind)])
       notes.push_back({"key-pending", (scanner ? "scanner " : "") + sender.to_string(),
                        fmt::format("device key {} waits for `pifind keys approve {}{}` ({} {}, last {})",
                                    p.key.fingerprint(), scanner ? "--scanner " : "", sender.to_string(), p.reports,
@@ -181,20 +183,25 @@ std::vector<IdentityNote> identity_notes(const Inventory& inventory) {
 
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site) {
+  return audit_fleet(inventory.record_list(), inventory.all_pending_keys(), thresholds, now, site);
+}
+
+AuditResult audit_fleet(RecordsView records, const Inventory::PendingKeys& pending_keys,
+                        const AuditThresholds& thresholds, TimePoint now, const std::string& site) {
   AuditResult audit;
   audit.thresholds = thresholds;
   audit.at = now;
   FleetHostOptions options;
   options.site = site;
-  for (const auto& host : list_fleet_hosts(inventory, options)) {
+  for (const auto& host : list_fleet_hosts(records, options)) {
     if (host.managed() || thresholds.require_agent)
       audit.hosts.push_back(audit_host(host, thresholds, now));
     else
       audit.unmanaged.push_back({host.alias, host.record->id, host.address, host.record->site, host.record->last_seen});
   }
   summarise(audit);
-  audit.histories = worst_histories(audit, inventory);
-  audit.identity = identity_notes(inventory);
+  audit.histories = worst_histories(audit, records);
+  audit.identity = identity_notes(records, pending_keys);
   return audit;
 }
 
@@ -267,37 +274,41 @@ nlohmann::json correction_json(const std::optional<ClockCorrection>& c) {
 
 }  // namespace
 
-nlohmann::json audit_to_json(const AuditResult& audit) {
-  nlohmann::json hosts = nlohmann::json::array();
-  for (const auto& h : audit.hosts) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto p : h.problems) problems.push_back(problem_name(p));
-    hosts.push_back({{"name", h.alias},
-                     {"mac", h.mac.to_string()},
-                     {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
-                     {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
-                     {"managed", h.managed},
-                     {"last_seen", format_utc(h.last_seen)},
-                     {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
-                     {"drift_ppm", or_null(h.drift_ppm)},
-                     {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
-                     {"s_per_day", or_null(h.s_per_day)},
-                     {"rtc_present", or_null(h.rtc_present)},
-                     {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
-                     {"ntp_synchronised", or_null(h.ntp_synchronised)},
-                     {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
-                     {"correction", correction_json(h.correction)},
-                     {"verdict", h.verdict()},
-                     {"problems", std::move(problems)},
-                     {"outlier", h.outlier}});
-  }
-  nlohmann::json unmanaged = nlohmann::json::array();
-  for (const auto& u : audit.unmanaged)
-    unmanaged.push_back({{"name", u.alias},
-                         {"mac", u.mac.to_string()},
-                         {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
-                         {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
-                         {"last_seen", format_utc(u.last_seen)}});
+namespace {
+
+nlohmann::json host_json(const HostAudit& h) {
+  nlohmann::json problems = nlohmann::json::array();
+  for (const auto p : h.problems) problems.push_back(problem_name(p));
+  return {{"name", h.alias},
+          {"mac", h.mac.to_string()},
+          {"ip", h.ip ? nlohmann::json(h.ip->to_string()) : nlohmann::json()},
+          {"address", h.address.empty() ? nlohmann::json() : nlohmann::json(h.address)},
+          {"managed", h.managed},
+          {"last_seen", format_utc(h.last_seen)},
+          {"site", h.site.empty() ? nlohmann::json() : nlohmann::json(h.site)},
+          {"drift_ppm", or_null(h.drift_ppm)},
+          {"uncertainty_ppm", or_null(h.uncertainty_ppm)},
+          {"s_per_day", or_null(h.s_per_day)},
+          {"rtc_present", or_null(h.rtc_present)},
+          {"clocksource", h.clocksource.empty() ? nlohmann::json() : nlohmann::json(h.clocksource)},
+          {"ntp_synchronised", or_null(h.ntp_synchronised)},
+          {"report_age_s", h.report_age ? nlohmann::json(h.report_age->count()) : nlohmann::json()},
+          {"correction", correction_json(h.correction)},
+          {"verdict", h.verdict()},
+          {"problems", std::move(problems)},
+          {"outlier", h.outlier}};
+}
+
+nlohmann::json unmanaged_json(const UnmanagedHost& u) {
+  return {{"name", u.alias},
+          {"mac", u.mac.to_string()},
+          {"address", u.address.empty() ? nlohmann::json() : nlohmann::json(u.address)},
+          {"site", u.site.empty() ? nlohmann::json() : nlohmann::json(u.site)},
+          {"last_seen", format_utc(u.last_seen)}};
+}
+
+// Everything but the host lists, whose members are many and small.
+nlohmann::json audit_frame_json(const AuditResult& audit) {
   nlohmann::json histories = nlohmann::json::array();
   for (const auto& h : audit.histories) {
     nlohmann::json samples = nlohmann::json::array();
@@ -311,8 +322,6 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
             {"max_uncertainty_ppm", audit.thresholds.max_uncertainty_ppm},
             {"stale_s", audit.thresholds.stale.count()},
             {"require_agent", audit.thresholds.require_agent}}},
-          {"hosts", std::move(hosts)},
-          {"unmanaged", std::move(unmanaged)},
           {"histories", std::move(histories)},
           {"summary",
            {{"hosts", s.hosts},
@@ -324,6 +333,51 @@ nlohmann::json audit_to_json(const AuditResult& audit) {
             {"worst_ppm", or_null(s.worst_ppm)},
             {"outliers", s.outliers}}},
           {"identity", identity_json(audit.identity)}};
+}
+
+}  // namespace
+
+nlohmann::json audit_to_json(const AuditResult& audit) {
+  nlohmann::json json = audit_frame_json(audit);
+  json["hosts"] = nlohmann::json::array();
+  for (const auto& h : audit.hosts) json["hosts"].push_back(host_json(h));
+  json["unmanaged"] = nlohmann::json::array();
+  for (const auto& u : audit.unmanaged) json["unmanaged"].push_back(unmanaged_json(u));
+  return json;
+}
+
+std::string audit_json_text(const AuditResult& audit) {
+  // The members in the order nlohmann writes an object's (by key), each dumped as it is made.
+  const nlohmann::json frame = audit_frame_json(audit);
+  std::string text;
+  text.reserve(512 + audit.hosts.size() * 512 + audit.unmanaged.size() * 128);
+  auto key = [&](const char* name) {
+    text += text.empty() ? "{\"" : ",\"";
+    text += name;
+    text += "\":";
+  };
+  auto member = [&](const char* name) {
+    key(name);
+    text += frame[name].dump();
+  };
+  auto list = [&](const char* name, const auto& entries, auto to_json) {
+    key(name);
+    text += '[';
+    for (const auto& e : entries) {
+      if (text.back() != '[') text += ',';
+      text += to_json(e).dump();
+    }
+    text += ']';
+  };
+  member("at");
+  member("histories");
+  list("hosts", audit.hosts, host_json);
+  member("identity");
+  member("summary");
+  member("thresholds");
+  list("unmanaged", audit.unmanaged, unmanaged_json);
+  text += '}';
+  return text;
 }
 
 }  // namespace pifind

@@ -128,11 +128,16 @@ struct AuditResult {
 /// every device's identity notes. With `site`, only the devices at that site.
 AuditResult audit_fleet(const Inventory& inventory, const AuditThresholds& thresholds, TimePoint now,
                         const std::string& site = {});
+/// The same for records and the keys pending approval as a collector's snapshot holds them.
+AuditResult audit_fleet(RecordsView records, const Inventory::PendingKeys& pending_keys,
+                        const AuditThresholds& thresholds, TimePoint now, const std::string& site = {});
 
 /// Aligned text table, one audited host per line (a SITE column when any host has a site), then the summary
 /// lines and the unmanaged Pis' names.
 std::string render_audit_table(const AuditResult& audit);
 /// {"at", "thresholds", "hosts": [...], "unmanaged": [...], "histories": [...], "summary", "identity": [...]}.
 nlohmann::json audit_to_json(const AuditResult& audit);
+/// audit_to_json(audit).dump(), written a host at a time: no tree of a 100,000-host fleet is built at once.
+std::string audit_json_text(const AuditResult& audit);
 
 }  // namespace pifind

@@ -1,7 +1,7 @@
 #include "inventory/store/host_alias.h"
 
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -94,14 +94,20 @@ void give_missing_aliases(Inventory& inventory) {
 }
 
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options) {
+  return list_fleet_hosts(inventory.record_list(), options);
+}
+
+std::vector<FleetHost> list_fleet_hosts(RecordsView records, const FleetHostOptions& options) {
   if (!options.prefix.empty() && !is_safe_alias(options.prefix))
     throw Error("prefix '" + options.prefix + "' may only contain letters, digits, '.', '_' and '-'");
   std::vector<FleetHost> hosts;
-  std::set<std::string> taken;
-  for (const auto& [id, record] : inventory.records())
-    if (!record.alias.empty()) taken.insert(record.alias);
+  std::unordered_set<std::string> taken;  // 100,000 devices: hashed, not ordered
+  for (const InventoryRecord* record : records)
+    if (!record->alias.empty()) taken.insert(record->alias);
   // Records are in MAC order, so the names of devices without a stored alias are stable too.
-  for (const auto& [id, record] : inventory.records()) {
+  for (const InventoryRecord* pointer : records) {
+    const InventoryRecord& record = *pointer;
+    const MacAddress& id = record.id;
     if (!is_fleet_member(record) && !options.include_non_pi) continue;
     const auto ip = record.current_ip();
     // A scan-only device without a current address has left (or its address went to another device).

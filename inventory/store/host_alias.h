@@ -68,6 +68,8 @@ void give_missing_aliases(Inventory& inventory);
 /// Throws Error if the prefix is not alias-safe.
 std::vector<FleetHost> list_fleet_hosts(const Inventory& inventory, const FleetHostOptions& options);
 std::vector<FleetHost> list_fleet_hosts(Inventory&&, const FleetHostOptions&) = delete;
+/// The same for records in MAC order; the hosts point where `records` point.
+std::vector<FleetHost> list_fleet_hosts(RecordsView records, const FleetHostOptions& options);
 
 /// "b827eb0a0b0c": the MAC as 12 hex digits, for HostKeyAlias and fallback names.
 std::string mac_digits(const MacAddress& mac);

@@ -20,10 +20,23 @@ RetiredSender retired_from(const State& state, TimePoint at) {
 
 }  // namespace
 
+const InventoryRecord* find_record(RecordsView records, const MacAddress& id) {
+  const auto it = std::lower_bound(records.begin(), records.end(), id,
+                                   [](const InventoryRecord* r, const MacAddress& key) { return r->id < key; });
+  return it != records.end() && (*it)->id == id ? *it : nullptr;
+}
+
+std::vector<const InventoryRecord*> Inventory::record_list() const {
+  std::vector<const InventoryRecord*> list;
+  list.reserve(records_.size());
+  for (const auto& [id, record] : records_) list.push_back(&record);
+  return list;
+}
+
 InventoryRecord* Inventory::find_by_mac(const MacAddress& mac) {
   const auto it = by_mac_.find(mac);
   if (it == by_mac_.end()) return nullptr;
-  changed_.insert(it->second);  // the caller may modify it
+  touch(it->second);  // the caller may modify it
   return &records_.at(it->second);
 }
 
@@ -51,7 +64,7 @@ void Inventory::set_alias(InventoryRecord& record, const std::string& alias, Tim
   if (record.alias == alias) return;
   if (const auto* holder = find_by_alias(alias); holder && holder->id != record.id)
     throw Error("alias " + alias + " already belongs to " + holder->id.to_string());
-  changed_.insert(record.id);
+  touch(record.id);
   if (!record.alias.empty()) {
     by_alias_.erase(record.alias);
     record.alias_changes.push_back({record.alias, alias, at});
@@ -64,7 +77,7 @@ void Inventory::set_alias(InventoryRecord& record, const std::string& alias, Tim
 std::optional<MacAddress> Inventory::set_serial(InventoryRecord& record, const std::string& serial) {
   if (serial.empty() || record.serial == serial) return std::nullopt;
   if (const auto* holder = find_by_serial(serial); holder && holder->id != record.id) return holder->id;
-  changed_.insert(record.id);
+  touch(record.id);
   if (!record.serial.empty()) by_serial_.erase(record.serial);
   record.serial = serial;
   by_serial_[serial] = record.id;
@@ -76,7 +89,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
     if (created) *created = false;
     return *existing;
   }
-  changed_.insert(mac);
+  touch(mac);
   InventoryRecord record;
   record.id = mac;
   record.macs.push_back({mac, "", seen, seen});
@@ -90,7 +103,7 @@ InventoryRecord& Inventory::record_for_mac(const MacAddress& mac, TimePoint seen
 bool Inventory::attach_mac(InventoryRecord& record, const MacAddress& mac, const std::string& interface_name,
                            TimePoint seen) {
   bool merged = false;
-  changed_.insert(record.id);
+  touch(record.id);
   const auto owner = by_mac_.find(mac);
   if (owner != by_mac_.end() && owner->second != record.id) {
     absorb(record, owner->second);
@@ -115,12 +128,12 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
   const auto holder = by_ip_.find({ip, site});
   if (holder != by_ip_.end() && holder->second != record.id) {
     InventoryRecord& previous = records_.at(holder->second);
-    changed_.insert(previous.id);
+    touch(previous.id);
     for (auto& a : previous.ips)
       if (a.ip == ip && a.site == site) a.current = false;
     moved = true;
   }
-  changed_.insert(record.id);
+  touch(record.id);
   // Within one device the address may also move between its interfaces: only the latest MAC is current.
   // An entry without a site (an agent's, before any site's scan saw the device) is this site's from now on.
   IpAssignment* entry = nullptr;
@@ -155,8 +168,8 @@ bool Inventory::assign_ip(InventoryRecord& record, const MacAddress& mac, const 
 }
 
 void Inventory::absorb(InventoryRecord& into, MacAddress other_id) {
-  changed_.insert(into.id);
-  changed_.erase(other_id);
+  touch(into.id);
+  touch(other_id);
   auto node = records_.extract(other_id);
   InventoryRecord& other = node.mapped();
   for (auto& m : other.macs) {
@@ -265,12 +278,21 @@ void Inventory::insert_loaded(InventoryRecord record) {
     throw Error("alias " + record.alias + " belongs to two devices (" + holder->id.to_string() + " and " +
                 record.id.to_string() + ")");
   const MacAddress id = record.id;
-  changed_.insert(id);
+  touch(id);
   index_record(records_.emplace(id, std::move(record)).first->second);
 }
 
+bool Inventory::remove(const MacAddress& id) {
+  const auto it = records_.find(id);
+  if (it == records_.end()) return false;
+  touch(id);
+  unindex_record(it->second);
+  records_.erase(it);
+  return true;
+}
+
 ScannerState& Inventory::scanner_for(InventoryRecord& record, const MacAddress& scanner, TimePoint now) {
-  changed_.insert(record.id);
+  touch(record.id);
   std::optional<ScannerState> evicted;
   ScannerState& state = record.scanner_for(scanner, &evicted);
   // A scanner added after its retirement (its device was pruned, or displaced it) takes back its key.
@@ -285,27 +307,60 @@ ScannerState& Inventory::scanner_for(InventoryRecord& record, const MacAddress& 
 }
 
 std::size_t Inventory::prune_older_than(TimePoint cutoff) {
-  std::size_t removed = 0;
-  for (auto it = records_.begin(); it != records_.end();) {
-    if (it->second.last_seen >= cutoff) {
-      ++it;
-      continue;
-    }
-    unindex_record(it->second);
-    if (const auto& agent = it->second.agent)
-      if (const auto mac = MacAddress::parse(agent->agent_id)) retire(SenderKind::kAgent, *mac, retired_from(*agent, cutoff));
-    for (const auto& scanner : it->second.scanners)
-      retire(SenderKind::kScanner, scanner.id, retired_from(scanner, cutoff));
-    changed_.erase(it->first);
-    it = records_.erase(it);
-    ++removed;
+  std::vector<MacAddress> old;
+  for (const auto& [id, record] : records_)
+    if (record.last_seen < cutoff) old.push_back(id);
+  for (const auto& id : old) {
+    const InventoryRecord& record = records_.at(id);
+    if (const auto& agent = record.agent)
+      if (const auto mac = MacAddress::parse(agent->agent_id))
+        retire(SenderKind::kAgent, *mac, retired_from(*agent, cutoff));
+    for (const auto& scanner : record.scanners) retire(SenderKind::kScanner, scanner.id, retired_from(scanner, cutoff));
+    remove(id);
   }
-  return removed;
+  return old.size();
 }
 
-}  // namespace pifind
+void Inventory::replace(const std::vector<MacAddress>& ids, std::vector<InventoryRecord> records) {
+  // All removals first: within one commit a MAC may have moved from one of these records to another.
+  for (const auto& id : ids) remove(id);
+  for (auto& record : records) insert_loaded(std::move(record));
+}
 
-namespace pifind {
+void Inventory::touch(const MacAddress& id) {
+  changed_.insert(id);
+  if (!undo_ || undo_->count(id)) return;
+  const auto it = records_.find(id);
+  undo_->emplace(id, it == records_.end() ? std::nullopt : std::optional<InventoryRecord>(it->second));
+}
+
+void Inventory::touch_sections() {
+  sections_changed_ = true;
+  if (undo_ && !undo_sections_) undo_sections_.emplace(pending_, retired_);
+}
+
+void Inventory::begin_undo() {
+  undo_.emplace();
+  undo_sections_.reset();
+}
+
+void Inventory::roll_back() {
+  if (!undo_) return;
+  if (undo_sections_) {
+    pending_ = std::move(undo_sections_->first);
+    retired_ = std::move(undo_sections_->second);
+    undo_sections_.reset();
+  }
+  auto before = std::move(*undo_);
+  undo_.reset();
+  std::vector<MacAddress> ids;
+  std::vector<InventoryRecord> records;
+  for (auto& [id, record] : before) {
+    ids.push_back(id);
+    if (record) records.push_back(std::move(*record));
+  }
+  replace(ids, std::move(records));
+}
 
 std::unordered_set<MacAddress> Inventory::take_changed() {
   std::unordered_set<MacAddress> changed;
@@ -329,7 +384,7 @@ void erase_oldest_beyond(Map& map, std::size_t limit, TimeOf time_of) {
 }  // namespace
 
 void Inventory::note_pending_key(SenderKind kind, const MacAddress& sender, const PendingKey& pending) {
-  sections_changed_ = true;
+  touch_sections();
   auto& keys = pending_[index(kind)];
   auto it = keys.find(sender);
   if (it == keys.end() || !(it->second.key == pending.key)) {
@@ -347,22 +402,30 @@ void Inventory::note_pending_key(SenderKind kind, const MacAddress& sender, cons
 }
 
 bool Inventory::drop_pending_key(SenderKind kind, const MacAddress& sender) {
-  const bool dropped = pending_[index(kind)].erase(sender) > 0;
-  sections_changed_ = sections_changed_ || dropped;
-  return dropped;
+  if (!pending_[index(kind)].count(sender)) return false;
+  touch_sections();
+  pending_[index(kind)].erase(sender);
+  return true;
 }
 
 void Inventory::retire(SenderKind kind, const MacAddress& sender, RetiredSender retired) {
-  sections_changed_ = true;
+  touch_sections();
   auto& senders = retired_[index(kind)];
   senders[sender] = std::move(retired);
   erase_oldest_beyond(senders, kRetiredSendersLimit, [](const RetiredSender& r) { return r.retired; });
 }
 
 bool Inventory::drop_retired(SenderKind kind, const MacAddress& sender) {
-  const bool dropped = retired_[index(kind)].erase(sender) > 0;
-  sections_changed_ = sections_changed_ || dropped;
-  return dropped;
+  if (!retired_[index(kind)].count(sender)) return false;
+  touch_sections();
+  retired_[index(kind)].erase(sender);
+  return true;
+}
+
+void Inventory::replace_sections(PendingKeys pending, RetiredSenders retired) {
+  touch_sections();
+  pending_ = std::move(pending);
+  retired_ = std::move(retired);
 }
 
 bool Inventory::take_sections_changed() { return std::exchange(sections_changed_, false); }

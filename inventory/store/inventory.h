@@ -9,14 +9,23 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
-#include <vector>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "inventory/store/inventory_record.h"
 
 namespace pifind {
+
+/// Records in MAC order as the outputs read them: from an Inventory (record_list()) or from a snapshot of one
+/// that another thread keeps up to date.
+using RecordsView = std::span<const InventoryRecord* const>;
+
+/// The record whose identity is `id` in `records`, or null.
+const InventoryRecord* find_record(RecordsView records, const MacAddress& id);
 
 /// A device key seen in a report or scan under `pifind serve --enroll manual`, waiting for
 /// `pifind keys approve`.
@@ -52,6 +61,8 @@ class Inventory {
 
   /// Records in MAC order.
   const Records& records() const { return records_; }
+  /// The same, as pointers for the outputs; valid until the inventory changes.
+  std::vector<const InventoryRecord*> record_list() const;
   std::size_t size() const { return records_.size(); }
 
   /// The record one of whose interfaces is `mac`, or null.
@@ -92,9 +103,20 @@ class Inventory {
   /// Removes every record last seen before `cutoff`, remembering the counter and keys of its agent and of
   /// each of its scanners in retired(); returns how many.
   std::size_t prune_older_than(TimePoint cutoff);
+  /// Removes the records identified by `ids` (those that exist), then inserts `records` as insert_loaded()
+  /// does: how a journal frame or a rollback puts a consistent set of records in place. Throws Error (and
+  /// may leave the inventory part-way) if a record's MAC belongs to a record not named in `ids`.
+  void replace(const std::vector<MacAddress>& ids, std::vector<InventoryRecord> records);
+
+  /// The pending keys and the retired senders of both kinds, indexed by index(kind).
+  using PendingKeys = std::array<std::map<MacAddress, PendingKey>, 2>;
+  using RetiredSenders = std::array<std::map<MacAddress, RetiredSender>, 2>;
+  static constexpr std::size_t index(SenderKind kind) { return kind == SenderKind::kScanner ? 1 : 0; }
 
   /// Keys waiting for approval, by the sender's MAC (an agent's id, a scanner's identity).
   const std::map<MacAddress, PendingKey>& pending_keys(SenderKind kind) const { return pending_[index(kind)]; }
+  /// Those of both kinds.
+  const PendingKeys& all_pending_keys() const { return pending_; }
   /// Adds a pending key, or merges `pending` into the entry for the same key (times widened, reports
   /// added; a different key replaces it). Beyond kPendingKeysLimit the one seen least recently goes.
   void note_pending_key(SenderKind kind, const MacAddress& sender, const PendingKey& pending);
@@ -106,17 +128,35 @@ class Inventory {
   void retire(SenderKind kind, const MacAddress& sender, RetiredSender retired);
   /// Removes a retired sender; true if there was one.
   bool drop_retired(SenderKind kind, const MacAddress& sender);
+  /// Replaces the pending keys and the retired senders wholesale (a journal frame that carries them).
+  void replace_sections(PendingKeys pending, RetiredSenders retired);
   /// True when pending keys or retired senders changed since the last call.
   bool take_sections_changed();
 
-  /// Identities of the records that may have changed since the last call (every non-const access counts),
-  /// so a writer can re-serialise only those. Removed records are not listed.
+  /// Identities of the records that may have changed or been removed since the last call (every non-const
+  /// access counts), so a writer can re-serialise only those; an identity no longer in records() was removed.
   std::unordered_set<MacAddress> take_changed();
+
+  /// From now on, remember each record as it was before its first change (or that it did not exist), so
+  /// roll_back() can restore them all: a commit whose write failed must not leave its changes in memory.
+  void begin_undo();
+  /// Puts every record changed since begin_undo() back as it was, and stops remembering.
+  void roll_back();
+  /// Keeps the changes made since begin_undo() and stops remembering.
+  void end_undo() {
+    undo_.reset();
+    undo_sections_.reset();
+  }
 
  private:
   void absorb(InventoryRecord& into, MacAddress other_id);  // by value: callers pass references into by_mac_
-  static constexpr std::size_t index(SenderKind kind) { return kind == SenderKind::kScanner ? 1 : 0; }
   void index_record(const InventoryRecord& record);
+  /// Records that `id` is about to change (or be created or removed): for take_changed() and the undo log.
+  void touch(const MacAddress& id);
+  /// The same for the pending keys and retired senders.
+  void touch_sections();
+  /// Removes the record `id` and its index entries; false if there is none.
+  bool remove(const MacAddress& id);
   void unindex_record(const InventoryRecord& record);
   /// Drops the least recently seen MACs and addresses beyond the per-device bounds.
   void trim(InventoryRecord& record);
@@ -139,9 +179,13 @@ class Inventory {
   std::unordered_map<std::string, MacAddress> by_alias_;
   std::unordered_map<std::string, MacAddress> by_serial_;
   std::unordered_set<MacAddress> changed_;
-  std::array<std::map<MacAddress, PendingKey>, 2> pending_;
-  std::array<std::map<MacAddress, RetiredSender>, 2> retired_;
+  PendingKeys pending_;
+  RetiredSenders retired_;
   bool sections_changed_ = false;
+  /// Before-images since begin_undo(): the record as it was, or nothing if it did not exist.
+  std::optional<std::unordered_map<MacAddress, std::optional<InventoryRecord>>> undo_;
+  /// Since begin_undo(), the pending keys and retired senders as they were before their first change.
+  std::optional<std::pair<PendingKeys, RetiredSenders>> undo_sections_;
 };
 
 }  // namespace pifind

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
@@ -146,6 +147,8 @@ struct SenderSections {
 constexpr SenderSections kSenderSections[] = {{SenderKind::kAgent, "pending_keys", "retired_agents"},
                                               {SenderKind::kScanner, "pending_scanner_keys", "retired_scanners"}};
 
+}  // namespace
+
 void sections_from_json(const json& document, Inventory& inventory) {
   const JsonReader top(document, "inventory");
   for (const auto& sections : kSenderSections) {
@@ -174,6 +177,20 @@ void sections_from_json(const json& document, Inventory& inventory) {
   }
   inventory.take_sections_changed();
 }
+
+namespace {
+
+SchemaVersion parse_schema(const json& document) {
+  const auto it = document.find("schema");
+  if (it == document.end() || !it->is_string())
+    throw Error("not a pifind inventory: no \"schema\" version string");
+  const std::string text = it->get<std::string>();
+  const auto version = SchemaVersion::parse(text);
+  if (!version) throw Error("not a pifind inventory: its \"schema\" is not MAJOR.MINOR");
+  return *version;
+}
+
+}  // namespace
 
 InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   const JsonReader r(object, "device " + id.to_string());
@@ -241,18 +258,6 @@ InventoryRecord record_from_json(const MacAddress& id, const json& object) {
   rec.last_seen = r.time("last_seen");
   return rec;
 }
-
-SchemaVersion parse_schema(const json& document) {
-  const auto it = document.find("schema");
-  if (it == document.end() || !it->is_string())
-    throw Error("not a pifind inventory: no \"schema\" version string");
-  const std::string text = it->get<std::string>();
-  const auto version = SchemaVersion::parse(text);
-  if (!version) throw Error("not a pifind inventory: its \"schema\" is not MAJOR.MINOR");
-  return *version;
-}
-
-}  // namespace
 
 json record_to_json(const InventoryRecord& rec, bool with_history) {
   json macs = json::array();
@@ -334,8 +339,6 @@ json record_to_json(const InventoryRecord& rec, bool with_history) {
   return j;
 }
 
-namespace {
-
 // The pending keys and retired senders of each kind, each section only when it holds something.
 json sections_to_json(const Inventory& inventory) {
   json out = json::object();
@@ -364,7 +367,10 @@ json sections_to_json(const Inventory& inventory) {
   return out;
 }
 
-}  // namespace
+std::string sections_text(const Inventory& inventory) {
+  const json sections = sections_to_json(inventory);
+  return sections.empty() ? std::string() : sections.dump();
+}
 
 json inventory_to_json(const Inventory& inventory, TimePoint updated) {
   json devices = json::object();
@@ -384,63 +390,91 @@ bool all_finite(const std::vector<DriftSample>& history) {
   });
 }
 
-// `"b8:27:eb:00:00:01": {...}` on one line. The drift history is most of a reporting device's record, so it
-// is formatted directly rather than through a JSON tree (the collector re-serialises hundreds per commit).
+}  // namespace
+
+// The drift history is most of a reporting device's record, so it is formatted directly rather than through
+// a JSON tree (the collector re-serialises hundreds per commit).
 std::string device_line(const MacAddress& id, const InventoryRecord& record) {
   if (record.drift_history.empty() || !all_finite(record.drift_history))
     return "\"" + id.to_string() + "\": " + record_to_json(record).dump();
-  std::string text = "\"" + id.to_string() + "\": " + record_to_json(record, false).dump();
+  std::string text;
+  text.reserve(512 + record.drift_history.size() * 112);
+  text += '"';
+  text += id.to_string();
+  text += "\": ";
+  text += record_to_json(record, false).dump();
   text.pop_back();  // the record's closing brace
   text += ",\"drift_history\":[";
+  auto out = std::back_inserter(text);
   for (std::size_t i = 0; i < record.drift_history.size(); ++i) {
     const DriftSample& s = record.drift_history[i];
-    fmt::format_to(std::back_inserter(text), "{}{{\"at\":\"{}\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}",
-                   i ? "," : "", format_utc(s.at), s.drift_ppm, s.uncertainty_ppm, s.offset_s);
+    text += i ? ",{\"at\":\"" : "{\"at\":\"";
+    append_utc(text, s.at);
+    fmt::format_to(out, FMT_COMPILE("\",\"drift_ppm\":{},\"uncertainty_ppm\":{},\"offset_s\":{}}}"), s.drift_ppm,
+                   s.uncertainty_ppm, s.offset_s);
   }
   text += "]}";
   return text;
 }
 
-// The shared layout of inventory_to_text() and InventoryTextCache::render().
-template <typename LineOf>
-std::string render_document(const Inventory& inventory, TimePoint updated, LineOf line_of) {
-  std::string text = fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", \"devices\": {{", kInventorySchemaMajor,
-                                 kInventorySchemaMinor, format_utc(updated));
-  bool first = true;
-  for (const auto& [id, record] : inventory.records()) {
-    text += first ? "\n" : ",\n";
-    text += line_of(id, record);
-    first = false;
+DocumentPieces::DocumentPieces(TimePoint updated, std::uint64_t generation, std::vector<std::string_view> lines,
+                               std::string_view sections)
+    : head(fmt::format("{{\"schema\": \"{}.{}\", \"updated\": \"{}\", ", kInventorySchemaMajor,
+                       kInventorySchemaMinor, format_utc(updated))),
+      tail(sections.size() > 2 ? ",\n" + std::string(sections.substr(1)) + "\n" : "}\n"),
+      device_lines(std::move(lines)) {
+  if (generation != 0) head += fmt::format("\"generation\": {}, ", generation);
+  head += "\"devices\": {";
+  tail.insert(0, "\n}");
+}
+
+std::vector<std::string_view> DocumentPieces::all() const {
+  std::vector<std::string_view> pieces;
+  pieces.reserve(device_lines.size() * 2 + 2);
+  pieces.push_back(head);
+  for (std::size_t i = 0; i < device_lines.size(); ++i) {
+    pieces.push_back(i == 0 ? kSeparator.substr(1) : kSeparator);
+    pieces.push_back(device_lines[i]);
   }
-  text += "\n}";
-  if (const json sections = sections_to_json(inventory); !sections.empty())
-    text += ",\n" + sections.dump().substr(1, std::string::npos);
-  else
-    text += "}";
-  text += "\n";
+  pieces.push_back(tail);
+  return pieces;
+}
+
+std::string DocumentPieces::text() const {
+  std::string text;
+  for (const auto piece : all()) text += piece;
   return text;
 }
 
-}  // namespace
-
-std::string inventory_to_text(const Inventory& inventory, TimePoint updated) {
-  return render_document(inventory, updated, [](const MacAddress& id, const InventoryRecord& r) { return device_line(id, r); });
+std::string inventory_to_text(const Inventory& inventory, TimePoint updated, std::uint64_t generation) {
+  std::vector<std::string> lines;
+  lines.reserve(inventory.size());
+  for (const auto& [id, record] : inventory.records()) lines.push_back(device_line(id, record));
+  return DocumentPieces(updated, generation, {lines.begin(), lines.end()}, sections_text(inventory)).text();
 }
 
-std::string InventoryTextCache::render(Inventory& inventory, TimePoint updated) {
-  for (const auto& id : inventory.take_changed()) lines_.erase(id);
-  if (lines_.size() > inventory.size() * 2) lines_.clear();  // records were pruned or absorbed: drop their lines
-  return render_document(inventory, updated, [this](const MacAddress& id, const InventoryRecord& r) -> const std::string& {
-    auto it = lines_.find(id);
-    if (it == lines_.end()) it = lines_.emplace(id, device_line(id, r)).first;
-    return it->second;
-  });
+namespace {
+
+constexpr std::string_view kDevicesOpen = "\"devices\": {";
+
+// The header fields every document has, from its parsed top-level object (devices aside).
+void read_header(const json& document, InventoryDocument& result) {
+  if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
+  const SchemaVersion schema = parse_schema(document);
+  if (schema.major > kInventorySchemaMajor)
+    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
+                            schema.to_string(), kInventorySchemaMajor));
+  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
+  if (const auto generation = document.find("generation"); generation != document.end()) {
+    if (!generation->is_number_unsigned())
+      throw Error("not a pifind inventory: \"generation\" is not a non-negative integer");
+    result.generation = generation->get<std::uint64_t>();
+  }
 }
 
-Inventory inventory_from_text(std::string_view text) {
-  json document;
+json parse_json(std::string_view text) {
   try {
-    document = json::parse(text);
+    return json::parse(text);
   } catch (const json::exception& e) {
     // nlohmann's message is already one line: "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     // A number too large for a double (1e2370) is an out_of_range error from the same parse, not a parse_error.
@@ -452,25 +486,101 @@ Inventory inventory_from_text(std::string_view text) {
     if (const auto quote = message.find(" '"); quote != std::string::npos) message.resize(quote);
     throw Error("not valid JSON: " + message);
   }
-  if (!document.is_object()) throw Error("not a pifind inventory: the document is not a JSON object");
-  const SchemaVersion schema = parse_schema(document);
-  if (schema.major > kInventorySchemaMajor)
-    throw Error(fmt::format("schema {} is newer than this pifind understands ({}.x); upgrade pifind",
-                            schema.to_string(), kInventorySchemaMajor));
-  if (schema.major < 1) throw Error(fmt::format("schema {} is not a version pifind ever wrote", schema.to_string()));
-  Inventory inventory;
+}
+
+// The document as pifind writes it: a header line ending in `"devices": {`, one device per line, then `}}`,
+// or `},` and the other sections on one line. Nothing if it is not laid out so, or anything in it fails: the
+// whole-document parse then says what.
+std::optional<InventoryDocument> read_line_per_device(std::string_view text, bool keep_lines) {
+  const auto first_newline = text.find('\n');
+  if (first_newline == std::string_view::npos) return std::nullopt;
+  const std::string_view head = text.substr(0, first_newline);
+  if (head.size() < kDevicesOpen.size() || head.substr(head.size() - kDevicesOpen.size()) != kDevicesOpen)
+    return std::nullopt;
+  const std::string_view rest = text.substr(first_newline + 1);
+  // Lines hold no raw newline, so the first "\n}" closes the devices (at once when there are none).
+  std::string_view block, after;
+  if (!rest.empty() && rest.front() == '}') {
+    after = rest.substr(1);
+  } else {
+    const auto close = rest.find("\n}");
+    if (close == std::string_view::npos) return std::nullopt;
+    block = rest.substr(0, close);
+    after = rest.substr(close + 2);
+  }
+  while (!after.empty() && (after.back() == '\n' || after.back() == ' ')) after.remove_suffix(1);
+  std::string top = std::string(head) + "}";
+  if (after == "}") {
+    top += "}";
+  } else if (after.size() > 2 && after.front() == ',' && after.back() == '}') {
+    top += after;  // `,\n"pending_keys": {...}, ...}`
+  } else {
+    return std::nullopt;
+  }
+  try {
+    InventoryDocument result;
+    const json document = json::parse(top);
+    read_header(document, result);
+    auto records = records_from_device_lines(block, keep_lines ? &result.lines : nullptr);
+    if (!records) return std::nullopt;
+    for (auto& record : *records) result.inventory.insert_loaded(std::move(record));
+    sections_from_json(document, result.inventory);
+    result.inventory.take_changed();
+    return result;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<InventoryRecord>> records_from_device_lines(
+    std::string_view block, std::unordered_map<MacAddress, std::string>* lines) {
+  std::vector<InventoryRecord> records;
+  records.reserve(static_cast<std::size_t>(std::count(block.begin(), block.end(), '\n')) + 1);
+  if (lines) lines->reserve(records.capacity());
+  // `"b8:27:eb:00:00:01": {` : the quoted MAC (19 characters), ": ", the object.
+  constexpr std::size_t kKeyEnd = 19;
+  while (!block.empty()) {
+    const auto newline = block.find('\n');
+    std::string_view line = block.substr(0, newline);
+    block = newline == std::string_view::npos ? std::string_view() : block.substr(newline + 1);
+    if (newline != std::string_view::npos) {
+      if (line.empty() || line.back() != ',') return std::nullopt;
+      line.remove_suffix(1);
+    }
+    if (line.size() < kKeyEnd + 4 || line[0] != '"' || line[kKeyEnd - 1] != '"' || line.substr(kKeyEnd, 2) != ": " ||
+        line[kKeyEnd + 2] != '{' || line.back() != '}')
+      return std::nullopt;
+    const auto id = MacAddress::parse(line.substr(1, kKeyEnd - 2));
+    if (!id || id->to_string() != line.substr(1, kKeyEnd - 2)) return std::nullopt;
+    records.push_back(record_from_json(*id, parse_json(line.substr(kKeyEnd + 2))));
+    if (lines) (*lines)[*id] = std::string(line);
+  }
+  return records;
+}
+
+InventoryDocument inventory_document_from_text(std::string_view text, bool keep_lines) {
+  if (auto fast = read_line_per_device(text, keep_lines)) return std::move(*fast);
+  const json document = parse_json(text);
+  InventoryDocument result;
+  read_header(document, result);
   const auto devices = document.find("devices");
-  if (devices == document.end()) {
-    sections_from_json(document, inventory);
-    return inventory;
+  if (devices != document.end()) {
+    if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");
+    for (const auto& [key, value] : devices->items()) {
+      const auto id = MacAddress::parse(key);
+      if (!id) throw Error("not a pifind inventory: a key of \"devices\" is not a MAC address");
+      result.inventory.insert_loaded(record_from_json(*id, value));
+    }
   }
-  if (!devices->is_object()) throw Error("not a pifind inventory: \"devices\" is not an object keyed by MAC");
-  for (const auto& [key, value] : devices->items()) {
-    const auto id = MacAddress::parse(key);
-    if (!id) throw Error("not a pifind inventory: a key of \"devices\" is not a MAC address");
-    inventory.insert_loaded(record_from_json(*id, value));
-  }
-  sections_from_json(document, inventory);
+  sections_from_json(document, result.inventory);
+  result.inventory.take_changed();  // freshly loaded: nothing has changed yet
+  return result;
+}
+
+Inventory inventory_from_text(std::string_view text) {
+  Inventory inventory = inventory_document_from_text(text).inventory;
   give_missing_aliases(inventory);
   return inventory;
 }

@@ -36,8 +36,9 @@ class RealCollector {
  public:
   RealCollector(const std::filesystem::path& file, std::uint16_t port)
       : collector_(file, FleetKey::from_secret(kSecret)),
-        server_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
-                make_collector_handler(collector_, RouteOptions{}), HttpLimits{}, nullptr) {
+        routes_(collector_, RouteOptions{}),
+        server_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), routes_.handler(),
+                HttpLimits{}, nullptr) {
     collector_.start();
     server_.start();
     thread_ = std::thread([this] { io_.run(); });
@@ -53,6 +54,7 @@ class RealCollector {
  private:
   Collector collector_;
   asio::io_context io_;
+  CollectorRoutes routes_;
   HttpServer server_;
   std::thread thread_;
 };
@@ -194,13 +196,14 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
   CHECK(stats.reports_accepted == 48);
   CHECK(stats.rejected_replay == 0);
   CHECK(stats.rejected_invalid == 0);
-  collector.collector().with_inventory([&](const Inventory& inventory) {
-    const auto* record = inventory.find_by_mac(kAgentMac);
+  {
+    const auto snapshot = collector.collector().snapshot();
+    const auto* record = find_record(snapshot->records, kAgentMac);
     REQUIRE(record);
     REQUIRE(record->agent);
     CHECK(record->agent->last_counter == 73);
     REQUIRE(record->drift);
-  });
+  }
 
   // A restart after the drain re-sends nothing.
   AgentProcess again(clock, opener, state, port, kSpoolMax);

@@ -90,7 +90,7 @@ expect "formats" $'json\njsonl' pifind -q --format j
 expect "formats after =" $'table\njson\njsonl\ncsv' pifind --format = ''
 expect "audit formats" $'table\njson' pifind audit --format ''
 expect "export formats" $'ansible-ini\nansible-yaml\njson\ncsv' pifind export --format ''
-expect "inventory commands" $'show\nprune' pifind inventory ''
+expect "inventory commands" $'show\ncompact\nprune' pifind inventory ''
 expect "prune options" $'--older-than' pifind inventory prune --ol
 expect "agent commands" $'facts\nanalyze\nkey' pifind-agent ''
 expect "agent options" $'--ntp-server\n--ntp-interval' pifind-agent --ntp

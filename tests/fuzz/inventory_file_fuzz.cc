@@ -1,5 +1,5 @@
 // libFuzzer target: the inventory file's text as read_inventory_file() parses it (inventory_from_text).
-// A loaded inventory must save and load back to the same text, also through the collector's line cache.
+// A loaded inventory must save and load back to the same text, also through the collector's published snapshot.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "inventory/core/error.h"
 #include "inventory/store/inventory_json.h"
+#include "inventory/store/inventory_snapshot.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using namespace pifind;
@@ -24,7 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Inventory reloaded = inventory_from_text(saved);
   require(reloaded.size() == loaded.size(), "a re-saved inventory keeps every device");
   require(inventory_to_text(reloaded, updated) == saved, "a loaded inventory re-saves and re-loads identically");
-  InventoryTextCache cache;
-  require(cache.render(reloaded, updated) == saved, "the collector's cached text equals the plain text");
+  PublishedInventory published;
+  published.reset(reloaded);
+  require(DocumentPieces(updated, 0, published.snapshot()->lines()).text() == saved,
+          "the collector's snapshot gives the plain text");
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "fleet_test_support.h"
 #include "inventory/core/whole_file.h"
 #include "inventory/outputs/audit_svg.h"
+#include "inventory/protocol/device_key.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/report_merge.h"
 #include "tests/support/sample_report.h"
@@ -187,6 +188,24 @@ TEST_CASE("The audit carries the worst hosts' offset histories, worst first, and
     INFO(label);
     CHECK_THAT(seconds_svg, Contains(label));
   }
+}
+
+TEST_CASE("The audit's JSON text, written a host at a time, is the JSON document's own text") {
+  auto inv = mixed_fleet();
+  for (int n = 20; n <= 22; ++n) add_pi(inv, n, fmt::format("scan-only-{}", n), now, std::chrono::minutes(n), std::nullopt);
+  auto& fast = *inv.find_by_mac(*MacAddress::parse("b8:27:eb:00:00:04"));
+  fast.conflicts.push_back({"serial", "10000000cafe0001", *MacAddress::parse("b8:27:eb:00:00:01"), now, now});
+  inv.note_pending_key(SenderKind::kAgent, *MacAddress::parse("dc:a6:32:00:00:77"),
+                       {DevicePrivateKey::generate().public_key(), "newcomer", "10.0.0.77", "", now, now, 2});
+  inv.note_pending_key(SenderKind::kScanner, *MacAddress::parse("dc:a6:32:00:00:78"),
+                       {DevicePrivateKey::generate().public_key(), "", "10.0.0.78", "lab", now, now, 1});
+  const auto audit = audit_fleet(inv, {}, now);
+  REQUIRE(audit.unmanaged.size() >= 3);
+  for (const char* kind : {"conflict", "key-pending"})
+    REQUIRE(std::any_of(audit.identity.begin(), audit.identity.end(), [&](const auto& n) { return n.kind == kind; }));
+  REQUIRE_FALSE(audit.histories.empty());
+  CHECK(audit_json_text(audit) == audit_to_json(audit).dump());
+  CHECK(audit_json_text(AuditResult{}) == audit_to_json(AuditResult{}).dump());
 }
 
 TEST_CASE("pifind audit exits 1 when a host fails, 0 when all pass, and prints table, JSON and SVG") {

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <boost/beast/http.hpp>
 
+#include <future>
+
 #include "inventory/collector/collector_routes.h"
 #include "inventory/core/whole_file.h"
 
@@ -53,11 +55,15 @@ AgentReport sample_report(int n, std::uint64_t counter, double drift_ppm) {
                    "10.1." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1) + "/16", drift_ppm);
 }
 
-CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls)
+CollectorFixture::CollectorFixture(HttpLimits limits, std::string file, std::shared_ptr<net::ssl::context> tls,
+                                   CompactionPolicy policy)
     : file_(file.empty() ? dir_ / "fleet.json" : std::filesystem::path(file)) {
-  collector_ = std::make_unique<Collector>(file_, test_fleet_key());
+  CollectorOptions options;
+  options.compaction = policy;
+  collector_ = std::make_unique<Collector>(file_, test_fleet_key(), options);
+  routes_ = std::make_unique<CollectorRoutes>(*collector_, RouteOptions{});
   server_ = std::make_unique<HttpServer>(io_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0),
-                                         make_collector_handler(*collector_, RouteOptions{}), limits, tls);
+                                         routes_->handler(), limits, tls);
   collector_->start();
   server_->start();
   thread_ = std::thread([this] { io_.run(); });
@@ -68,6 +74,14 @@ CollectorFixture::~CollectorFixture() {
   collector_->stop();
   io_.stop();
   thread_.join();
+}
+
+int CollectorFixture::submit(const AgentReport& report) {
+  const std::string body = to_body(report);
+  std::promise<int> answered;
+  collector_->submit(signed_headers_for(report, body), body,
+                     [&answered](ReportOutcome outcome) { answered.set_value(outcome.http_status); });
+  return answered.get_future().get();
 }
 
 Reply CollectorFixture::post(const AgentReport& report) {

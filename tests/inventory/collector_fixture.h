@@ -37,7 +37,7 @@ class CollectorFixture {
  public:
   /// Starts a collector on `file` (default: a fresh file in a scratch dir), serving HTTPS when `tls` is set.
   explicit CollectorFixture(HttpLimits limits = collector_http_limits(), std::string file = "",
-                            std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+                            std::shared_ptr<boost::asio::ssl::context> tls = nullptr, CompactionPolicy policy = {});
   ~CollectorFixture();
   std::uint16_t port() const { return server_->port(); }
   Collector& collector() { return *collector_; }
@@ -46,12 +46,15 @@ class CollectorFixture {
   Reply post(const AgentReport& report);
   /// POSTs a signed scan to /v1/scans; returns the reply.
   Reply post_scan(const ScanReport& scan);
+  /// Hands a signed report to the collector directly (no HTTP) and waits for its answer's status.
+  int submit(const AgentReport& report);
 
  private:
   TempDir dir_;
   std::filesystem::path file_;
   std::unique_ptr<Collector> collector_;
   boost::asio::io_context io_;
+  std::unique_ptr<CollectorRoutes> routes_;
   std::unique_ptr<HttpServer> server_;
   std::thread thread_;
 };

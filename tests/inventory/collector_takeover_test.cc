@@ -241,6 +241,14 @@ TEST_CASE("serve: --enroll manual holds a new device's key until an operator app
   CHECK(rows[0]["state"] == "pending");
   CHECK(rows[0]["key"] == key.public_key().to_string());
   CHECK(server.metric("pifind_device_keys_pending") == 1);
+  // The dashboard's audit, rendered from the collector's snapshot, names the key waiting too.
+  const auto audit = test::http_request(server.process().port(), "GET", "/v1/audit");
+  REQUIRE(audit.status == 200);
+  const auto notes = nlohmann::json::parse(audit.body)["identity"];
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0]["kind"] == "key-pending");
+  CHECK(notes[0]["device"] == "dc:a6:32:aa:bb:05");
+  CHECK_THAT(notes[0]["text"].get<std::string>(), Contains(key.public_key().fingerprint()));
   REQUIRE(server.cli({"keys", "approve", "dc:a6:32:aa:bb:05"}).exit_status == 0);
   CHECK(server.post_until(204, report(kVictim, 3, "kitchen", "10.0.0.5/24"), &key).status == 204);
   CHECK(server.post(report(kAttacker, 1, "other", "10.0.0.6/24"), &key).status == 403);

@@ -2,6 +2,9 @@
 // limits (body, headers, connections, timeouts) and coexistence with scans writing the same file.
 #include "inventory/collector/collector.h"
 
+#include <chrono>
+#include <thread>
+
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -110,6 +113,16 @@ TEST_CASE("GET endpoints serve the inventory, health and Prometheus metrics that
   CHECK_FALSE(page.body.find("http://") != page.body.find("http://www.w3.org/2000/svg"));
 }
 
+TEST_CASE("The dashboard embeds the latest audit, whichever of / and /v1/audit rendered it") {
+  test::CollectorFixture fx;
+  REQUIRE(fx.post(test::sample_report(1, 1)).status == 204);
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/").body, Contains("\"name\":\"pi1\""));
+  REQUIRE(fx.post(test::sample_report(2, 1)).status == 204);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a page is rendered again after a second
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/v1/audit").body, Contains("\"name\":\"pi2\""));
+  CHECK_THAT(test::http_request(fx.port(), "GET", "/").body, Contains("\"name\":\"pi2\""));
+}
+
 TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv4 keeps its series") {
   Inventory inv;
   merge_report(inv, test::pi_report(*MacAddress::parse("dc:a6:32:00:00:01"), 1, "v6only", "2001:db8::21/64", 9.5),
@@ -119,7 +132,7 @@ TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv
   merge_scan(inv, {test::sighting("b8:27:eb:00:00:03", "10.0.0.3", 50), test::sighting("b8:27:eb:00:00:04", "10.0.0.4", 60),
                    test::sighting("00:11:22:33:44:55", "10.0.0.9", 60)},
              "eth0");
-  const std::string metrics = render_metrics(inv, CollectorStats{}, test::at(160));
+  const std::string metrics = render_metrics(inv.record_list(), CollectorStats{}, test::at(160));
   CHECK_THAT(metrics, Contains("pifind_fleet_hosts{managed=\"true\"} 2\n"));
   CHECK_THAT(metrics, Contains("pifind_fleet_hosts{managed=\"false\"} 2\n"));  // the non-Pi is not in the fleet
   CHECK_THAT(metrics, Contains("pifind_host_drift_ppm{host=\"v6only\",mac=\"dc:a6:32:00:00:01\"} 9.5\n"));
@@ -130,7 +143,7 @@ TEST_CASE("Metrics count managed and unmanaged Pis, and a managed Pi without IPv
                                "managed=\"true\"} 1793491300\n"));
   CHECK_FALSE(metrics.find("pifind_host_drift_ppm{host=\"pi-000003\"") != std::string::npos);
   // --no-metrics-hosts: the counts stay, nothing names a host.
-  const std::string anonymous = render_metrics(inv, CollectorStats{}, test::at(160), false);
+  const std::string anonymous = render_metrics(inv.record_list(), CollectorStats{}, test::at(160), false);
   CHECK_THAT(anonymous, Contains("pifind_fleet_hosts{managed=\"false\"} 2\n"));
   CHECK_FALSE(anonymous.find("host=") != std::string::npos);
   const auto lint = test::run_process({"promtool", "check", "metrics"}, metrics);

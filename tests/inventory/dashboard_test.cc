@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "collector_fixture.h"
+#include "inventory/collector/dashboard_page.h"
 #include "inventory/store/inventory_file.h"
 #include "inventory/store/report_merge.h"
 #include "tests/support/headless_chromium.h"
@@ -33,6 +34,24 @@ int count(test::HeadlessChromium& page, const std::string& selector) {
 }
 
 }  // namespace
+
+TEST_CASE("The dashboard embeds the audit's JSON as /v1/audit serves it, every '<' escaped, shared when there is none") {
+  AuditResult audit;
+  audit.unmanaged.push_back({"</script><b>x", *MacAddress::parse("b8:27:eb:00:00:01"), "10.0.0.1", "", test::at(0)});
+  const auto json = std::make_shared<const std::string>(audit_json_text(audit));
+  std::string page;
+  for (const auto piece : dashboard_page_pieces(json).pieces) page += piece;
+  CHECK(page == render_dashboard_page(audit));
+  CHECK(page.find("</script><b>") == std::string::npos);
+  CHECK_THAT(page, Contains("\\u003c/script>\\u003cb>x"));
+  // Without a '<' the page's middle piece is the audit's text itself, not a copy.
+  audit.unmanaged[0].alias = "plain";
+  const auto plain_json = std::make_shared<const std::string>(audit_json_text(audit));
+  const DashboardPieces plain = dashboard_page_pieces(plain_json);
+  REQUIRE(plain.pieces.size() == 3);
+  CHECK(plain.pieces[1].data() == plain_json->data());
+  CHECK(plain.owner == plain_json);
+}
 
 TEST_CASE("The dashboard puts the worst hosts first, folds the unmanaged Pis, sorts, and refreshes itself") {
   test::TempDir dir;

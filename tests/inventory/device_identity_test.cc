@@ -2,6 +2,7 @@
 // operator), re-imaged devices refused until forgotten, conflicts instead of merges, bounded records,
 // counters remembered past a prune, aliases that stay with the device that had them.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "fleet_test_support.h"
 #include "inventory/store/device_admission.h"
@@ -12,9 +13,9 @@
 
 using namespace pifind;
 
-namespace {
+using test::mac;
 
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+namespace {
 
 const MacAddress kVictim = mac("dc:a6:32:aa:bb:05");
 const MacAddress kAttacker = mac("dc:a6:32:aa:bb:02");

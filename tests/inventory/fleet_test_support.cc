@@ -14,6 +14,8 @@ namespace pifind::test {
 
 TimePoint at(long long seconds) { return *parse_utc("2026-11-01T00:00:00Z") + std::chrono::seconds{seconds}; }
 
+MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+
 ScanSighting sighting(const std::string& mac, const std::string& ip, long long seconds) {
   ScanSighting s;
   s.mac = *MacAddress::parse(mac);

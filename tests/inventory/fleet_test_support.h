@@ -15,6 +15,9 @@ namespace pifind::test {
 /// 2026-11-01T00:00:00Z plus `seconds`.
 TimePoint at(long long seconds);
 
+/// The MAC address `text`, which must be one.
+MacAddress mac(const char* text);
+
 /// A sighting of `mac` at `ip` at `at(seconds)`, a Raspberry Pi when the MAC is b8:27:eb:*.
 ScanSighting sighting(const std::string& mac, const std::string& ip, long long seconds);
 

@@ -124,6 +124,32 @@ TEST_CASE("A missing inventory is created by an update but is an error to read")
   CHECK(read_inventory_file(dir / "none.json").size() == 1);
 }
 
+TEST_CASE("A document read a line per device reads the same as the same document laid out otherwise") {
+  Inventory inv;
+  inv.insert_loaded(full_record());
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:02", "10.0.0.6", 5), test::sighting("dc:a6:32:00:00:03", "10.0.0.7", 6)},
+             "eth0");
+  const std::string lines = inventory_to_text(inv, test::at(300), 12);
+  const InventoryDocument fast = inventory_document_from_text(lines, true);
+  CHECK(fast.generation == 12);
+  // The lines kept are the ones device_line() writes, so the collector serves them without rendering again.
+  REQUIRE(fast.lines.size() == 3);
+  for (const auto& [id, record] : inv.records()) CHECK(fast.lines.at(id) == device_line(id, record));
+  // Pretty-printed (jq's layout), keys in another order: read by the whole-document parser.
+  nlohmann::json document = inventory_to_json(inv, test::at(300));
+  document["generation"] = 12;
+  for (const std::string& other : {document.dump(2), document.dump()}) {
+    const InventoryDocument slow = inventory_document_from_text(other, true);
+    CHECK(slow.generation == 12);
+    CHECK(slow.lines.empty());
+    CHECK(inventory_to_text(slow.inventory, test::at(0)) == inventory_to_text(fast.inventory, test::at(0)));
+  }
+  // One broken record on its own line: the error is the whole-document parser's, with its line and column.
+  std::string broken = lines;
+  broken.replace(broken.find("\"raspberry_pi\":true"), 19, "\"raspberry_pi\":tru");
+  CHECK_THROWS_WITH(inventory_from_text(broken), Contains("not valid JSON: parse error at line"));
+}
+
 TEST_CASE("The error for a file that is not an inventory never quotes the file") {
   test::TempDir dir;
   // A fleet key from `openssl rand -hex 32` (digits first, and one read as a huge number), an SSH key, a

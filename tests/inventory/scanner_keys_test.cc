@@ -17,9 +17,9 @@
 
 using namespace pifind;
 
-namespace {
+using test::mac;
 
-MacAddress mac(const char* text) { return *MacAddress::parse(text); }
+namespace {
 
 const MacAddress kScanner = test::sample_scanner();
 

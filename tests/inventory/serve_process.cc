@@ -8,24 +8,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "collector_fixture.h"
 #include "inventory/core/whole_file.h"
+#include "tests/support/process_stats.h"
 
 namespace pifind::test {
 namespace {
-
-long status_field_kib(pid_t pid, const std::string& name) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(name + ":", 0) == 0) return std::stol(line.substr(name.size() + 1));
-  return -1;
-}
 
 // The child's environment. A child held to a file-descriptor limit runs out of descriptors on purpose, and
 // UBSan's vptr check then reports every object as having an invalid vptr: it probes the vtable by writing
@@ -102,7 +93,8 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
     ::_exit(127);
   }
   const std::string marker = "pifind serve: http://127.0.0.1:";
-  for (int attempt = 0; attempt < 1000; ++attempt) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
     const std::string text = log();
     // The whole line: stderr may have been read between the marker and the port's digits.
     if (const auto at = text.find(marker); at != std::string::npos && text.find('\n', at) != std::string::npos) {
@@ -112,7 +104,8 @@ ServeProcess::ServeProcess(Options options) : options_(std::move(options)) {
     if (!running()) throw std::runtime_error("pifind serve exited at start: " + text);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  throw std::runtime_error("pifind serve did not start within 10 s: " + log());
+  throw std::runtime_error("pifind serve did not start within " + std::to_string(options_.start_timeout.count()) +
+                           " s: " + log());
 }
 
 ServeProcess::~ServeProcess() {
@@ -142,17 +135,7 @@ int ServeProcess::kill_and_wait(int signal) {
 long ServeProcess::rss_kib() const { return status_field_kib(pid_, "VmRSS"); }
 long ServeProcess::peak_rss_kib() const { return status_field_kib(pid_, "VmHWM"); }
 
-double ServeProcess::cpu_s() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i >= 14) ticks += std::stod(field);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
+double ServeProcess::cpu_s() const { return cpu_seconds_of(pid_); }
 
 std::size_t ServeProcess::open_fds() const {
   std::error_code ec;

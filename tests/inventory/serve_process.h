@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,9 +22,10 @@ class ServeProcess {
     std::uint16_t port = 0;          ///< 0: an ephemeral port, read back from the startup line
     std::vector<std::string> extra_args;
     rlim_t max_files = 0;            ///< RLIMIT_NOFILE (soft and hard) for the child; 0 inherits ours
+    std::chrono::seconds start_timeout{10};  ///< for the startup line (a large inventory takes a while to read)
   };
 
-  /// Starts the server and waits (up to 10 s) for its startup line. Throws std::runtime_error on failure.
+  /// Starts the server and waits (up to start_timeout) for its startup line. Throws std::runtime_error on failure.
   explicit ServeProcess(Options options);
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;

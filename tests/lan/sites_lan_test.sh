@@ -53,6 +53,8 @@ in_ns collector "$pifind" serve --inventory "$work/fleet.json" --listen 198.18.1
   2>"$work/serve.log" &
 for _ in $(seq 50); do grep -q 'http://198.18.1.2:9477' "$work/serve.log" && break; sleep 0.1; done
 grep -q 'http://198.18.1.2:9477' "$work/serve.log" || fail "pifind serve did not start: $(cat "$work/serve.log")"
+# What the collector holds: the file alone is up to --compact-after behind its journal (pifind-inventory(5)).
+curl_collector() { in_ns collector curl -sf --max-time 5 "$collector$1"; }
 # ARP does not cross the router: paris reaches berlin's collector by IP only.
 in_ns scanner-paris curl -sf --max-time 5 "$collector/healthz" >/dev/null || fail "paris cannot reach the collector"
 
@@ -78,7 +80,7 @@ run_agent() {
 }
 run_agent pi-berlin-agent kitchen dc:a6:32:01:00:0b 198.18.1.11/24 drift=12.5,rtc=1.5
 run_agent pi-paris-agent hall 2c:cf:67:02:00:0b 198.18.2.11/24 drift=-3.25,rtc=0.25
-jq -S '.devices["dc:a6:32:01:00:0b"], .devices["2c:cf:67:02:00:0b"]' "$work/fleet.json" >"$work/agents.before"
+curl_collector /v1/inventory | jq -S '.devices["dc:a6:32:01:00:0b"], .devices["2c:cf:67:02:00:0b"]' >"$work/agents.before"
 
 # --- a scanner on each segment ----------------------------------------------------------------------
 # scan HOST SITE [OPTIONS...]: the scan into the collector, with its own state directory
@@ -122,7 +124,6 @@ jq -e -s '.[-1].stats.interrupted_by == "SIGTERM" and .[-1].stats.sent < 253' "$
   || fail "the interrupted scan was not cut short: $(tail -1 "$work/term.jsonl")"
 
 # --- one inventory: every Pi with its site and name, the agents' facts as they reported them --------------
-curl_collector() { in_ns collector curl -sf --max-time 5 "$collector$1"; }
 curl_collector /v1/inventory >"$work/inventory.json" || fail "GET /v1/inventory"
 device() { jq -c --arg mac "$1" '.devices[$mac]' "$work/inventory.json"; }
 expect_device() {  # MAC SITE NAME SOURCE
@@ -151,21 +152,21 @@ berlin_key=$("$pifind" keys self --state-dir "$work/scan-state-scanner-berlin" |
 jq -e --arg key "$berlin_key" '.devices["02:00:00:00:01:01"].scanners == [{"id": "02:00:00:00:01:01", "site": "berlin",
        "last_counter": 1, "interfaces": ["eth0"], "last_scan": .devices["02:00:00:00:01:01"].scanners[0].last_scan,
        "key": $key, "pinned_by": "first-use", "key_pinned": .devices["02:00:00:00:01:01"].scanners[0].key_pinned}]' \
-  "$work/fleet.json" >/dev/null || fail "berlin's scanner (key $berlin_key): $(jq -c '.devices["02:00:00:00:01:01"]' "$work/fleet.json")"
+  "$work/inventory.json" >/dev/null || fail "berlin's scanner (key $berlin_key): $(device 02:00:00:00:01:01)"
 jq -e '.devices["02:00:00:00:02:01"].scanners[0] | .site == "paris" and .last_counter == 2' \
   "$work/inventory.json" >/dev/null || fail "paris's scanner: $(device 02:00:00:00:02:01)"
 
 # The sightings changed nothing the agents said about their own Pis: only when they were seen, and where.
 for mac in dc:a6:32:01:00:0b 2c:cf:67:02:00:0b; do
   jq -S --arg mac "$mac" '.devices[$mac] | {hostname, model, serial, time, drift, agent, drift_history}' \
-    "$work/fleet.json" >"$work/after"
+    "$work/inventory.json" >"$work/after"
   jq -S --arg mac "$mac" '.devices[$mac] | {hostname, model, serial, time, drift, agent, drift_history}' \
     <(jq -s '{devices: {"dc:a6:32:01:00:0b": .[0], "2c:cf:67:02:00:0b": .[1]}}' "$work/agents.before") \
     >"$work/before"
   diff -u "$work/before" "$work/after" || fail "a scan changed what the agent on $mac reported"
 done
-jq -e '.devices["dc:a6:32:01:00:0b"].drift.drift_ppm | (. > 10.9 and . < 11.1)' "$work/fleet.json" >/dev/null \
-  || fail "kitchen's drift: $(jq -c '.devices["dc:a6:32:01:00:0b"].drift' "$work/fleet.json")"
+jq -e '.devices["dc:a6:32:01:00:0b"].drift.drift_ppm | (. > 10.9 and . < 11.1)' "$work/inventory.json" >/dev/null \
+  || fail "kitchen's drift: $(jq -c '.devices["dc:a6:32:01:00:0b"].drift' "$work/inventory.json")"
 
 # --- the outputs: aliases, site filters and groups, the audit's site, /metrics' site label --------------
 "$pifind" export --inventory "$work/fleet.json" --format json >"$work/export.json"
@@ -204,6 +205,10 @@ scanner 02:00:00:00:01:01 has key SHA256:.* pinned, .*\`pifind keys forget --sca
   "$work/reimaged.err" || fail "the re-imaged scanner's refusal: $(cat "$work/reimaged.err")"
 grep -q 'refused scans from scanner 02:00:00:00:01:01 (key_changed): ' "$work/serve.log" \
   || fail "no log line for the re-imaged scanner: $(cat "$work/serve.log")"
+for _ in 1 2 3 4 5; do  # /metrics is rendered at most once a second
+  curl_collector /metrics | grep -q '^pifind_reports_refused_total{sender="scanner",reason="key_changed"} 1$' && break
+  sleep 0.3
+done
 curl_collector /metrics | grep -q '^pifind_reports_refused_total{sender="scanner",reason="key_changed"} 1$' \
   || fail "the refused scan on /metrics: $(curl_collector /metrics | grep refused_total)"
 "$pifind" keys forget --scanner 02:00:00:00:01:01 --inventory "$work/fleet.json" >/dev/null
@@ -223,4 +228,4 @@ jq -e '.interface == "eth0,eth1"
   "$work/both.json" >/dev/null || fail "-I eth0 -I eth1 found: $(jq -c '[.hosts[] | {ip, interface}]' "$work/both.json")"
 jq -e '[.devices[] | .ips[].seen_via] | unique == ["scan:eth0", "scan:eth1"]' "$work/router.json" >/dev/null \
   || fail "the two interfaces' sightings in --inventory: $(jq -c '[.devices[] | .ips[].seen_via]' "$work/router.json")"
-echo "PASS: two sites, one inventory: $(jq '.devices | length' "$work/fleet.json") devices, 4 Pis with their sites and names"
+echo "PASS: two sites, one inventory: $(jq '.devices | length' "$work/inventory.json") devices, 4 Pis with their sites and names"
