@@ -51,7 +51,7 @@ DeliveryResult Reporter::flush() {
     d.stopped_by = "no --server given";
     return last_delivery_ = d;
   }
-  return last_delivery_ = deliver_spool(spool_, *sender_, &device_key_, counter_.last());
+  return last_delivery_ = deliver_spool(spool_, *sender_, device_key_, counter_.last());
 }
 
 }  // namespace pifind::agent

@@ -101,8 +101,6 @@ ServerUrl ServerUrl::parse(const std::string& text) {
   return url;
 }
 
-std::string ServerUrl::reports_target() const { return target(kReportsPath); }
-
 std::string ServerUrl::target(std::string_view path) const { return path_prefix + std::string(path); }
 
 BeastSender::BeastSender(ServerUrl url, std::optional<std::filesystem::path> ca_file, std::chrono::seconds timeout,
@@ -160,22 +158,18 @@ PostResult BeastSender::post(const SignedReport& report) {
   return result;
 }
 
-DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey* device_key,
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey& device_key,
                              std::uint64_t own_last_counter) {
   DeliveryResult d;
   const auto counters = spool.queued();
-  std::string public_key;
-  if (device_key) public_key = device_key->public_key().to_string();
+  const std::string public_key = device_key.public_key().to_string();
   std::size_t i = 0;
   for (; i < counters.size(); ++i) {
     auto report = spool.read(counters[i]);
     if (!report) continue;  // unreadable: removed and counted by the spool
-    if (device_key) {
-      const auto agent = MacAddress::parse(report->agent);
-      if (agent) {
-        report->device_key = public_key;
-        report->device_signature = device_key->sign(report_message(*agent, report->counter, report->body));
-      }
+    if (const auto agent = MacAddress::parse(report->agent)) {
+      report->device_key = public_key;
+      report->device_signature = device_key.sign(report_message(*agent, report->counter, report->body));
     }
     const auto r = sender.post(*report);
     if (r.status == 0) {

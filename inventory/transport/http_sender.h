@@ -24,7 +24,6 @@ struct ServerUrl {
 
   /// Throws pifind::Error with a one-line reason.
   static ServerUrl parse(const std::string& text);
-  std::string reports_target() const;
   /// The request target of `path` ("/v1/scans") under the prefix.
   std::string target(std::string_view path) const;
 };
@@ -85,10 +84,10 @@ struct DeliveryResult {
   std::vector<std::string> rejections;  ///< one line per rejected report
 };
 
-/// Posts queued reports oldest first, each signed with `device_key` (when given) as it goes; stops at the
-/// first transport failure or 5xx, keeping the rest. `own_last_counter` is the last counter this agent
-/// handed out, to tell a resend the collector already has (409 at or below it) from a refusal.
-DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey* device_key = nullptr,
-                             std::uint64_t own_last_counter = UINT64_MAX);
+/// Posts queued reports oldest first, each signed with `device_key` as it goes; stops at the first transport
+/// failure or 5xx, keeping the rest. `own_last_counter` is the last counter this agent handed out, to tell a
+/// resend the collector already has (409 at or below it) from a refusal.
+DeliveryResult deliver_spool(Spool& spool, ReportSender& sender, const DevicePrivateKey& device_key,
+                             std::uint64_t own_last_counter);
 
 }  // namespace pifind

@@ -294,7 +294,7 @@ TEST_CASE("server URLs are parsed strictly") {
   CHECK(u.tls);
   CHECK(u.host == "collector.example.org");
   CHECK(u.port == "8443");
-  CHECK(u.reports_target() == "/pifind/v1/reports");
+  CHECK(u.target(kReportsPath) == "/pifind/v1/reports");
   CHECK(ServerUrl::parse("http://10.0.0.1").port == "80");
   CHECK(ServerUrl::parse("http://[::1]:9000").host == "::1");
   CHECK_THROWS_WITH(ServerUrl::parse("ftp://x"), Catch::Contains("must start with http://"));
