@@ -12,13 +12,11 @@ std::filesystem::path fixture(const std::string& name) {
 
 namespace {
 
-class FakeRtc final : public RtcDevice {
+class FakeRtc final : public PollingOnlyRtc {
  public:
   explicit FakeRtc(FakeRtcBehaviour b) : b_(b) {}
   RtcReading read_time() override { return {b_.unix_s, b_.unix_s ? 0 : b_.read_errno}; }
   std::optional<std::uint32_t> read_voltage_low_flags() override { return b_.vl_flags; }
-  bool enable_update_interrupt() override { return false; }
-  bool wait_update_interrupt(int) override { return false; }
 
  private:
   FakeRtcBehaviour b_;
