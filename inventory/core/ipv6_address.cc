@@ -32,6 +32,11 @@ bool Ipv6Address::is_loopback() const {
   return std::all_of(bytes_.begin(), bytes_.end() - 1, [](std::uint8_t b) { return b == 0; }) && bytes_[15] == 1;
 }
 
+bool Ipv6Address::is_v4_mapped() const {
+  return std::all_of(bytes_.begin(), bytes_.begin() + 10, [](std::uint8_t b) { return b == 0; }) &&
+         bytes_[10] == 0xff && bytes_[11] == 0xff;
+}
+
 bool Ipv6Address::is_unspecified() const {
   return std::all_of(bytes_.begin(), bytes_.end(), [](std::uint8_t b) { return b == 0; });
 }

@@ -35,6 +35,8 @@ class Ipv6Address {
   bool is_unspecified() const;
   /// ff00::/8.
   bool is_multicast() const { return bytes_[0] == 0xff; }
+  /// ::ffff:0:0/96, an IPv4 address in IPv6 clothing.
+  bool is_v4_mapped() const;
 
   auto operator<=>(const Ipv6Address&) const = default;
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inventory/core/error.h"
+#include "inventory/core/ipv6_address.h"
 #include "inventory/core/json_reader.h"
 
 namespace pifind {
@@ -358,11 +359,10 @@ bool is_reportable_address(std::string_view address) {
     if (!is_interface_name(zone)) return false;
     host.resize(percent);
   }
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return false;
+  const auto v6 = Ipv6Address::parse(host);
+  if (!v6) return false;
   if (slash != std::string_view::npos && !valid_prefix(prefix, 128)) return false;
-  return !IN6_IS_ADDR_LOOPBACK(&v6) && !IN6_IS_ADDR_MULTICAST(&v6) && !IN6_IS_ADDR_UNSPECIFIED(&v6) &&
-         !IN6_IS_ADDR_V4MAPPED(&v6);
+  return !v6->is_loopback() && !v6->is_multicast() && !v6->is_unspecified() && !v6->is_v4_mapped();
 }
 
 std::optional<std::string> validate(const AgentReport& r) {

@@ -20,6 +20,9 @@ TEST_CASE("Ipv6Address parses what inet_pton does and prints RFC 5952's canonica
   CHECK(Ipv6Address::parse("fc00::1")->is_unique_local());
   CHECK_FALSE(Ipv6Address::parse("2001:db8::1")->is_unique_local());
   CHECK(Ipv6Address::parse("ff02::fb")->is_multicast());
+  CHECK(Ipv6Address::parse("::ffff:10.0.0.1")->is_v4_mapped());
+  CHECK_FALSE(Ipv6Address::parse("::10.0.0.1")->is_v4_mapped());  // IPv4-compatible, not mapped
+  CHECK_FALSE(Ipv6Address::parse("2001:db8::ffff:a00:1")->is_v4_mapped());
   CHECK(*Ipv6Address::parse("2001:db8::1") == *Ipv6Address::parse("2001:db8:0::0:1"));
   CHECK(*Ipv6Address::parse("2001:db8::1") < *Ipv6Address::parse("2001:db8::2"));
 }
