@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "inventory/protocol/adjtimex_correction.h"
+#include "inventory/store/device_admission.h"
 
 namespace pifind {
 namespace {
@@ -170,9 +171,9 @@ std::vector<IdentityNote> identity_notes(RecordsView records, const Inventory::P
     const bool scanner = kind == SenderKind::kScanner;
     for (const auto& [sender, p] : pending_keys[Inventory::index(kind)])
       notes.push_back({"key-pending", (scanner ? "scanner " : "") + sender.to_string(),
-                       fmt::format("device key {} waits for `pifind keys approve {}{}` ({} {}, last {})",
-                                   p.key.fingerprint(), scanner ? "--scanner " : "", sender.to_string(), p.reports,
-                                   scanner ? "scans" : "reports", format_utc(p.last_seen)),
+                       fmt::format("device key {} waits for `{}` ({} {}, last {})", p.key.fingerprint(),
+                                   approve_command(kind, sender), p.reports, scanner ? "scans" : "reports",
+                                   format_utc(p.last_seen)),
                        p.last_seen});
   }
   std::stable_sort(notes.begin(), notes.end(), [](const IdentityNote& a, const IdentityNote& b) { return a.at > b.at; });

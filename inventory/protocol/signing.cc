@@ -84,13 +84,8 @@ SignedVerification<Document> verify_signed(const SignedKind<Document>& kind, con
   if (device_key && !device_key->verify(message, headers.device_signature))
     return reject(Refusal::kSignature, fmt::format("{} does not match the device key (wrong key or altered {})",
                                                    kDeviceSignatureHeader, kind.name));
-  if (last_accepted_counter && counter <= *last_accepted_counter)
-    return reject(Refusal::kReplay,
-                  fmt::format("counter {} is not above the last accepted {} (replay)", counter, *last_accepted_counter));
-  const std::uint64_t base = last_accepted_counter.value_or(0);
-  if (counter - base > kMaxCounterJump)
-    return reject(Refusal::kCounterJump,
-                  fmt::format("counter {} is more than 2^32 above the last accepted {}", counter, base));
+  if (auto refused = counter_refusal(counter, last_accepted_counter))
+    return reject(refused->refusal, std::move(refused->reason));
   Document document;
   try {
     document = kind.parse(body);
@@ -141,6 +136,17 @@ int refusal_status(Refusal refusal) {
     case Refusal::kWriteFailed: return 503;
   }
   return 500;
+}
+
+std::optional<CounterRefusal> counter_refusal(std::uint64_t counter, std::optional<std::uint64_t> last_accepted) {
+  if (last_accepted && counter <= *last_accepted)
+    return CounterRefusal{Refusal::kReplay,
+                          fmt::format("counter {} is not above the last accepted {} (replay)", counter, *last_accepted)};
+  const std::uint64_t base = last_accepted.value_or(0);
+  if (counter - base > kMaxCounterJump)
+    return CounterRefusal{Refusal::kCounterJump,
+                          fmt::format("counter {} is more than 2^32 above the last accepted {}", counter, base)};
+  return std::nullopt;
 }
 
 FleetKey FleetKey::load(const std::filesystem::path& path) {

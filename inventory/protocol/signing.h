@@ -87,6 +87,15 @@ std::string_view refusal_name(Refusal refusal);
 /// The HTTP status that goes with it.
 int refusal_status(Refusal refusal);
 
+/// Why `counter` may not follow `last_accepted` (nothing for a sender never seen), with the one-line reason:
+/// kReplay at or below it, kCounterJump more than kMaxCounterJump above it (or above 0); nothing if it may.
+/// The one counter rule, checked on receipt and again at commit.
+struct CounterRefusal {
+  Refusal refusal;
+  std::string reason;
+};
+std::optional<CounterRefusal> counter_refusal(std::uint64_t counter, std::optional<std::uint64_t> last_accepted);
+
 /// The shared fleet secret. Never printed.
 class FleetKey {
  public:

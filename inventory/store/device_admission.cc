@@ -30,9 +30,6 @@ struct Claim {
 // "device" and "report" for an agent, "scanner" and "scan" for a scanner: the words of refusals.
 const char* sender_noun(SenderKind kind) { return kind == SenderKind::kScanner ? "scanner" : "device"; }
 const char* document_noun(SenderKind kind) { return kind == SenderKind::kScanner ? "scan" : "report"; }
-std::string approve_command(SenderKind kind, const MacAddress& sender) {
-  return fmt::format("pifind keys approve {}{}", kind == SenderKind::kScanner ? "--scanner " : "", sender.to_string());
-}
 
 // The record's agent is this agent: the same agent MAC, or the same pinned key (the Pi's default route moved
 // to another interface, so its agent_id, the primary interface's MAC, changed).
@@ -100,16 +97,15 @@ Admission admit_claim(Inventory& inventory, const Claim& claim, const std::optio
                                                      approve_command(claim.kind, claim.sender)));
   }
   const std::optional<std::uint64_t> last = known ? std::optional(known->last_counter) : std::nullopt;
-  if (last && claim.counter <= *last)
-    return refuse(Refusal::kReplay, fmt::format("counter {} is not above the last accepted {} (replay)",
-                                                claim.counter, *last));
-  if (claim.counter - last.value_or(0) > kMaxCounterJump)
-    return refuse(Refusal::kCounterJump, fmt::format("counter {} is more than 2^32 above the last accepted {}",
-                                                     claim.counter, last.value_or(0)));
+  if (auto refused = counter_refusal(claim.counter, last)) return refuse(refused->refusal, std::move(refused->reason));
   return {Refusal::kNone, {}, last};
 }
 
 }  // namespace
+
+std::string approve_command(SenderKind kind, const MacAddress& sender) {
+  return fmt::format("pifind keys approve {}{}", kind == SenderKind::kScanner ? "--scanner " : "", sender.to_string());
+}
 
 std::string forget_command(SenderKind kind, const MacAddress& sender) {
   return fmt::format("pifind keys forget {}{}", kind == SenderKind::kScanner ? "--scanner " : "", sender.to_string());

@@ -80,6 +80,10 @@ DevicePublicKey approve_device_key(Inventory& inventory, SenderKind kind, const 
 /// when the inventory knows nothing of this sender. Returns the key revoked, if there was one.
 std::optional<DevicePublicKey> forget_device_key(Inventory& inventory, SenderKind kind, const MacAddress& sender);
 
+/// The command that approves a sender's pending key (--enroll manual), for refusals and the audit:
+/// "pifind keys approve b8:27:eb:..." or "pifind keys approve --scanner 02:...".
+std::string approve_command(SenderKind kind, const MacAddress& sender);
+
 /// The command that lets a re-imaged sender's new key in, for refusal messages:
 /// "pifind keys forget b8:27:eb:..." or "pifind keys forget --scanner 02:...".
 std::string forget_command(SenderKind kind, const MacAddress& sender);
