@@ -87,12 +87,12 @@ const std::vector<double>& LossEstimator::truncation_terms() const {
   return out;
 }
 
-void LossEstimator::log_posterior(std::vector<double>& out, double extra_lost, double extra_answered) const {
+void LossEstimator::log_posterior(std::vector<double>& out) const {
   const Grid& g = grid();
   out = truncation_terms();
   // q^a (1-q)^b from the prior, the answers and the confirmations; the +1s are dq = q (1 - q) du.
-  const double a = failures() + extra_lost + 1;
-  const double b = prior_answered + answers_ + confirmations_answered_ + extra_answered + 1;
+  const double a = failures() + 1;
+  const double b = prior_answered + answers_ + confirmations_answered_ + 1;
   for (int i = 0; i < grid_points; ++i) out[i] += a * g.log_q[i] + b * g.log_not_q[i];
 }
 
@@ -127,14 +127,14 @@ std::vector<double> LossEstimator::moments(const std::vector<double>& log_densit
 double LossEstimator::miss_probability(int tries) const {
   if (tries < 1) return 1;
   std::vector<double> density;
-  log_posterior(density, 0, 0);
+  log_posterior(density);
   return moments(density, tries, -1).back();
 }
 
 int LossEstimator::tries_needed(double target, int max_tries) const {
   max_tries = std::max(1, max_tries);
   std::vector<double> density;
-  log_posterior(density, 0, 0);
+  log_posterior(density);
   // moments() stops at the first t that meets the target, or gives up at max_tries.
   return static_cast<int>(moments(density, max_tries, target).size());
 }
@@ -160,7 +160,7 @@ std::optional<int> LossEstimator::probes_to_lower(int tries, double target, int 
   if (std::pow(q, tries - 1) > target) return std::nullopt;
   const Grid& g = grid();
   std::vector<double> base;
-  log_posterior(base, 0, 0);
+  log_posterior(base);
   std::vector<double> density(base.size());
   const auto enough = [&](int probes) {
     const double lost = probes * q;

@@ -69,9 +69,8 @@ class LossEstimator {
   int confirmations_lost() const { return confirmations_lost_; }
 
  private:
-  /// Log posterior density over logit(q) at every grid point, up to a constant, with `extra_lost`
-  /// and `extra_answered` hypothetical confirmations added.
-  void log_posterior(std::vector<double>& out, double extra_lost, double extra_answered) const;
+  /// Log posterior density over logit(q) at every grid point, up to a constant.
+  void log_posterior(std::vector<double>& out) const;
   /// The part of the log likelihood that confirmations do not change, the 1 - q^k factors; kept
   /// until an answer or the rounds change it (confirmations come far more often).
   const std::vector<double>& truncation_terms() const;

@@ -281,7 +281,7 @@ class NameResolver::Session {
   void read_icmp_errors() {
     while (true) {
       sockaddr_in offender{};
-      char control[512];
+      alignas(cmsghdr) char control[512];  // the CMSG_* macros read cmsghdr fields in place
       std::uint8_t data[64];
       iovec io{data, sizeof data};
       msghdr message{};

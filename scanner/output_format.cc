@@ -100,14 +100,6 @@ nlohmann::json names_json(const ScanStats& s) {
           {"wait_s", rounded(s.names_wait_s)}};
 }
 
-const char* signal_name(int signal_number) {
-  switch (signal_number) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    default: return "signal";
-  }
-}
-
 nlohmann::json stats_json(const ScanResult& result) {
   const auto malformed_by_reason = counts_by_reason<ArpDecodeError>(result.stats.malformed_by_reason, json_name);
   const ScanStats& s = result.stats;
@@ -156,6 +148,14 @@ nlohmann::json claims_json(const ScanResult& result) {
 }
 
 }  // namespace
+
+const char* signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    default: return "signal";
+  }
+}
 
 OutputFormat parse_output_format(std::string_view text) {
   if (text == "table") return OutputFormat::kTable;

@@ -67,5 +67,7 @@ std::string jsonl_stats_line(const ScanResult& result);
 
 /// "49 Raspberry Pis among 96 hosts, 254 addresses in 0.6 s" (the sweep and the wait for names).
 std::string summary_line(const ScanResult& result);
+/// "SIGINT" or "SIGTERM", the signals that end a scan early ("signal" for any other).
+const char* signal_name(int signal_number);
 
 }  // namespace pifind

@@ -170,9 +170,7 @@ int ProbeScheduler::retransmission_limit() const {
 std::optional<std::uint32_t> ProbeScheduler::next_retransmission() {
   if (next_first_probe_ < targets_.size()) return std::nullopt;  // first probes go first
   const int limit = retransmission_limit();
-  std::uint64_t owed = 0;
-  for (int j = 1; j < limit; ++j) owed += silent_by_tries_[static_cast<std::size_t>(j)];
-  if (owed == 0) return std::nullopt;
+  if (silent_below(limit) - silent_by_tries_[0] == 0) return std::nullopt;  // no probed address is owed a try
   // The sweep visits addresses in probe order, so the one it stops at is the one waiting longest.
   // Some address is owed, so this ends within one sweep.
   while (true) {
@@ -302,8 +300,7 @@ void ProbeScheduler::on_capture_drops() {
 
 bool ProbeScheduler::finished(ScanTime now) {
   refresh(now);
-  std::uint64_t owed = 0;
-  for (int j = 1; j < allowed_tries_; ++j) owed += silent_by_tries_[static_cast<std::size_t>(j)];
+  const std::uint64_t owed = silent_below(allowed_tries_) - silent_by_tries_[0];
   return next_first_probe_ >= targets_.size() && conflict_checks_.empty() && confirmations_in_flight_ == 0 && owed == 0 &&
          now >= wait_until_;
 }

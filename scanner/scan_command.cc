@@ -142,8 +142,6 @@ void name_vendors(ScanResult& result, VendorTable& vendors, bool registries_load
   }
 }
 
-const char* signal_text(int signal_number) { return signal_number == SIGTERM ? "SIGTERM" : "SIGINT"; }
-
 }  // namespace
 
 std::vector<ScanInterface> resolve_interfaces(const ScanOptions& options) {
@@ -255,7 +253,7 @@ int run_scan_command(const ScanOptions& options, const ScanResultSink& sink) {
     if (!options.plain) {
       std::string summary = summary_line(result);
       if (result.stats.interrupted_by_signal != 0) {
-        summary += fmt::format(" (interrupted by {})", signal_text(result.stats.interrupted_by_signal));
+        summary += fmt::format(" (interrupted by {})", signal_name(result.stats.interrupted_by_signal));
       }
       std::cerr << summary << '\n';
     }
