@@ -272,7 +272,6 @@ void Collector::load_locked() {
     }
   }
   const std::lock_guard lock(stats_mutex_);
-  stats_.devices = inventory_.size();
   stats_.keys_pending = pending_key_count(inventory_);
 }
 
@@ -438,7 +437,6 @@ void Collector::commit(std::deque<Pending> batch) {
       stats_.scans_refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += scans;
     }
     if (written) ++stats_.commits;
-    stats_.devices = inventory_.size();
     stats_.keys_pending = pending_key_count(inventory_);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));

@@ -51,7 +51,6 @@ struct CollectorStats {
   std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> scans_refused{};
   /// Times the file was re-read because another process (a scan, a prune) changed it.
   std::uint64_t reloads = 0;
-  std::size_t devices = 0;
   /// Device keys of agents and scanners waiting for `pifind keys approve`, now.
   std::size_t keys_pending = 0;
   /// Now: the journals' size, and how long ago the oldest change the file alone does not hold yet was

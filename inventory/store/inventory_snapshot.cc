@@ -87,9 +87,4 @@ std::shared_ptr<const InventorySnapshot> PublishedInventory::snapshot() const {
   return cached_;
 }
 
-std::size_t PublishedInventory::size() const {
-  const std::lock_guard lock(mutex_);
-  return devices_.size();
-}
-
 }  // namespace pifind

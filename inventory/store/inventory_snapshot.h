@@ -64,7 +64,6 @@ class PublishedInventory {
   /// The devices as last published. Callers between two publish() share one snapshot; building one holds
   /// the lock publish() needs for a pointer copy per device (a few milliseconds at 100,000 devices).
   std::shared_ptr<const InventorySnapshot> snapshot() const;
-  std::size_t size() const;
 
  private:
   mutable std::mutex mutex_;
