@@ -84,7 +84,10 @@ sleep 0.5
 [ -z "$(leftovers)" ] || { echo "FAIL: the interrupted demo left behind:"; leftovers; exit 1; }
 echo "== --keep-running: the dashboard on loopback while the agents go on reporting"
 rm -rf "${out:?}"/*
-port=$((20000 + $$ % 20000))
+# Below the ephemeral range (32768-60999), as collector_crash_test's servers: a port up there can be the local
+# port of any test's client connection (a fresh Debian 12 root running the suite met one), and not in use now.
+port=$((20000 + $$ % 10000))
+while ss -Htan "sport = :$port" | grep -q .; do port=$((20000 + (port - 19999) % 10000)); done
 PIFIND_BUILD_DIR=$build PIFIND_DEMO_OUT=$out PIFIND_DEMO_PORT=$port setsid scripts/demo --keep-running >"$out/log" 2>&1 &
 demo=$!
 for _ in $(seq 900); do
