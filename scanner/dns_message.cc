@@ -1,6 +1,10 @@
 #include "scanner/dns_message.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "inventory/core/clean_text.h"
 
 namespace pifind {
 namespace {
@@ -69,45 +73,14 @@ DnsDecodeResult dns_failure(DnsDecodeError error) { return {std::nullopt, error}
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
-// The length of the UTF-8 sequence at `at` if it is well formed (shortest form, no surrogates, no C1
-// controls), else 0.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(at);
-  std::size_t length = 0;
-  std::uint32_t code = 0;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2, code = lead & 0x1f;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3, code = lead & 0x0f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4, code = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (at + length > text.size()) return 0;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(at + i) & 0xc0) != 0x80) return 0;
-    code = code << 6 | (byte(at + i) & 0x3f);
-  }
-  const std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code < least[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-  if (code >= 0x80 && code <= 0x9f) return 0;
-  return length;
-}
-
+// A label pifind may show: letters, digits, '-' and '_' in ASCII, and beyond ASCII whatever clean
+// text allows (no C1 controls, line separators or bidi controls, which would make a listing lie).
 bool printable_label(std::string_view label) {
-  for (std::size_t i = 0; i < label.size();) {
-    const char c = label[i];
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
-      ++i;
-      continue;
-    }
-    const std::size_t length = utf8_sequence_length(label, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return !label.empty();
+  const auto ascii_allowed = [](char c) {
+    return (c & 0x80) != 0 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  };
+  return !label.empty() && std::all_of(label.begin(), label.end(), ascii_allowed) && is_clean_text(label, label.size());
 }
 
 void append_u16(std::vector<std::uint8_t>& out, std::uint16_t v) {

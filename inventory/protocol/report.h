@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "inventory/core/clean_text.h"
 #include "inventory/core/mac_address.h"
 
 namespace pifind {
@@ -27,7 +28,6 @@ inline constexpr std::size_t kMaxAddressesPerInterface = 16;
 inline constexpr std::size_t kMaxRtcs = 8;
 inline constexpr std::size_t kMaxDriftEstimates = 8;
 inline constexpr std::size_t kMaxListItems = 16;
-inline constexpr std::size_t kMaxTextBytes = 256;
 
 struct NetworkInterface {
   std::string name;                    ///< "eth0"; [A-Za-z0-9_.:@-], at most 15 characters
@@ -212,15 +212,5 @@ bool is_valid_hostname(std::string_view name);
 
 /// True for an interface name: 1 to 15 characters of [A-Za-z0-9_.:@-] (what the kernel allows, less the odd ones).
 bool is_interface_name(std::string_view s);
-
-/// True if `s` may stand in a report's text field: at most `max_bytes`, valid UTF-8, and none of the
-/// characters that change how a listing reads: C0 and C1 controls, DEL, U+2028/U+2029, bidi overrides
-/// and isolates. validate() applies it to every text field.
-bool is_clean_text(std::string_view s, std::size_t max_bytes = kMaxTextBytes);
-
-/// `raw` made fit for a text field (what the agent does with what it reads from system files): each
-/// character is_clean_text() refuses, and each byte that is not valid UTF-8, becomes '?'; cut to at most
-/// `max_bytes` on a character boundary. is_clean_text(to_clean_text(x, n), n) holds for every x.
-std::string to_clean_text(std::string_view raw, std::size_t max_bytes);
 
 }  // namespace pifind

@@ -182,6 +182,9 @@ TEST_CASE("names print only when no reader or parser can be misled") {
   CHECK_FALSE(printable_host_name(name({"\xff\xfe", "local"})));       // not UTF-8
   CHECK_FALSE(printable_host_name(name({"\xc0\xae", "local"})));       // an overlong '.'
   CHECK_FALSE(printable_host_name(name({"\xed\xa0\x80", "local"})));   // a surrogate
+  CHECK_FALSE(printable_host_name(name({"pi\xe2\x80\xaeipf", "local"})));  // U+202E RIGHT-TO-LEFT OVERRIDE
+  CHECK_FALSE(printable_host_name(name({"pi\xe2\x81\xa6x", "local"})));    // U+2066 LEFT-TO-RIGHT ISOLATE
+  CHECK_FALSE(printable_host_name(name({"pi\xe2\x80\xa8x", "local"})));    // U+2028 LINE SEPARATOR
 }
 
 TEST_CASE("reverse names map to addresses and back") {
