@@ -113,16 +113,6 @@ void Collector::count_refusal(SenderKind kind, Refusal refusal, const std::strin
   {
     const std::lock_guard lock(stats_mutex_);
     ++(scan ? stats_.scans_refused : stats_.refused)[static_cast<std::size_t>(refusal)];
-    switch (refusal) {
-      case Refusal::kSignature: ++(scan ? stats_.scans_rejected_signature : stats_.rejected_signature); break;
-      case Refusal::kReplay: ++(scan ? stats_.scans_rejected_replay : stats_.rejected_replay); break;
-      case Refusal::kTooLarge: ++(scan ? stats_.scans_rejected_too_large : stats_.rejected_too_large); break;
-      case Refusal::kInvalid: ++(scan ? stats_.scans_rejected_invalid : stats_.rejected_invalid); break;
-      case Refusal::kCounterJump:
-        if (scan) ++stats_.scans_rejected_replay;  // scans count a counter too far ahead as a replay
-        break;
-      default: break;
-    }
   }
   // Replays are routine (a resend whose first reply was lost), bad signatures are anyone's: what an
   // operator must act on is a device or scanner refused for its key, its counter or its identity.
@@ -431,9 +421,7 @@ void Collector::commit(std::deque<Pending> batch) {
     } else {
       const auto scans = static_cast<std::uint64_t>(
           std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan.has_value(); }));
-      stats_.write_failures += batch.size() - scans;
       stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size() - scans;
-      stats_.scan_write_failures += scans;
       stats_.scans_refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += scans;
     }
     if (written) ++stats_.commits;

@@ -36,17 +36,13 @@ struct CollectorStats {
   /// Interfaces or serials that reports claimed from another device (kept as conflicts, never merged).
   std::uint64_t identity_conflicts = 0;
   std::uint64_t reports_accepted = 0;
-  /// By reason: signature (401), invalid (400), too_large (413), replay (409), write_failed (503).
-  std::uint64_t rejected_signature = 0, rejected_invalid = 0, rejected_too_large = 0, rejected_replay = 0,
-                write_failures = 0;
   /// Group commits (journal frames, or whole-file writes), and the fsync/fdatasync calls all writes made.
   std::uint64_t commits = 0, fsyncs = 0;
   /// New generations of the file written (background compactions and whole-file writes), and compactions
   /// that failed (retried).
   std::uint64_t compactions = 0, compaction_failures = 0;
-  /// Scans (POST /v1/scans) received, by result as for reports (a counter too far ahead counts as a replay).
-  std::uint64_t scans_accepted = 0, scans_rejected_signature = 0, scans_rejected_invalid = 0,
-                scans_rejected_too_large = 0, scans_rejected_replay = 0, scan_write_failures = 0;
+  /// Scans (POST /v1/scans) accepted.
+  std::uint64_t scans_accepted = 0;
   /// Scans refused, by Refusal as `refused` is for reports (pifind_reports_refused_total{sender="scanner"}).
   std::array<std::uint64_t, static_cast<std::size_t>(Refusal::kWriteFailed) + 1> scans_refused{};
   /// Times the file was re-read because another process (a scan, a prune) changed it.

@@ -35,20 +35,32 @@ std::string render_metrics(RecordsView records, const CollectorStats& stats, Tim
   std::string out;
   header(out, "pifind_devices", "gauge", "Devices in the inventory.");
   out += fmt::format("pifind_devices {}\n", records.size());
-  // Reports and scans alike: a counter per result.
-  auto by_result = [&out](const char* name, const char* help,
-                          std::initializer_list<std::pair<const char*, std::uint64_t>> counts) {
+  // Reports and scans alike: a counter per result, summed from the refusals by what their answer says, so
+  // the results add up to everything received and agree with pifind_reports_refused_total.
+  auto by_result = [&out](const char* name, const char* help, std::uint64_t accepted, const auto& refused) {
+    std::uint64_t too_large = 0, invalid = 0, signature = 0, replay = 0, forbidden = 0, write_failed = 0;
+    for (std::size_t i = 1; i < refused.size(); ++i) {
+      const auto refusal = static_cast<Refusal>(i);
+      switch (refusal_status(refusal)) {
+        case 413: too_large += refused[i]; break;
+        case 400: invalid += refused[i]; break;
+        case 401: signature += refused[i]; break;
+        case 409: replay += refused[i]; break;  // a replay or a counter too far ahead
+        case 403: forbidden += refused[i]; break;
+        default: write_failed += refused[i]; break;
+      }
+    }
     header(out, name, "counter", help);
-    for (const auto& [result, count] : counts) out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
+    const std::initializer_list<std::pair<const char*, std::uint64_t>> counts = {
+        {"accepted", accepted}, {"bad_signature", signature}, {"invalid", invalid},           {"too_large", too_large},
+        {"replay", replay},     {"forbidden", forbidden},     {"write_failed", write_failed}};
+    for (const auto& [result, count] : counts)
+      out += fmt::format("{}{{result=\"{}\"}} {}\n", name, result, count);
   };
-  by_result("pifind_collector_reports_total", "Agent reports received, by result.",
-            {{"accepted", stats.reports_accepted}, {"bad_signature", stats.rejected_signature},
-             {"invalid", stats.rejected_invalid}, {"too_large", stats.rejected_too_large},
-             {"replay", stats.rejected_replay}, {"write_failed", stats.write_failures}});
-  by_result("pifind_collector_scans_total", "Scans received (POST /v1/scans), by result.",
-            {{"accepted", stats.scans_accepted}, {"bad_signature", stats.scans_rejected_signature},
-             {"invalid", stats.scans_rejected_invalid}, {"too_large", stats.scans_rejected_too_large},
-             {"replay", stats.scans_rejected_replay}, {"write_failed", stats.scan_write_failures}});
+  by_result("pifind_collector_reports_total", "Agent reports received, by result.", stats.reports_accepted,
+            stats.refused);
+  by_result("pifind_collector_scans_total", "Scans received (POST /v1/scans), by result.", stats.scans_accepted,
+            stats.scans_refused);
   auto sample = [&out](const char* name, const char* type, const char* help, auto value) {
     header(out, name, type, help);
     out += fmt::format("{} {}\n", name, value);

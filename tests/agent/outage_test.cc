@@ -194,8 +194,8 @@ TEST_CASE("six hours without the collector: bounded spool, agent restart, ordere
   CHECK(agent.reporter->spool().queued().empty());
   const auto stats = collector.collector().stats();
   CHECK(stats.reports_accepted == 48);
-  CHECK(stats.rejected_replay == 0);
-  CHECK(stats.rejected_invalid == 0);
+  CHECK(stats.refused[static_cast<std::size_t>(Refusal::kReplay)] == 0);
+  CHECK(stats.refused[static_cast<std::size_t>(Refusal::kInvalid)] == 0);
   {
     const auto snapshot = collector.collector().snapshot();
     const auto* record = find_record(snapshot->records, kAgentMac);

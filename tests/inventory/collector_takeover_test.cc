@@ -176,6 +176,10 @@ TEST_CASE("serve: reports as the victim's agent are refused, whatever their coun
   CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"counter_jump\"}") == 1);
   CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"key_changed\"}") == 1);
   CHECK(server.metric("pifind_reports_refused_total{sender=\"agent\",reason=\"unsigned\"}") == 1);
+  // The results add up to every report received: the counter jump is a 409 like a replay, the rest 403s.
+  CHECK(server.metric("pifind_collector_reports_total{result=\"accepted\"}") == 2);
+  CHECK(server.metric("pifind_collector_reports_total{result=\"replay\"}") == 1);
+  CHECK(server.metric("pifind_collector_reports_total{result=\"forbidden\"}") == 2);
   CHECK(server.log_lines_with("refused reports from dc:a6:32:aa:bb:05 (key_changed)") == 1);
 }
 
