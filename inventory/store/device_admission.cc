@@ -97,7 +97,7 @@ Admission admit_claim(Inventory& inventory, const Claim& claim, const std::optio
                                                      approve_command(claim.kind, claim.sender)));
   }
   const std::optional<std::uint64_t> last = known ? std::optional(known->last_counter) : std::nullopt;
-  if (auto refused = counter_refusal(claim.counter, last)) return refuse(refused->refusal, std::move(refused->reason));
+  if (auto refused = counter_refusal(claim.counter, last)) return {refused->refusal, std::move(refused->reason), last};
   return {Refusal::kNone, {}, last};
 }
 

@@ -31,7 +31,8 @@ struct ReportAuthority {
 struct Admission {
   Refusal refusal = Refusal::kNone;
   std::string reason;  ///< one line, for the reply and the collector's log
-  /// The counter to compare against (the sender's last accepted, or its retired state's), if any.
+  /// The counter compared against (the sender's last accepted, or its retired state's), if any; set when
+  /// admitted and when refused for the counter (the 409's X-Pifind-Last-Counter), not for other refusals.
   std::optional<std::uint64_t> last_counter;
   bool admitted() const { return refusal == Refusal::kNone; }
 };

@@ -239,7 +239,9 @@ TEST_CASE("A scan report merges as a scan does, dated by the receiver's clock mi
   CHECK(scanner->ips[0].seen_via == "scanner");
   CHECK(last_scan_counter(inv, test::sample_scanner()) == 7u);
   // Not above the last counter: refused, nothing changes.
-  CHECK(merge_scan_report(inv, scan, test::at(2000)).refusal == Refusal::kReplay);
+  const Admission replay = merge_scan_report(inv, scan, test::at(2000));
+  CHECK(replay.refusal == Refusal::kReplay);
+  CHECK(replay.last_counter == 7u);  // what the 409 tells the scanner to continue from
   CHECK(pi.last_seen == test::at(970));
   // A file merge (counter 0) merges the sightings and records no scanner.
   Inventory local;
