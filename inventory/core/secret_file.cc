@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "inventory/core/error.h"
+#include "inventory/core/whole_file.h"
 
 namespace pifind {
 
@@ -32,12 +33,11 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& path, c
   } else if (static_cast<std::size_t>(st.st_size) > max_bytes) {
     problem = fmt::format("{} is larger than {} bytes", name, max_bytes);
   } else {
-    char buffer[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() <= max_bytes)
-      text.append(buffer, static_cast<std::size_t>(n));
-    if (n < 0) problem = system_error_text("cannot read " + name, errno);
-    if (text.size() > max_bytes) problem = fmt::format("{} is larger than {} bytes", name, max_bytes);
+    try {
+      text = read_bounded(fd, name, max_bytes);  // the file may have grown since fstat
+    } catch (const Error& e) {
+      problem = e.what();
+    }
   }
   ::close(fd);
   if (!problem.empty()) throw Error(problem);

@@ -114,18 +114,21 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path, st
     if (errno == ENOENT) return std::nullopt;
     throw Error(system_error_text("cannot open " + path.string(), errno));
   }
+  return read_bounded(f.fd, path.string(), max_bytes);
+}
+
+std::string read_bounded(int fd, const std::string& name, std::size_t max_bytes) {
   std::string out;
   char buffer[4096];
   for (;;) {
-    const ssize_t n = ::read(f.fd, buffer, sizeof buffer);
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error(system_error_text("cannot read " + path.string(), errno));
+      throw Error(system_error_text("cannot read " + name, errno));
     }
     if (n == 0) break;
     out.append(buffer, static_cast<std::size_t>(n));
-    if (out.size() > max_bytes)
-      throw Error(fmt::format("{} is larger than the {} bytes expected", path.string(), max_bytes));
+    if (out.size() > max_bytes) throw Error(fmt::format("{} is larger than the {} bytes expected", name, max_bytes));
   }
   return out;
 }

@@ -31,6 +31,10 @@ bool is_temporary_of(const std::filesystem::path& path, const std::string& name)
 /// Throws pifind::Error if it cannot be read or is larger than `max_bytes`.
 std::optional<std::string> read_small_file(const std::filesystem::path& path, std::size_t max_bytes);
 
+/// Everything from the current offset of the open descriptor `fd` to its end, if that is at most `max_bytes`;
+/// throws Error naming `name` if it cannot be read or is larger.
+std::string read_bounded(int fd, const std::string& name, std::size_t max_bytes);
+
 /// The whole content of `file`, however large; throws Error when it cannot be opened or read.
 std::string read_whole_file(const std::filesystem::path& file);
 /// Everything from the current offset of the open descriptor `fd` to its end; `name` is for the error.
