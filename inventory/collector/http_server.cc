@@ -29,6 +29,8 @@ constexpr auto kDrainTime = std::chrono::seconds(1);
 // accepting pauses before it tries again.
 constexpr int kEvictWhenExhausted = 16;
 constexpr auto kAcceptPause = std::chrono::milliseconds(20);
+// Connections taken from the listen queue at once, after each one the event loop hands over.
+constexpr int kAcceptBurst = 64;
 
 // One connection: read a request with fresh limits, hand it to the handler, write the reply, repeat while
 // the client keeps the connection alive. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
@@ -309,6 +311,7 @@ HttpServer::HttpServer(net::io_context& io, const tcp::endpoint& endpoint, HttpH
   if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor_.non_blocking(true, ec);  // accept() in a burst returns would_block when the queue is empty
   if (ec)
     throw Error("cannot listen on " + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) + ": " +
                 ec.message());
@@ -333,24 +336,35 @@ void HttpServer::accept() {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
     if (is_resource_exhaustion(ec)) return pause_accepting(ec);
     if (!ec) {
-      if (out_of_descriptors_ && log_)
-        log_("accepting connections again after " + std::to_string(accept_failures_) +
-             " failed accepts in total");
-      out_of_descriptors_ = false;
-      ++*connections_;
-      if (tls_) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler_, limits_, connections_, table_,
-                                                                        large_bodies_,
-                                                                        std::move(socket), *tls_)
-            ->run();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, large_bodies_,
-                                                     std::move(socket))
-            ->run();
+      start_session(std::move(socket));
+      // A burst of clients (every agent of a fleet when the collector restarts) waits in the listen queue:
+      // take it now, not one connection per turn of the event loop behind every busy connection's handlers
+      // (1,000 agents at once waited up to 1.3 s for their turn).
+      for (int i = 0; i < kAcceptBurst; ++i) {
+        tcp::socket next = acceptor_.accept(net::make_strand(io_), ec);
+        if (is_resource_exhaustion(ec)) return pause_accepting(ec);
+        if (ec) break;  // would block: the queue is empty
+        start_session(std::move(next));
       }
     }
     accept();
   });
+}
+
+void HttpServer::start_session(tcp::socket socket) {
+  if (out_of_descriptors_ && log_)
+    log_("accepting connections again after " + std::to_string(accept_failures_) + " failed accepts in total");
+  out_of_descriptors_ = false;
+  ++*connections_;
+  if (tls_) {
+    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(handler_, limits_, connections_, table_,
+                                                                    large_bodies_, std::move(socket), *tls_)
+        ->run();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(handler_, limits_, connections_, table_, large_bodies_,
+                                                 std::move(socket))
+        ->run();
+  }
 }
 
 void HttpServer::pause_accepting(const boost::system::error_code& ec) {

@@ -74,6 +74,8 @@ class HttpServer {
 
  private:
   void accept();
+  /// Serves an accepted connection (HTTP or TLS) until it closes.
+  void start_session(boost::asio::ip::tcp::socket socket);
   /// accept() failed with EMFILE/ENFILE/ENOBUFS/ENOMEM: free a descriptor and pause, instead of retrying
   /// at once on a listening socket that stays readable (a busy loop).
   void pause_accepting(const boost::system::error_code& ec);
