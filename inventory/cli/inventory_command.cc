@@ -35,8 +35,8 @@ int run_inventory_command(int argc, char** argv) {
     }
     if (compact->parsed()) {
       std::size_t devices = 0;
-      read_inventory_file(file);  // a missing file is an error here, not an empty inventory to create
-      update_inventory_file(file, [&](Inventory& inventory) { devices = inventory.size(); });
+      // A missing file is an error here, not an empty inventory to create.
+      update_inventory_file(file, [&](Inventory& inventory) { devices = inventory.size(); }, false);
       std::cout << "compacted " << file << ": " << devices << " devices, no journal\n";
       return 0;
     }
@@ -48,11 +48,13 @@ int run_inventory_command(int argc, char** argv) {
       removed = inventory.prune_older_than(cutoff);
       kept = inventory.size();
     } else {
-      read_inventory_file(file);  // a missing file is an error here, not an empty inventory to create
-      update_inventory_file(file, [&](Inventory& inventory) {
-        removed = inventory.prune_older_than(cutoff);
-        kept = inventory.size();
-      });
+      update_inventory_file(
+          file,
+          [&](Inventory& inventory) {
+            removed = inventory.prune_older_than(cutoff);
+            kept = inventory.size();
+          },
+          false);  // a missing file is an error here, not an empty inventory to create
     }
     std::cout << (dry_run ? "would remove " : "removed ") << removed << " devices not seen for "
               << format_duration(age) << "; " << kept << " kept\n";

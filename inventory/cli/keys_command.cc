@@ -126,25 +126,30 @@ int run_keys_command(int argc, char** argv) {
       return 0;
     }
     const MacAddress sender = parse_sender(sender_text);
-    const Inventory before = read_inventory_file(file);  // a missing file is an error here, not one to create
-    const SenderKind kind = scanner ? SenderKind::kScanner : known_kind(before, sender);
+    std::optional<DevicePublicKey> key;
+    if (approve->parsed() && !key_text.empty()) {
+      key = DevicePublicKey::parse(key_text);
+      if (!key) throw Error("--key must be ed25519=<base64 of 32 bytes>, as `pifind-agent key` prints it");
+    }
+    // One read under the lock decides the kind and makes the change; a missing file is an error, not one to create.
+    SenderKind kind = SenderKind::kAgent;
+    std::optional<DevicePublicKey> changed;
+    update_inventory_file(
+        file,
+        [&](Inventory& inventory) {
+          kind = scanner ? SenderKind::kScanner : known_kind(inventory, sender);
+          if (approve->parsed())
+            changed = approve_device_key(inventory, kind, sender, key, std::chrono::system_clock::now());
+          else
+            changed = forget_device_key(inventory, kind, sender);
+        },
+        false);
     const std::string who = fmt::format("{} {}", sender_kind_name(kind), sender.to_string());
     if (approve->parsed()) {
-      std::optional<DevicePublicKey> key;
-      if (!key_text.empty()) {
-        key = DevicePublicKey::parse(key_text);
-        if (!key) throw Error("--key must be ed25519=<base64 of 32 bytes>, as `pifind-agent key` prints it");
-      }
-      std::optional<DevicePublicKey> pinned;
-      update_inventory_file(file, [&](Inventory& inventory) {
-        pinned = approve_device_key(inventory, kind, sender, key, std::chrono::system_clock::now());
-      });
-      std::cout << "pinned " << pinned->fingerprint() << " to " << who << '\n';
+      std::cout << "pinned " << changed->fingerprint() << " to " << who << '\n';
       return 0;
     }
-    std::optional<DevicePublicKey> forgotten;
-    update_inventory_file(file, [&](Inventory& inventory) { forgotten = forget_device_key(inventory, kind, sender); });
-    std::cout << (forgotten ? "forgot " + forgotten->fingerprint() + " of " : "reset the counter of ") << who
+    std::cout << (changed ? "forgot " + changed->fingerprint() + " of " : "reset the counter of ") << who
               << "; its next signed " << (kind == SenderKind::kScanner ? "scan" : "report") << " pins its new key\n";
     return 0;
   });

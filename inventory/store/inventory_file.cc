@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -187,14 +188,21 @@ unsigned inventory_file_mode(const std::filesystem::path& file) {
   return 0640 & ~process_umask();
 }
 
-void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change) {
+void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change,
+                           bool missing_ok) {
   const FileLock lock(file);
-  InventoryOnDisk disk = load_inventory(file, true);
+  InventoryOnDisk disk = load_inventory(file, missing_ok, true);
   change(disk.inventory);
-  std::vector<std::string> lines;
-  lines.reserve(disk.inventory.size());
-  for (const auto& [id, record] : disk.inventory.records()) lines.push_back(device_line(id, record));
-  const std::vector<std::string_view> views(lines.begin(), lines.end());
+  // Devices the change left alone keep their lines as read; the rest are rendered again.
+  for (const auto& id : disk.inventory.take_changed()) disk.lines.erase(id);
+  std::deque<std::string> rendered;  // a deque: the views below must survive its growth
+  std::vector<std::string_view> views;
+  views.reserve(disk.inventory.size());
+  for (const auto& [id, record] : disk.inventory.records()) {
+    const auto kept = disk.lines.find(id);
+    views.push_back(kept != disk.lines.end() ? std::string_view(kept->second)
+                                             : std::string_view(rendered.emplace_back(device_line(id, record))));
+  }
   replace_inventory_file(file, std::chrono::system_clock::now(), disk.highest_generation + 1, views,
                          sections_text(disk.inventory));
 }

@@ -68,9 +68,11 @@ void write_inventory_file(const std::filesystem::path& file, const Inventory& in
 void replace_inventory_file(const std::filesystem::path& file, TimePoint updated, std::uint64_t generation,
                             std::span<const std::string_view> device_lines, std::string_view sections);
 
-/// Locks `file`, reads it with its journals (empty if absent), calls `change`, and writes the result as a new
-/// generation of the file, folding the journals into it. If reading or `change` throws, nothing is written
-/// and the exception propagates. A running collector notices and re-reads.
-void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change);
+/// Locks `file`, reads it with its journals (a missing file is empty if `missing_ok`, an Error otherwise), calls
+/// `change`, and writes the result as a new generation of the file, folding the journals into it; the lines of
+/// devices `change` did not touch are written as they were read. If reading or `change` throws, nothing is
+/// written and the exception propagates. A running collector notices and re-reads.
+void update_inventory_file(const std::filesystem::path& file, const std::function<void(Inventory&)>& change,
+                           bool missing_ok = true);
 
 }  // namespace pifind
