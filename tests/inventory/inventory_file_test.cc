@@ -150,6 +150,33 @@ TEST_CASE("A document read a line per device reads the same as the same document
   CHECK_THROWS_WITH(inventory_from_text(broken), Contains("not valid JSON: parse error at line"));
 }
 
+TEST_CASE("An update reads once, writes untouched devices' lines as read and renders the changed ones again") {
+  test::TempDir dir;
+  const auto file = dir / "fleet.json";
+  Inventory inv;
+  merge_scan(inv, {test::sighting("b8:27:eb:00:00:02", "10.0.0.6", 5), test::sighting("dc:a6:32:00:00:03", "10.0.0.7", 6)},
+             "eth0");
+  std::string text = inventory_to_text(inv, test::at(300), 3);
+  // Device 3's line laid out otherwise (a space after its brace): still a line of the line-per-device format.
+  const MacAddress untouched = *MacAddress::parse("dc:a6:32:00:00:03");
+  const std::string line = device_line(untouched, inv.records().at(untouched));
+  const std::string respaced = std::string(line).insert(line.find('{') + 1, " ");
+  text.replace(text.find(line), line.size(), respaced);
+  write_file_atomically(file, text);
+
+  const MacAddress changed = *MacAddress::parse("b8:27:eb:00:00:02");
+  update_inventory_file(file, [&](Inventory& inventory) { inventory.find_by_mac(changed)->hostname = "kitchen"; }, false);
+  const std::string after = read_whole_file(file);
+  CHECK_THAT(after, Contains(respaced));
+  const Inventory reread = read_inventory_file(file);
+  CHECK_THAT(after, Contains(device_line(changed, reread.records().at(changed))));
+  CHECK(reread.records().at(changed).hostname == "kitchen");
+  CHECK(inventory_document_from_text(after).generation == 4);
+  // missing_ok = false: a missing file is an error and nothing is created.
+  CHECK_THROWS_WITH(update_inventory_file(dir / "none.json", [](Inventory&) {}, false), Contains("no such inventory file"));
+  CHECK_FALSE(std::filesystem::exists(dir / "none.json"));
+}
+
 TEST_CASE("The error for a file that is not an inventory never quotes the file") {
   test::TempDir dir;
   // A fleet key from `openssl rand -hex 32` (digits first, and one read as a huge number), an SSH key, a
