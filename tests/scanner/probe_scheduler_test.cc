@@ -2,111 +2,17 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <map>
 #include <random>
-#include <set>
-#include <unordered_map>
+
+#include "tests/support/simulated_lan.h"
 
 using namespace pifind;
 using namespace std::chrono_literals;
 
 namespace {
 
-// A simulated LAN driven in simulated time: each probe to a live host is answered after its delay
-// unless the request or the reply is lost. No real waiting.
-struct SimulatedLan {
-  std::map<std::uint32_t, ScanDuration> live;  // address -> reply delay
-  double frame_loss = 0;
-  std::uint32_t seed = 1;
-  /// The driver wakes this late for every event (a loaded machine); replies are not delayed.
-  ScanDuration timer_lateness{};
-  /// Hosts answer their first answered probe only, as if every later reply were lost.
-  bool answer_once = false;
-  /// The kernel dropped captured frames before the scan began.
-  bool capture_drops = false;
-
-  struct Outcome {
-    std::set<std::uint32_t> found;
-    std::uint64_t sent = 0;
-    int allowed_tries = 0;
-    ScanDuration elapsed{};
-    ScanDuration min_gap = ScanDuration::max();
-    std::unordered_map<std::uint32_t, int> probes_per_address;
-    std::uint64_t late = 0;
-    ProbeCounters counters;
-  };
-
-  Outcome scan(const std::vector<Ipv4Address>& targets, const ScanPolicy& policy) const {
-    std::mt19937 rng(seed);
-    std::bernoulli_distribution lost(frame_loss);
-    ProbeScheduler scheduler(targets, policy);
-    if (capture_drops) scheduler.on_capture_drops();
-    std::set<std::uint32_t> answered;
-    std::multimap<ScanTime, std::uint32_t> replies;
-    Outcome outcome;
-    const ScanTime start{};
-    ScanTime now = start, last_send{};
-    bool sent_any = false;
-    for (int steps = 0; steps < 10'000'000; ++steps) {
-      while (auto target = scheduler.next_probe(now)) {
-        if (sent_any) outcome.min_gap = std::min(outcome.min_gap, now - last_send);
-        sent_any = true;
-        last_send = now;
-        ++outcome.sent;
-        ++outcome.probes_per_address[target->value()];
-        const auto host = live.find(target->value());
-        if (host == live.end() || (answer_once && answered.count(host->first) != 0)) continue;
-        if (!lost(rng) && !lost(rng)) {
-          replies.emplace(now + host->second, target->value());
-          answered.insert(host->first);
-        }
-      }
-      if (scheduler.finished(now)) break;
-      ScanTime next = scheduler.next_event(now);
-      REQUIRE(next >= now);
-      if (!replies.empty() && replies.begin()->first <= next) {
-        now = std::max(now, replies.begin()->first);
-        const std::uint32_t address = replies.begin()->second;
-        replies.erase(replies.begin());
-        const ReplyKind kind = scheduler.on_reply(Ipv4Address(address), now);
-        if (kind == ReplyKind::kFirst || kind == ReplyKind::kLate) outcome.found.insert(address);
-        if (kind == ReplyKind::kLate) ++outcome.late;
-        continue;
-      }
-      now = next + timer_lateness;
-    }
-    REQUIRE(scheduler.finished(now));
-    outcome.counters = scheduler.counters();
-    outcome.allowed_tries = outcome.counters.allowed_tries;
-    outcome.elapsed = now - start;
-    return outcome;
-  }
-};
-
-constexpr std::uint32_t net = 0xc6120000u;  // 198.18.0.0
-
-// The hosts of 198.18.0.0/prefix, without the scanner's own .1.
-std::vector<Ipv4Address> block(int prefix) {
-  std::vector<Ipv4Address> targets;
-  const std::uint32_t size = 1u << (32 - prefix);
-  for (std::uint32_t i = 2; i < size - 1; ++i) targets.emplace_back(net | i);
-  return targets;
-}
-
-// `hosts` live hosts spread evenly over 198.18.0.0/prefix.
-SimulatedLan spread(int hosts, int prefix, ScanDuration delay = 200us) {
-  SimulatedLan lan;
-  const std::uint32_t size = 1u << (32 - prefix);
-  for (int i = 0; i < hosts; ++i) lan.live[net | (2 + static_cast<std::uint32_t>(i) * ((size - 4) / static_cast<std::uint32_t>(hosts)))] = delay;
-  return lan;
-}
-
-// The /24 of bench/scan: 100 hosts at .2, .4, ... .200.
-SimulatedLan dense24(ScanDuration delay = 200us) {
-  SimulatedLan lan;
-  for (std::uint32_t i = 0; i < 100; ++i) lan.live[net | (2 + i * 2)] = delay;
-  return lan;
-}
+using test::SimulatedLan;
+constexpr std::uint32_t net = test::kSimulatedNet;
 
 int silent_probes_max(const SimulatedLan& lan, const SimulatedLan::Outcome& outcome) {
   int most = 0;
@@ -119,9 +25,9 @@ int silent_probes_max(const SimulatedLan& lan, const SimulatedLan::Outcome& outc
 }  // namespace
 
 TEST_CASE("without loss on a /24 with 100 hosts, every host is found and silent addresses get two tries") {
-  const SimulatedLan lan = dense24();
+  const SimulatedLan lan = test::dense_24();
   const ScanPolicy policy;
-  const auto outcome = lan.scan(block(24), policy);
+  const auto outcome = lan.scan(test::simulated_block(24), policy);
   CHECK(outcome.found.size() == 100);
   // 100 clean confirmations leave M(1) = 1/112; the 222 more that one try needs cost more than the
   // 153 second tries they would save.
@@ -144,8 +50,8 @@ TEST_CASE("without loss on a sparse /20 or /16, confirmations buy the evidence f
   const ScanPolicy policy;
   for (const auto& [prefix, hosts] : {std::pair{20, 101}, std::pair{16, 300}}) {
     INFO("/" << prefix << " with " << hosts << " live hosts");
-    const SimulatedLan lan = spread(hosts, prefix);
-    const std::vector<Ipv4Address> targets = block(prefix);
+    const SimulatedLan lan = test::spread_hosts(hosts, prefix);
+    const std::vector<Ipv4Address> targets = test::simulated_block(prefix);
     const auto outcome = lan.scan(targets, policy);
     CHECK(outcome.found.size() == static_cast<std::size_t>(hosts));
     CHECK(outcome.allowed_tries == 1);
@@ -160,8 +66,8 @@ TEST_CASE("without loss on a sparse /20 or /16, confirmations buy the evidence f
 }
 
 TEST_CASE("a few answering hosts on a /24 leave silent addresses two or three tries") {
-  SimulatedLan lan = spread(3, 24);
-  const auto outcome = lan.scan(block(24), ScanPolicy{});
+  SimulatedLan lan = test::spread_hosts(3, 24);
+  const auto outcome = lan.scan(test::simulated_block(24), ScanPolicy{});
   CHECK(outcome.found.size() == 3);
   CHECK(outcome.allowed_tries >= 2);
   CHECK(outcome.allowed_tries <= 3);
@@ -170,21 +76,21 @@ TEST_CASE("a few answering hosts on a /24 leave silent addresses two or three tr
 
 TEST_CASE("nothing answering gives every address the three tries of the prior") {
   const SimulatedLan nobody;
-  const auto outcome = nobody.scan(block(24), ScanPolicy{});
+  const auto outcome = nobody.scan(test::simulated_block(24), ScanPolicy{});
   CHECK(outcome.found.empty());
   CHECK(outcome.allowed_tries == 3);
   CHECK(outcome.sent == 253 * 3);
 }
 
 TEST_CASE("under 30% frame loss on a /24 the tries adapt, recall stays near complete, frames stay bounded") {
-  SimulatedLan lan = dense24();
-  const auto clean = lan.scan(block(24), ScanPolicy{});
+  SimulatedLan lan = test::dense_24();
+  const auto clean = lan.scan(test::simulated_block(24), ScanPolicy{});
   lan.frame_loss = 0.30;
   std::size_t found = 0;
   std::uint64_t sent = 0;
   for (std::uint32_t seed = 1; seed <= 10; ++seed) {
     lan.seed = seed;
-    const auto outcome = lan.scan(block(24), ScanPolicy{});
+    const auto outcome = lan.scan(test::simulated_block(24), ScanPolicy{});
     found += outcome.found.size();
     sent += outcome.sent;
     // The estimate of q from ~100 confirmations and ~200 first-answer trials spreads over 0.44-0.57.
@@ -201,12 +107,12 @@ TEST_CASE("under 30% frame loss on a /24 the tries adapt, recall stays near comp
 }
 
 TEST_CASE("under 30% frame loss on a sparse /20 the tries adapt and recall stays near complete") {
-  SimulatedLan lan = spread(101, 20);
+  SimulatedLan lan = test::spread_hosts(101, 20);
   lan.frame_loss = 0.30;
   std::size_t found = 0;
   for (std::uint32_t seed = 1; seed <= 3; ++seed) {
     lan.seed = seed;
-    const auto outcome = lan.scan(block(20), ScanPolicy{});
+    const auto outcome = lan.scan(test::simulated_block(20), ScanPolicy{});
     found += outcome.found.size();
     CHECK(outcome.allowed_tries >= 8);
     CHECK(silent_probes_max(lan, outcome) == outcome.allowed_tries);
@@ -215,22 +121,22 @@ TEST_CASE("under 30% frame loss on a sparse /20 the tries adapt and recall stays
 }
 
 TEST_CASE("the retry option bounds every address's probes, confirmations included, however much loss is seen") {
-  SimulatedLan lan = spread(50, 24);
+  SimulatedLan lan = test::spread_hosts(50, 24);
   lan.frame_loss = 0.5;
   ScanPolicy policy;
   policy.max_tries = 4;
-  const auto outcome = lan.scan(block(24), policy);
+  const auto outcome = lan.scan(test::simulated_block(24), policy);
   CHECK(outcome.allowed_tries == 4);
   for (const auto& [address, probes] : outcome.probes_per_address) CHECK(probes <= 4);
   policy.max_tries = 1;
-  const auto once = spread(50, 24).scan(block(24), policy);
+  const auto once = test::spread_hosts(50, 24).scan(test::simulated_block(24), policy);
   CHECK(once.sent == 253);
 }
 
 TEST_CASE("a Wi-Fi Pi in power save that answers after 300 ms is still found") {
-  SimulatedLan lan = spread(20, 24);
+  SimulatedLan lan = test::spread_hosts(20, 24);
   lan.live[net | 0xfe] = 300ms;  // .254, probed last
-  const auto outcome = lan.scan(block(24), ScanPolicy{});
+  const auto outcome = lan.scan(test::simulated_block(24), ScanPolicy{});
   CHECK(outcome.found.count(net | 0xfe) == 1);
   CHECK(outcome.found.size() == 21);
 }
@@ -246,10 +152,10 @@ TEST_CASE("a single silent address ends after its answer window") {
 }
 
 TEST_CASE("a late timer is caught up by sending back to back, but a pause is not") {
-  SimulatedLan lan = spread(10, 22);
+  SimulatedLan lan = test::spread_hosts(10, 22);
   lan.timer_lateness = 3ms;  // six frame slots at 1 Mbit/s
   const ScanPolicy policy;
-  const auto outcome = lan.scan(block(22), policy);
+  const auto outcome = lan.scan(test::simulated_block(22), policy);
   CHECK(outcome.found.size() == 10);
   // The rate holds: the first pass takes about its 1021 slots, not one slot per late wake-up.
   CHECK(outcome.elapsed < 1021 * policy.send_interval * 3 / 2 + policy.max_timeout + 100ms);
@@ -257,8 +163,8 @@ TEST_CASE("a late timer is caught up by sending back to back, but a pause is not
 }
 
 TEST_CASE("targets in any order, repeated or not, are each probed and found once") {
-  SimulatedLan lan = spread(20, 24);
-  std::vector<Ipv4Address> targets = block(24);
+  SimulatedLan lan = test::spread_hosts(20, 24);
+  std::vector<Ipv4Address> targets = test::simulated_block(24);
   std::shuffle(targets.begin(), targets.end(), std::mt19937(7));
   targets.push_back(targets[5]);
   targets.push_back(targets[100]);
@@ -317,10 +223,10 @@ TEST_CASE("lost confirmations raise the tries of silent addresses already given 
   // confirmation is lost. Against their 42 first-try answers (evidence of little loss once silent
   // addresses have had several tries) that still makes q about 0.45: every silent address gets the
   // tries that calls for, also those already swept at fewer.
-  SimulatedLan lan = spread(42, 24);
+  SimulatedLan lan = test::spread_hosts(42, 24);
   lan.answer_once = true;
   const ScanPolicy policy;
-  const auto outcome = lan.scan(block(24), policy);
+  const auto outcome = lan.scan(test::simulated_block(24), policy);
   CHECK(outcome.found.size() == 42);
   CHECK(outcome.counters.confirmations_lost == outcome.counters.confirmations);
   CHECK(outcome.counters.confirmations >= 42);
@@ -331,9 +237,9 @@ TEST_CASE("lost confirmations raise the tries of silent addresses already given 
 }
 
 TEST_CASE("after the kernel drops captured frames, silent addresses get the prior's three tries") {
-  SimulatedLan lan = spread(101, 20);
+  SimulatedLan lan = test::spread_hosts(101, 20);
   lan.capture_drops = true;
-  const auto outcome = lan.scan(block(20), ScanPolicy{});
+  const auto outcome = lan.scan(test::simulated_block(20), ScanPolicy{});
   CHECK(outcome.found.size() == 101);
   CHECK(outcome.allowed_tries == 3);
   CHECK(silent_probes_max(lan, outcome) == 3);
