@@ -140,7 +140,7 @@ void Collector::submit(const SignedHeaders& headers, std::string body, std::func
   Verification v = verify_report(key_, headers, body, last);
   if (!v.accepted()) {
     count_refusal(SenderKind::kAgent, v.refusal, headers.agent.substr(0, 17), v.reason);
-    done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
+    done({v.http_status(), v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
   enqueue({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::nullopt, std::move(done)});
@@ -151,7 +151,7 @@ void Collector::submit_scan(const SignedHeaders& headers, std::string body, std:
   ScanVerification v = verify_scan(key_, headers, body, last);
   if (!v.accepted()) {
     count_refusal(SenderKind::kScanner, v.refusal, headers.agent.substr(0, 17), v.reason);
-    done({v.http_status, v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
+    done({v.http_status(), v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
   enqueue({{}, ReportAuthority{v.device_key, options_.enroll}, std::move(*v.report), std::move(done)});

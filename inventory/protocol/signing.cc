@@ -51,7 +51,7 @@ SignedVerification<Document> verify_signed(const SignedKind<Document>& kind, con
                                            const SignedHeaders& headers, std::string_view body,
                                            std::optional<std::uint64_t> last_accepted_counter) {
   const auto reject = [](Refusal refusal, std::string reason) {
-    return SignedVerification<Document>{std::nullopt, std::nullopt, refusal_status(refusal), refusal,
+    return SignedVerification<Document>{std::nullopt, std::nullopt, refusal,
                                         std::move(reason)};
   };
   if (body.size() > kind.max_bytes)
@@ -97,7 +97,7 @@ SignedVerification<Document> verify_signed(const SignedKind<Document>& kind, con
                   fmt::format("{} {} differs from the {} header", kind.name, kind.sender_field, kind.sender_header));
   if (document.counter != counter)
     return reject(Refusal::kInvalid, fmt::format("{} counter differs from the {} header", kind.name, kCounterHeader));
-  return {std::move(document), device_key, 204, Refusal::kNone, {}};
+  return {std::move(document), device_key, Refusal::kNone, {}};
 }
 
 }  // namespace

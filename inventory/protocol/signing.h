@@ -127,17 +127,18 @@ struct SignedHeaders {
   std::string device_signature;
 };
 
-/// What verify_report() or verify_scan() decided. `http_status` is the reply the collector should send.
+/// What verify_report() or verify_scan() decided; http_status() is the reply the collector should send.
 template <typename Document>
 struct SignedVerification {
   std::optional<Document> report;  ///< set only when accepted
   /// The device key whose signature the document carries (verified); nothing for one without.
   std::optional<DevicePublicKey> device_key;
-  int http_status = 0;             ///< 204, 400, 401, 409 or 413
   Refusal refusal = Refusal::kNone;
-  std::string reason;              ///< one line, empty when accepted
+  std::string reason;  ///< one line, empty when accepted
 
   bool accepted() const { return report.has_value(); }
+  /// 204, or the refusal's: 400, 401, 403, 409 or 413.
+  int http_status() const { return refusal_status(refusal); }
 };
 using Verification = SignedVerification<AgentReport>;
 using ScanVerification = SignedVerification<ScanReport>;

@@ -98,7 +98,7 @@ class TlsCollector {
                                   header(kDeviceKeyHeader), header(kDeviceSignatureHeader)}, req.body(),
                                  std::nullopt);
     accepted += v.accepted();
-    http::response<http::string_body> res{static_cast<http::status>(v.http_status), 11};
+    http::response<http::string_body> res{static_cast<http::status>(v.http_status()), 11};
     res.body() = v.reason;
     res.prepare_payload();
     http::write(stream, res, ec);

@@ -86,6 +86,7 @@ class TestCollector {
     SignedHeaders h{header(kAgentHeader), header(kCounterHeader), header(kSignatureHeader),
                     header(kDeviceKeyHeader), header(kDeviceSignatureHeader)};
     Verification v;
+    int status = 0;
     {
       std::lock_guard lock(mutex_);
       last_headers_ = {{"target", std::string(req.target())},
@@ -95,18 +96,22 @@ class TestCollector {
                        {"signature", h.signature},
                        {"device_key", h.device_key}};
       const auto last = last_counter_.count(h.agent) ? std::optional(last_counter_[h.agent]) : std::nullopt;
-      v = req.method() == http::verb::post && std::string(req.target()) == kReportsPath
-              ? verify_report(FleetKey::from_secret(kSecret), h, req.body(), last)
-              : Verification{std::nullopt, std::nullopt, 404, Refusal::kInvalid, "not found"};
-      if (forced_ != 0) v = Verification{std::nullopt, std::nullopt, forced_, Refusal::kInvalid, "forced"};
+      const bool report_post = req.method() == http::verb::post && std::string(req.target()) == kReportsPath;
+      v = report_post ? verify_report(FleetKey::from_secret(kSecret), h, req.body(), last)
+                      : Verification{std::nullopt, std::nullopt, Refusal::kInvalid, "not found"};
+      status = report_post ? v.http_status() : 404;
+      if (forced_ != 0) {
+        v = Verification{std::nullopt, std::nullopt, Refusal::kInvalid, "forced"};
+        status = forced_;
+      }
       device_keys_.push_back(v.device_key ? v.device_key->to_string() : "");
       if (v.accepted()) {
         last_counter_[h.agent] = v.report->counter;
         accepted_.push_back(v.report->counter);
       }
-      statuses_.push_back(v.http_status);
+      statuses_.push_back(status);
     }
-    http::response<http::string_body> res{static_cast<http::status>(v.http_status), req.version()};
+    http::response<http::string_body> res{static_cast<http::status>(status), req.version()};
     res.body() = v.reason;
     if (v.refusal == Refusal::kReplay)
       res.set(beast::string_view(kLastCounterHeader.data(), kLastCounterHeader.size()),

@@ -33,7 +33,7 @@ int check_signed_document(std::string_view body, Parse parse, Sign sign, Verify 
   const auto first = verify(key, headers, body, std::nullopt);
   require(first.accepted() && to_body(*first.report) == once, "a signed valid document is accepted as parsed");
   const auto replay = verify(key, headers, body, document.counter);
-  require(!replay.accepted() && replay.http_status == 409, "the same counter again is a replay (409)");
+  require(!replay.accepted() && replay.http_status() == 409, "the same counter again is a replay (409)");
   return 0;
 }
 

@@ -34,7 +34,7 @@ TEST_CASE("a signed report verifies and yields the parsed report") {
   const std::string body = to_body(r);
   const auto v = verify_report(key, headers_for(r, body), body, 4);
   REQUIRE(v.accepted());
-  CHECK(v.http_status == 204);
+  CHECK(v.http_status() == 204);
   CHECK(v.report->identity.hostname == "pi1");
   CHECK(verify_report(key, headers_for(r, body), body, std::nullopt).accepted());
 }
@@ -52,50 +52,50 @@ TEST_CASE("verification rejects tampering, wrong keys, replays and header mismat
 
   std::string altered = body;
   altered.replace(altered.find("pi1"), 3, "pi2");
-  CHECK(verify_report(key, h, altered, 4).http_status == 401);
-  CHECK(verify_report(FleetKey::from_secret("another fleet key, 32 bytes long"), h, body, 4).http_status == 401);
+  CHECK(verify_report(key, h, altered, 4).http_status() == 401);
+  CHECK(verify_report(FleetKey::from_secret("another fleet key, 32 bytes long"), h, body, 4).http_status() == 401);
 
   const auto replay = verify_report(key, h, body, 5);
-  CHECK(replay.http_status == 409);
+  CHECK(replay.http_status() == 409);
   CHECK_THAT(replay.reason, Catch::Contains("replay"));
-  CHECK(verify_report(key, h, body, 9).http_status == 409);
+  CHECK(verify_report(key, h, body, 9).http_status() == 409);
 
   auto bad = h;
   bad.counter = "6";  // the signature covers the counter, so this no longer verifies
-  CHECK(verify_report(key, bad, body, 4).http_status == 401);
+  CHECK(verify_report(key, bad, body, 4).http_status() == 401);
   bad = h;
   bad.counter = "05";
-  CHECK(verify_report(key, bad, body, 4).http_status == 400);
+  CHECK(verify_report(key, bad, body, 4).http_status() == 400);
   bad.counter = "0";
-  CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
+  CHECK(verify_report(key, bad, body, std::nullopt).http_status() == 400);
   bad.counter = "9223372036854775808";  // 2^63: beyond what collectors store
-  CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
+  CHECK(verify_report(key, bad, body, std::nullopt).http_status() == 400);
   bad.counter = "99999999999999999999999";
-  CHECK(verify_report(key, bad, body, std::nullopt).http_status == 400);
+  CHECK(verify_report(key, bad, body, std::nullopt).http_status() == 400);
   bad = h;
   bad.agent = "B8:27:EB:00:11:22";
-  CHECK(verify_report(key, bad, body, 4).http_status == 400);
+  CHECK(verify_report(key, bad, body, 4).http_status() == 400);
   bad = h;
   bad.signature = "sha1=abc";
-  CHECK(verify_report(key, bad, body, 4).http_status == 401);
+  CHECK(verify_report(key, bad, body, 4).http_status() == 401);
 
   // Correctly signed, but the body claims another counter than the header: refused.
   const auto other = minimal_report(6);
   const std::string other_body = to_body(other);
   SignedHeaders mismatched{r.agent_id.to_string(), "5", sign_report(key, r.agent_id, 5, other_body), {}, {}};
   const auto v = verify_report(key, mismatched, other_body, 4);
-  CHECK(v.http_status == 400);
+  CHECK(v.http_status() == 400);
   CHECK_THAT(v.reason, Catch::Contains("counter differs"));
 
   // Correctly signed garbage is still validated.
   const std::string junk = "{\"schema\":\"3.0\"}";
   const auto j =
       verify_report(key, {r.agent_id.to_string(), "5", sign_report(key, r.agent_id, 5, junk), {}, {}}, junk, 4);
-  CHECK(j.http_status == 400);
+  CHECK(j.http_status() == 400);
   CHECK_THAT(j.reason, Catch::Contains("newer"));
 
   const std::string huge(kMaxReportBytes + 1, ' ');
-  CHECK(verify_report(key, h, huge, 4).http_status == 413);
+  CHECK(verify_report(key, h, huge, 4).http_status() == 413);
 }
 
 TEST_CASE("key files must be private and long enough") {
@@ -152,7 +152,7 @@ TEST_CASE("a counter far above the last accepted one is refused, so one report c
   const auto r = minimal_report(static_cast<std::uint64_t>(INT64_MAX));
   const std::string body = to_body(r);
   const auto v = verify_report(key, headers_for(r, body), body, 10);
-  CHECK(v.http_status == 409);
+  CHECK(v.http_status() == 409);
   CHECK(v.refusal == Refusal::kCounterJump);
   CHECK(verify_report(key, headers_for(r, body), body, std::nullopt).refusal == Refusal::kCounterJump);
   const auto near = minimal_report(10 + kMaxCounterJump);

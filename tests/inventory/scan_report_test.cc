@@ -132,21 +132,21 @@ TEST_CASE("a signed scan verifies, and tampering, replays, reports and header mi
   const SignedHeaders h = signed_scan_headers_for(scan, body);
   const auto v = verify_scan(test_fleet_key(), h, body, 4);
   REQUIRE(v.accepted());
-  CHECK(v.http_status == 204);
+  CHECK(v.http_status() == 204);
   CHECK(v.report->sightings.size() == 3);
 
   std::string altered = body;
   altered.replace(altered.find("site-a"), 6, "site-b");
-  CHECK(verify_scan(test_fleet_key(), h, altered, 4).http_status == 401);
+  CHECK(verify_scan(test_fleet_key(), h, altered, 4).http_status() == 401);
   const auto replay = verify_scan(test_fleet_key(), h, body, 5);
-  CHECK(replay.http_status == 409);
+  CHECK(replay.http_status() == 409);
   CHECK_THAT(replay.reason, Catch::Contains("replay"));
 
   // A report's signature over the same bytes is not a scan's, and a scan's not a report's.
   SignedHeaders as_report = h;
   as_report.signature = sign_report(test_fleet_key(), scan.scanner_id, scan.counter, body);
-  CHECK(verify_scan(test_fleet_key(), as_report, body, std::nullopt).http_status == 401);
-  CHECK(verify_report(test_fleet_key(), h, body, std::nullopt).http_status == 401);
+  CHECK(verify_scan(test_fleet_key(), as_report, body, std::nullopt).http_status() == 401);
+  CHECK(verify_report(test_fleet_key(), h, body, std::nullopt).http_status() == 401);
 
   SignedHeaders other_counter = h;
   other_counter.counter = "6";
@@ -160,12 +160,12 @@ TEST_CASE("a signed scan verifies, and tampering, replays, reports and header mi
 
   const std::string too_large(kMaxScanBytes + 1, ' ');
   const auto large = verify_scan(test_fleet_key(), signed_scan_headers_for(scan, too_large), too_large, std::nullopt);
-  CHECK(large.http_status == 413);
+  CHECK(large.http_status() == 413);
   CHECK_THAT(large.reason, Catch::Contains("scan of"));
 
   const std::string junk = "{\"schema\": \"1.0\"}";
   const auto invalid = verify_scan(test_fleet_key(), signed_scan_headers_for(scan, junk), junk, std::nullopt);
-  CHECK(invalid.http_status == 400);
+  CHECK(invalid.http_status() == 400);
   CHECK_THAT(invalid.reason, Catch::Contains("scan: 'scanner_id'"));
 }
 
