@@ -161,7 +161,7 @@ class ArpScan::Session {
     }
     ++stats_.received;
     if (kind == ReplyKind::kLate) ++stats_.late_replies;
-    if (request_.on_round && (kind == ReplyKind::kFirst || kind == ReplyKind::kLate)) rounds_.on_first_reply(frame.sender_ip);
+    if (request_.on_round && (kind == ReplyKind::kFirst || kind == ReplyKind::kLate)) rounds_.on_first_reply(scheduler_.probes_sent(frame.sender_ip));
     // A repeat from the same (IP, MAC) is a duplicate; from another MAC it is a conflict worth listing,
     // up to the caps of ScanResultLimits (beyond them, a flood: counted by the builder).
     const ReplyRecord record = results_.add_reply(frame.sender_ip, frame.sender_mac, now - last_probe, frame.vlan, now);
@@ -194,7 +194,7 @@ class ArpScan::Session {
     ScanTime now = ScanClock::now();
     // Send what is due now; a late timer sends the frames it owes back to back.
     while (auto target = scheduler_.next_probe(now)) {
-      if (request_.on_round && rounds_.on_probe(*target)) report_round(now);
+      if (request_.on_round && rounds_.on_probe(scheduler_.probes_sent(*target))) report_round(now);
       if (!link_.send(builder_.request_for(*target))) {
         // The kernel queue is full: back off briefly (arp-scan #63). The probe counts as lost.
         arm_timer(now + 1ms);

@@ -50,6 +50,11 @@ ProbeScheduler::ProbeScheduler(const std::vector<Ipv4Address>& targets, ScanPoli
   update_allowed_tries();  // the prior alone
 }
 
+int ProbeScheduler::probes_sent(Ipv4Address ip) const {
+  const auto index = find(ip);
+  return index ? targets_[*index].tries + targets_[*index].confirmations : 0;
+}
+
 std::optional<std::uint32_t> ProbeScheduler::find(Ipv4Address ip) const {
   if (by_address_.empty()) {
     const auto it = std::lower_bound(targets_.begin(), targets_.end(), ip,

@@ -86,6 +86,8 @@ class ProbeScheduler {
 
   ProbeCounters counters() const;
   std::size_t target_count() const { return targets_.size(); }
+  /// The probes sent to `ip` so far, confirmations included (at most --retry); 0 if it is not a target.
+  int probes_sent(Ipv4Address ip) const;
   /// Whether `ip` is one of the addresses to scan, probed yet or not.
   bool is_target(Ipv4Address ip) const { return find(ip).has_value(); }
 

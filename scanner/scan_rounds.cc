@@ -2,19 +2,17 @@
 
 namespace pifind {
 
-bool ScanRoundTracker::on_probe(Ipv4Address ip) {
-  std::uint8_t& tries = tries_[ip.value()];
-  if (tries < 255) ++tries;
-  const bool new_round = tries > rounds_.size();
-  if (new_round) rounds_.push_back(ScanRound{static_cast<int>(tries)});
-  ++rounds_[tries - 1].probes;
+bool ScanRoundTracker::on_probe(int nth) {
+  if (nth < 1) return false;
+  const bool new_round = static_cast<std::size_t>(nth) > rounds_.size();
+  while (rounds_.size() < static_cast<std::size_t>(nth)) rounds_.push_back(ScanRound{static_cast<int>(rounds_.size()) + 1});
+  ++rounds_[static_cast<std::size_t>(nth) - 1].probes;
   return new_round;
 }
 
-void ScanRoundTracker::on_first_reply(Ipv4Address ip) {
-  const auto it = tries_.find(ip.value());
-  if (it == tries_.end() || it->second == 0) return;
-  ++rounds_[it->second - 1].answered;
+void ScanRoundTracker::on_first_reply(int nth) {
+  if (nth < 1 || static_cast<std::size_t>(nth) > rounds_.size()) return;
+  ++rounds_[static_cast<std::size_t>(nth) - 1].answered;
 }
 
 }  // namespace pifind

@@ -3,10 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
-
-#include "inventory/core/ipv4_address.h"
 
 namespace pifind {
 
@@ -27,14 +24,14 @@ struct ScanRound {
 
 class ScanRoundTracker {
  public:
-  /// Records a probe to `ip`; returns true when it starts a new round (then fill in rounds().back()).
-  bool on_probe(Ipv4Address ip);
-  /// Records the first reply from `ip`.
-  void on_first_reply(Ipv4Address ip);
+  /// Records a probe that was the `nth` sent to its address (ProbeScheduler::probes_sent()); returns true
+  /// when it starts a new round (then fill in rounds().back()).
+  bool on_probe(int nth);
+  /// Records an address's first reply, to the `nth` probe sent to it.
+  void on_first_reply(int nth);
   std::vector<ScanRound>& rounds() { return rounds_; }
 
  private:
-  std::unordered_map<std::uint32_t, std::uint8_t> tries_;
   std::vector<ScanRound> rounds_;
 };
 

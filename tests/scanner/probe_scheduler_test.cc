@@ -194,7 +194,9 @@ TEST_CASE("an answered address gets one confirmation probe, and the scan waits f
   ScanPolicy policy;
   ProbeScheduler scheduler({Ipv4Address(7)}, policy);
   ScanTime now{};
+  CHECK(scheduler.probes_sent(Ipv4Address(7)) == 0);
   REQUIRE(scheduler.next_probe(now) == Ipv4Address(7));
+  CHECK(scheduler.probes_sent(Ipv4Address(7)) == 1);
   now += 1ms;
   REQUIRE(scheduler.on_reply(Ipv4Address(7), now) == ReplyKind::kFirst);
   int confirmations = 0;
@@ -209,6 +211,8 @@ TEST_CASE("an answered address gets one confirmation probe, and the scan waits f
   }
   // Nothing silent is left, so no evidence is worth buying: the conflict check alone.
   CHECK(confirmations == 1);
+  CHECK(scheduler.probes_sent(Ipv4Address(7)) == 2);  // the first and its confirmation: -v's rounds 1 and 2
+  CHECK(scheduler.probes_sent(Ipv4Address(8)) == 0);  // not a target
   CHECK(scheduler.finished(now));
   CHECK(now - confirmed_at >= policy.min_timeout);
   CHECK(scheduler.counters().confirmations_lost == 1);  // nobody answered it
