@@ -136,25 +136,25 @@ std::optional<std::uint64_t> Collector::cached_counter(const std::unordered_map<
 }
 
 void Collector::submit(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
-  const std::optional<std::uint64_t> last = cached_counter(counters_, headers);
-  Verification v = verify_report(key_, headers, body, last);
-  if (!v.accepted()) {
-    count_refusal(SenderKind::kAgent, v.refusal, headers.agent.substr(0, 17), v.reason);
-    done({v.http_status(), v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
-    return;
-  }
-  enqueue({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::nullopt, std::move(done)});
+  submit_signed(SenderKind::kAgent, verify_report, headers, std::move(body), std::move(done));
 }
 
 void Collector::submit_scan(const SignedHeaders& headers, std::string body, std::function<void(ReportOutcome)> done) {
-  const std::optional<std::uint64_t> last = cached_counter(scan_counters_, headers);
-  ScanVerification v = verify_scan(key_, headers, body, last);
+  submit_signed(SenderKind::kScanner, verify_scan, headers, std::move(body), std::move(done));
+}
+
+template <typename Verify>
+void Collector::submit_signed(SenderKind kind, Verify verify, const SignedHeaders& headers, std::string body,
+                              std::function<void(ReportOutcome)> done) {
+  const std::optional<std::uint64_t> last =
+      cached_counter(kind == SenderKind::kScanner ? scan_counters_ : counters_, headers);
+  auto v = verify(key_, headers, body, last);
   if (!v.accepted()) {
-    count_refusal(SenderKind::kScanner, v.refusal, headers.agent.substr(0, 17), v.reason);
+    count_refusal(kind, v.refusal, headers.agent.substr(0, 17), v.reason);
     done({v.http_status(), v.reason, v.refusal == Refusal::kReplay ? last : std::nullopt});
     return;
   }
-  enqueue({{}, ReportAuthority{v.device_key, options_.enroll}, std::move(*v.report), std::move(done)});
+  enqueue({std::move(*v.report), ReportAuthority{v.device_key, options_.enroll}, std::move(done)});
 }
 
 void Collector::enqueue(Pending pending) {
@@ -336,7 +336,7 @@ void Collector::commit(std::deque<Pending> batch) {
     try {
       const TimePoint received = std::chrono::system_clock::now();
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (const auto& scan = batch[i].scan) {
+        if (const ScanReport* scan = batch[i].scan()) {
           const Admission merged = merge_scan_report(inventory_, *scan, batch[i].authority, received);
           if (merged.admitted()) {
             outcomes[i] = {204, "", std::nullopt};
@@ -348,7 +348,7 @@ void Collector::commit(std::deque<Pending> batch) {
           }
           continue;
         }
-        const AgentReport& report = batch[i].report;
+        const AgentReport& report = std::get<AgentReport>(batch[i].document);
         ReportMergeOutcome merged = merge_report(inventory_, report, batch[i].authority, received);
         for (auto& c : merged.conflicts) conflicts.push_back(std::move(c));
         if (merged.accepted()) {
@@ -397,18 +397,15 @@ void Collector::commit(std::deque<Pending> batch) {
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i].http_status != 204) continue;
-      const auto& scan = batch[i].scan;
-      KnownSender& known = scan ? scan_counters_[scan->scanner_id] : counters_[batch[i].report.agent_id];
-      known.last_counter = scan ? scan->counter : batch[i].report.counter;
+      KnownSender& known = (batch[i].scan() ? scan_counters_ : counters_)[batch[i].sender()];
+      known.last_counter = batch[i].counter();
       if (!known.key) known.key = batch[i].authority.key;
     }
   }
   if (failure.empty()) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i].http_status == 204) continue;
-      const auto& scan = batch[i].scan;
-      count_refusal(scan ? SenderKind::kScanner : SenderKind::kAgent, refusals[i].first,
-                    scan ? scan->scanner_id.to_string() : batch[i].report.agent_id.to_string(), refusals[i].second);
+      count_refusal(batch[i].kind(), refusals[i].first, batch[i].sender().to_string(), refusals[i].second);
     }
     for (const auto& c : conflicts) log_once("conflict " + c, "identity conflict, kept apart (see pifind audit): " + c);
   }
@@ -420,7 +417,7 @@ void Collector::commit(std::deque<Pending> batch) {
       stats_.scans_accepted += scans_accepted;
     } else {
       const auto scans = static_cast<std::uint64_t>(
-          std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan.has_value(); }));
+          std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return p.scan() != nullptr; }));
       stats_.refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += batch.size() - scans;
       stats_.scans_refused[static_cast<std::size_t>(Refusal::kWriteFailed)] += scans;
     }

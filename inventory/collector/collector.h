@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include <sys/stat.h>
 
@@ -109,13 +110,18 @@ class Collector {
   CollectorStats stats() const;
 
  private:
+  /// A verified report or scan waiting for the next commit.
   struct Pending {
-    AgentReport report;  ///< unless `scan` is set
-    /// The device key the report or scan was verified with, and the enrolment mode.
+    std::variant<AgentReport, ScanReport> document;
+    /// The device key the document was verified with, and the enrolment mode.
     ReportAuthority authority;
-    /// A scan, queued beside the reports.
-    std::optional<ScanReport> scan;
     std::function<void(ReportOutcome)> done;
+
+    const ScanReport* scan() const { return std::get_if<ScanReport>(&document); }
+    SenderKind kind() const { return scan() ? SenderKind::kScanner : SenderKind::kAgent; }
+    /// The agent's id or the scanner's identity, and the counter it signed.
+    const MacAddress& sender() const { return scan() ? scan()->scanner_id : std::get<AgentReport>(document).agent_id; }
+    std::uint64_t counter() const { return scan() ? scan()->counter : std::get<AgentReport>(document).counter; }
   };
   struct FileIdentity {
     dev_t device = 0;
@@ -133,6 +139,10 @@ class Collector {
     std::optional<std::chrono::steady_clock::time_point> first_change_after;
   };
 
+  /// What submit() and submit_scan() share: `verify` is verify_report or verify_scan.
+  template <typename Verify>
+  void submit_signed(SenderKind kind, Verify verify, const SignedHeaders& headers, std::string body,
+                     std::function<void(ReportOutcome)> done);
   /// Queues a verified report or scan, or answers 503 while stopping.
   void enqueue(Pending pending);
   void writer_loop();
