@@ -185,7 +185,7 @@ void Collector::writer_loop() {
     try {
       if (!batch.empty()) {
         commit(std::move(batch));
-      } else if (!(identify_file() == known_file_) || (journal_ && !journal_->intact_on_disk())) {
+      } else if (changed_by_others()) {  // checked without the lock first: an idle poll rarely finds a change
         const FileLock lock(file_);
         if (changed_by_others()) reload_locked();
       }
