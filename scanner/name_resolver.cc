@@ -148,8 +148,11 @@ class NameResolver::Session {
     return !ec;
   }
 
+  /// The nameservers a lookup may ask: as many as Lookup::dns_servers_asked has bits for.
+  std::size_t usable_nameservers() const { return std::min(config_.nameservers.size(), sizeof(unsigned) * 8); }
+
   void ask_next_nameserver(Lookup& lookup) {
-    const std::size_t count = std::min(config_.nameservers.size(), sizeof(unsigned) * 8);
+    const std::size_t count = usable_nameservers();
     for (std::size_t tried = 0; tried < count; ++tried) {
       const std::size_t index = lookup.next_dns_server++ % count;
       const udp::endpoint& server = config_.nameservers[index];
@@ -386,7 +389,7 @@ class NameResolver::Session {
       lookup.dns = DnsState::kFinished;  // authoritative: no name
     } else {
       // SERVFAIL, REFUSED or a truncated reply: the next nameserver, if there is one not yet asked.
-      const std::size_t count = std::min(config_.nameservers.size(), sizeof(unsigned) * 8);
+      const std::size_t count = usable_nameservers();
       const unsigned all = count >= sizeof(unsigned) * 8 ? ~0u : (1u << count) - 1;
       if ((lookup.dns_servers_asked & all) == all) {
         lookup.dns = DnsState::kFinished;
@@ -398,7 +401,7 @@ class NameResolver::Session {
   }
 
   bool asked_server(const Lookup& lookup, const udp::endpoint& from) const {
-    for (std::size_t i = 0; i < config_.nameservers.size() && i < sizeof(unsigned) * 8; ++i) {
+    for (std::size_t i = 0; i < usable_nameservers(); ++i) {
       if ((lookup.dns_servers_asked & (1u << i)) != 0 && config_.nameservers[i] == from) return true;
     }
     return false;
