@@ -129,11 +129,12 @@ class ArpScan::Session {
   }
 
   void drain_captured_frames() {
-    link_.dispatch([this](std::span<const std::uint8_t> bytes) { on_frame(bytes); });
+    link_.dispatch([this](std::span<const std::uint8_t> bytes, ScanTime captured) { on_frame(bytes, captured); });
   }
 
-  void on_frame(std::span<const std::uint8_t> bytes) {
-    const ScanTime now = ScanClock::now();
+  // `now` is when the kernel captured the frame: a frame read late (a busy machine, a flood) is still
+  // judged by when it came, before or after the probe it may answer.
+  void on_frame(std::span<const std::uint8_t> bytes, ScanTime now) {
     const ArpDecodeResult decoded = decode_arp_frame(bytes);
     if (!decoded.frame) {
       ++stats_.malformed_frames;

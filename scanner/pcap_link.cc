@@ -2,7 +2,9 @@
 
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -107,15 +109,22 @@ bool PcapLink::send(std::span<const std::uint8_t> frame) {
   throw Error(fmt::format("cannot send: {}", pcap_geterr(handle_)));
 }
 
-int PcapLink::dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame) {
+int PcapLink::dispatch(const std::function<void(std::span<const std::uint8_t>, ScanTime)>& on_frame) {
+  // The kernel stamps frames on the system clock; the scan runs on a steady one. The offset is taken
+  // once per batch, so a step of the system clock can misdate only the frames of the batch it falls in.
   struct Context {
     pcap_dumper* dumper;
-    const std::function<void(std::span<const std::uint8_t>)>* on_frame;
-  } context{dumper_, &on_frame};
+    const std::function<void(std::span<const std::uint8_t>, ScanTime)>* on_frame;
+    ScanTime now;
+    std::chrono::system_clock::time_point system_now;
+  } context{dumper_, &on_frame, ScanClock::now(), std::chrono::system_clock::now()};
   const auto callback = [](u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
     const auto* c = reinterpret_cast<const Context*>(user);
     if (c->dumper != nullptr) pcap_dump(reinterpret_cast<u_char*>(c->dumper), header, bytes);
-    (*c->on_frame)(std::span<const std::uint8_t>(bytes, header->caplen));
+    const auto stamped = std::chrono::system_clock::time_point(std::chrono::seconds(header->ts.tv_sec) +
+                                                               std::chrono::microseconds(header->ts.tv_usec));
+    const ScanTime captured = std::min(c->now, c->now - std::chrono::duration_cast<ScanDuration>(c->system_now - stamped));
+    (*c->on_frame)(std::span<const std::uint8_t>(bytes, header->caplen), captured);
   };
   const int count = pcap_dispatch(handle_, -1, callback, reinterpret_cast<u_char*>(&context));
   if (count == PCAP_ERROR) throw Error(fmt::format("capture failed: {}", pcap_geterr(handle_)));

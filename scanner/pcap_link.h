@@ -10,6 +10,7 @@
 
 #include "inventory/core/ipv4_address.h"
 #include "inventory/core/mac_address.h"
+#include "scanner/scan_clock.h"
 
 struct pcap;
 struct pcap_dumper;
@@ -36,8 +37,9 @@ class PcapLink {
   /// Throws Error if it cannot be created.
   void save_frames_to(const std::string& file);
 
-  /// Hands every frame waiting now to `on_frame` (after saving it, with save_frames_to); returns how many.
-  int dispatch(const std::function<void(std::span<const std::uint8_t>)>& on_frame);
+  /// Hands every frame waiting now to `on_frame` with the time the kernel captured it, on the scan's clock
+  /// (after saving it, with save_frames_to); returns how many.
+  int dispatch(const std::function<void(std::span<const std::uint8_t>, ScanTime)>& on_frame);
 
   /// Frames the kernel dropped because pcap's buffer was full.
   std::uint64_t drops() const;

@@ -265,6 +265,8 @@ ReplyKind ProbeScheduler::on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_
   if (!index) return ReplyKind::kNotATarget;
   Target& target = targets_[*index];
   if (target.tries == 0) return ReplyKind::kNotATarget;
+  // Only while the first probe is the one sent is last_sent its time; later ones are a timeout apart.
+  if (target.tries == 1 && target.confirmations == 0 && now < target.last_sent) return ReplyKind::kNotATarget;
   if (last_probe != nullptr) *last_probe = target.last_sent;
   if ((target.flags & answered_flag) != 0) {
     if ((target.flags & pending_flag) != 0) {

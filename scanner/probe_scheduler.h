@@ -73,8 +73,9 @@ class ProbeScheduler {
   /// When the driver should next call next_probe() or finished(); never earlier than `now`.
   ScanTime next_event(ScanTime now);
 
-  /// A reply from `ip` at `now`. For probed addresses, `last_probe` receives the time of the latest
-  /// probe sent to it (for the round-trip time).
+  /// A reply from `ip` captured at `now`. For probed addresses, `last_probe` receives the time of the
+  /// latest probe sent to it (for the round-trip time). A reply captured before the first probe to its
+  /// address answers nothing (a flood read late): kNotATarget, as for an address not probed.
   ReplyKind on_reply(Ipv4Address ip, ScanTime now, ScanTime* last_probe = nullptr);
 
   /// The kernel dropped captured frames: replies may have been lost unseen, which confirmations cannot

@@ -222,6 +222,26 @@ TEST_CASE("an answered address gets one confirmation probe, and the scan waits f
   CHECK(scheduler.counters().confirmations_lost == 0);
 }
 
+TEST_CASE("a reply captured before the first probe to its address answers nothing") {
+  // A flood for .7 read late: its frames came before the probe, so they must not take .7's place.
+  ProbeScheduler scheduler({Ipv4Address(7)}, ScanPolicy{});
+  const ScanTime sent = ScanTime{} + 5ms;
+  REQUIRE(scheduler.next_probe(sent) == Ipv4Address(7));
+  CHECK(scheduler.on_reply(Ipv4Address(7), sent - 1ms) == ReplyKind::kNotATarget);
+  CHECK(scheduler.counters().answered == 0);
+  CHECK(scheduler.on_reply(Ipv4Address(7), sent + 1ms) == ReplyKind::kFirst);
+  // Once answered and confirmed, a reply is a repeat whenever it was captured: the check needs the
+  // first probe's time, which last_sent holds only until another probe goes out.
+  ScanTime now = sent + 1ms;
+  bool confirmed = false;
+  for (int step = 0; step < 100 && !confirmed; ++step) {
+    confirmed = scheduler.next_probe(now).has_value();
+    if (!confirmed) now = scheduler.next_event(now);
+  }
+  REQUIRE(confirmed);
+  CHECK(scheduler.on_reply(Ipv4Address(7), sent + 2ms) == ReplyKind::kRepeat);
+}
+
 TEST_CASE("lost confirmations raise the tries of silent addresses already given up on") {
   // 42 hosts on a /24 that fall silent after their first answer, like a failing link: every
   // confirmation is lost. Against their 42 first-try answers (evidence of little loss once silent
