@@ -84,17 +84,18 @@ Collector::FileIdentity Collector::identify_file() const {
 
 void Collector::rebuild_counter_cache() {
   const std::lock_guard lock(counters_mutex_);
-  counters_.clear();
-  scan_counters_.clear();
-  for (const auto& [mac, retired] : inventory_.retired(SenderKind::kAgent))
-    counters_[mac] = {retired.last_counter, retired.key};
+  auto& agents = counters_[Inventory::index(SenderKind::kAgent)];
+  auto& scanners = counters_[Inventory::index(SenderKind::kScanner)];
+  agents.clear();
+  scanners.clear();
+  for (const auto& [mac, retired] : inventory_.retired(SenderKind::kAgent)) agents[mac] = {retired.last_counter, retired.key};
   for (const auto& [mac, retired] : inventory_.retired(SenderKind::kScanner))
-    scan_counters_[mac] = {retired.last_counter, retired.key};
+    scanners[mac] = {retired.last_counter, retired.key};
   for (const auto& [id, record] : inventory_.records()) {
     if (record.agent)
       if (const auto mac = MacAddress::parse(record.agent->agent_id))
-        counters_[*mac] = {record.agent->last_counter, record.agent->key};
-    for (const auto& scanner : record.scanners) scan_counters_[scanner.id] = {scanner.last_counter, scanner.key};
+        agents[*mac] = {record.agent->last_counter, record.agent->key};
+    for (const auto& scanner : record.scanners) scanners[scanner.id] = {scanner.last_counter, scanner.key};
   }
 }
 
@@ -122,11 +123,11 @@ void Collector::count_refusal(SenderKind kind, Refusal refusal, const std::strin
                          scan ? "scanner " : "", sender, refusal_name(refusal), reason, scan ? "scanner" : "device"));
 }
 
-std::optional<std::uint64_t> Collector::cached_counter(const std::unordered_map<MacAddress, KnownSender>& known,
-                                                       const SignedHeaders& headers) const {
+std::optional<std::uint64_t> Collector::cached_counter(SenderKind kind, const SignedHeaders& headers) const {
   const auto sender = MacAddress::parse(headers.agent);
   if (!sender) return std::nullopt;
   const std::lock_guard lock(counters_mutex_);
+  const auto& known = counters_[Inventory::index(kind)];
   // The counter is that of the pinned key: a report under another key (a re-imaged Pi, or someone
   // else) is told so at commit time, whatever its counter, rather than "replay".
   if (const auto it = known.find(*sender);
@@ -146,8 +147,7 @@ void Collector::submit_scan(const SignedHeaders& headers, std::string body, std:
 template <typename Verify>
 void Collector::submit_signed(SenderKind kind, Verify verify, const SignedHeaders& headers, std::string body,
                               std::function<void(ReportOutcome)> done) {
-  const std::optional<std::uint64_t> last =
-      cached_counter(kind == SenderKind::kScanner ? scan_counters_ : counters_, headers);
+  const std::optional<std::uint64_t> last = cached_counter(kind, headers);
   auto v = verify(key_, headers, body, last);
   if (!v.accepted()) {
     count_refusal(kind, v.refusal, headers.agent.substr(0, 17), v.reason);
@@ -397,7 +397,7 @@ void Collector::commit(std::deque<Pending> batch) {
     const std::lock_guard lock(counters_mutex_);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i].http_status != 204) continue;
-      KnownSender& known = (batch[i].scan() ? scan_counters_ : counters_)[batch[i].sender()];
+      KnownSender& known = counters_[Inventory::index(batch[i].kind())][batch[i].sender()];
       known.last_counter = batch[i].counter();
       if (!known.key) known.key = batch[i].authority.key;
     }

@@ -212,20 +212,18 @@ class Collector {
   /// After the queue: its thread tells the writer through them, so it must go first.
   Compactor compactor_;
 
-  // Last accepted counter and pinned key per agent, for rejecting replays before they are queued. The
-  // authoritative checks are repeated at commit time against the inventory.
+  // Last accepted counter and pinned key per agent and per scanner, for rejecting replays before they are
+  // queued. The authoritative checks are repeated at commit time against the inventory.
   struct KnownSender {
     std::uint64_t last_counter = 0;
     std::optional<DevicePublicKey> key;
   };
-  /// The counter a report or scan from `sender` is checked against before it is queued: the cached one,
-  /// unless another key than the pinned one signed it (it is told so at commit time, not "replay").
-  std::optional<std::uint64_t> cached_counter(const std::unordered_map<MacAddress, KnownSender>& known,
-                                              const SignedHeaders& headers) const;
+  /// The counter a report (kAgent) or scan (kScanner) is checked against before it is queued: the cached
+  /// one, unless another key than the pinned one signed it (it is told so at commit time, not "replay").
+  std::optional<std::uint64_t> cached_counter(SenderKind kind, const SignedHeaders& headers) const;
   mutable std::mutex counters_mutex_;
-  std::unordered_map<MacAddress, KnownSender> counters_;
-  /// The same for scanners, whose counters and keys are their own.
-  std::unordered_map<MacAddress, KnownSender> scan_counters_;
+  /// Indexed by Inventory::index(kind): agents and scanners have counters and keys of their own.
+  std::array<std::unordered_map<MacAddress, KnownSender>, 2> counters_;
 
   mutable std::mutex stats_mutex_;
   CollectorStats stats_;
