@@ -145,9 +145,9 @@ InventoryOnDisk load_inventory(const std::filesystem::path& file, bool missing_o
     if (file_fd.fd < 0) {
       if (exists_now) continue;
       if (!missing_ok) throw Error(file.string() + ": no such inventory file");
-      InventoryOnDisk disk;
-      for (const auto& path : {next_journal_path(file), journal_path(file)})
-        if (std::filesystem::exists(path)) disk.stale.push_back(path);
+      InventoryOnDisk disk;  // journals without their file: left-overs, opened above already
+      if (next_fd.fd >= 0) disk.stale.push_back(next_journal_path(file));
+      if (journal_fd.fd >= 0) disk.stale.push_back(journal_path(file));
       return disk;
     }
     if (::fstat(file_fd.fd, &opened) != 0) throw Error(system_error_text("cannot stat " + file.string(), errno));
