@@ -9,21 +9,19 @@ std::shared_ptr<const SnapshotDevice> make_device(const MacAddress& id, const In
   return std::make_shared<const SnapshotDevice>(SnapshotDevice{record, device_line(id, record)});
 }
 
-}  // namespace
-
-std::vector<std::string_view> InventorySnapshot::lines() const {
+// The devices' lines, in their order, pointing into them.
+std::vector<std::string_view> lines_of(const std::vector<std::shared_ptr<const SnapshotDevice>>& devices) {
   std::vector<std::string_view> lines;
   lines.reserve(devices.size());
   for (const auto& d : devices) lines.emplace_back(d->line);
   return lines;
 }
 
-std::vector<std::string_view> SnapshotChanges::lines() const {
-  std::vector<std::string_view> lines;
-  lines.reserve(changed.size());
-  for (const auto& d : changed) lines.emplace_back(d->line);
-  return lines;
-}
+}  // namespace
+
+std::vector<std::string_view> InventorySnapshot::lines() const { return lines_of(devices); }
+
+std::vector<std::string_view> SnapshotChanges::lines() const { return lines_of(changed); }
 
 void PublishedInventory::reset(const Inventory& inventory, std::unordered_map<MacAddress, std::string> lines) {
   std::map<MacAddress, std::shared_ptr<const SnapshotDevice>> devices;
