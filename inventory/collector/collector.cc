@@ -453,12 +453,7 @@ void Collector::maybe_compact() {
     next = JournalAppender::create(next_journal_path(file_), generation_ + 1, inventory_file_mode(file_));
   } catch (const std::exception& e) {
     // Commits go on into FILE.journal; the compaction is tried again later.
-    if (!compaction_failing_ && log_)
-      log_("cannot compact " + file_.string() + " (" + e.what() + "); the journal keeps every change, retrying");
-    compaction_failing_ = true;
-    rotation_retry_at_ = now + policy_.retry_after();
-    const std::lock_guard stats_lock(stats_mutex_);
-    ++stats_.compaction_failures;
+    rotation_retry_at_ = compaction_failed(e.what());
     return;
   }
   rotation_retry_at_.reset();
@@ -511,12 +506,18 @@ void Collector::finish_compaction(Compactor::Result result) {
     }
   }
   // The journals keep every change meanwhile; the same snapshot is written again later.
+  compaction_->retry_at = compaction_failed(failure);
+}
+
+SteadyClock::time_point Collector::compaction_failed(const std::string& why) {
   if (!compaction_failing_ && log_)
-    log_("cannot compact " + file_.string() + " (" + failure + "); the journal keeps every change, retrying");
+    log_("cannot compact " + file_.string() + " (" + why + "); the journal keeps every change, retrying");
   compaction_failing_ = true;
-  compaction_->retry_at = SteadyClock::now() + policy_.retry_after();
-  const std::lock_guard lock(stats_mutex_);
-  ++stats_.compaction_failures;
+  {
+    const std::lock_guard lock(stats_mutex_);
+    ++stats_.compaction_failures;
+  }
+  return SteadyClock::now() + policy_.retry_after();
 }
 
 void Collector::finish_on_stop() {

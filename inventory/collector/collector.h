@@ -164,6 +164,8 @@ class Collector {
   void maybe_compact();
   void finish_compaction(Compactor::Result result);
   void abandon_compaction();
+  /// A compaction failed for `why`: logged once until one succeeds again, counted; returns when to retry.
+  std::chrono::steady_clock::time_point compaction_failed(const std::string& why);
   FileIdentity identify_file() const;
   void rebuild_counter_cache();
   void update_disk_stats();
